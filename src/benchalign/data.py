@@ -1,0 +1,622 @@
+"""Validate tables and factorize names to integer ids, once, at the boundary.
+
+Two containers come out of here and everything downstream works on them:
+
+* :class:`Results`: a models × items matrix of scores with an explicit observed-cell mask;
+* :class:`PairSet`: unique unordered model pairs with a total weight and a soft target, in the
+  row-index space of a :class:`Results`.
+
+Preferences are read as :class:`Preferences` (names) and linked to results with :func:`link`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import (
+    DataValidationError,
+    DataWarning,
+    InputFormatError,
+    InsufficientDataError,
+    UnknownModelError,
+    format_rows,
+)
+from .readers import read_table
+
+logger = logging.getLogger("benchalign")
+
+PreferenceKind = Literal["pairs", "ratings", "battles"]
+ELO_SCALE = 400.0 / math.log(10.0)
+"""Default rating scale: a difference of 400 Elo points means 10:1 odds."""
+
+TIE_LABELS = ("tie", "tie (bothbad)", "both_bad")
+LONG_COLUMNS = ("model", "benchmark", "item", "score")
+
+
+def _source(frame: pd.DataFrame) -> str:
+    return str(frame.attrs.get("source", "<table>"))
+
+
+def _lines(index: pd.Index | np.ndarray) -> list[str]:
+    """File line numbers (header is line 1) of frame rows, for messages."""
+    return [f"line {int(i) + 2}" for i in index]
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    """Question-level results of many models.
+
+    Attributes
+    ----------
+    models : (n_models,) array of str, sorted.
+    items : (n_items,) array of str, sorted.
+    benchmarks : (n_items,) array of str, the source benchmark of each item.
+    values : (n_models, n_items) float32; the score of a model on an item, 0 where not observed.
+    observed : (n_models, n_items) bool, or None when every cell is observed.
+    """
+
+    models: np.ndarray
+    items: np.ndarray
+    benchmarks: np.ndarray
+    values: np.ndarray
+    observed: np.ndarray | None = None
+    _model_pos: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        n_models, n_items = self.values.shape
+        if len(self.models) != n_models or len(self.items) != n_items:
+            raise ValueError("Results: names do not match the matrix shape")
+        if self.observed is not None and self.observed.shape != self.values.shape:
+            raise ValueError("Results: observed mask shape does not match values")
+        self._model_pos.update({m: i for i, m in enumerate(self.models)})
+
+    @property
+    def n_models(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def n_items(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def complete(self) -> bool:
+        return self.observed is None
+
+    def mask(self) -> np.ndarray:
+        """(n_models, n_items) bool observed-cell mask (all True when complete)."""
+        if self.observed is None:
+            return np.ones(self.values.shape, dtype=bool)
+        return self.observed
+
+    def index_of(self, names: np.ndarray | list[str]) -> np.ndarray:
+        """Row ids of model names; -1 for names not in the results."""
+        return np.array([self._model_pos.get(str(n), -1) for n in names], dtype=np.int64)
+
+    def take_models(self, rows: np.ndarray) -> "Results":
+        """A new :class:`Results` with only the given model rows (in that order)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        observed = None if self.observed is None else self.observed[rows]
+        if observed is not None and observed.all():
+            observed = None
+        return Results(self.models[rows], self.items, self.benchmarks, self.values[rows], observed)
+
+    def take_items(self, cols: np.ndarray) -> "Results":
+        """A new :class:`Results` with only the given item columns (in that order)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        observed = None if self.observed is None else self.observed[:, cols]
+        return Results(
+            self.models, self.items[cols], self.benchmarks[cols], self.values[:, cols], observed
+        )
+
+    def benchmark_names(self) -> np.ndarray:
+        """Sorted unique source benchmark names."""
+        return np.unique(self.benchmarks)
+
+    def to_long(self) -> pd.DataFrame:
+        """The observed cells as a long table ``model, benchmark, item, score``."""
+        rows, cols = np.nonzero(self.mask())
+        return pd.DataFrame(
+            {
+                "model": self.models[rows],
+                "benchmark": self.benchmarks[cols],
+                "item": self.items[cols],
+                "score": self.values[rows, cols].astype(np.float64),
+            }
+        )
+
+
+def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str, fix: str) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise InputFormatError(
+            f"{_source(frame)}: {what} needs columns {', '.join(needed)}; missing "
+            f"{', '.join(missing)} (found: {', '.join(map(str, frame.columns))}). {fix}"
+        )
+
+
+def _check_names(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    for col in columns:
+        bad = frame.index[frame[col].isna().to_numpy()]
+        if len(bad):
+            raise DataValidationError(
+                f"{_source(frame)}: column '{col}' is empty at {format_rows(_lines(bad))}. "
+                f"Every row needs a {col} name; fill it in or delete those rows."
+            )
+
+
+def parse_scores(frame: pd.DataFrame, column: str, what: str = "score") -> np.ndarray:
+    """Column ``column`` as float64; non-numbers, NaN and inf raise naming the rows."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = raw.isna().to_numpy()
+    not_numeric = np.isnan(values) & ~missing
+    src = _source(frame)
+    if not_numeric.any():
+        idx = frame.index[not_numeric]
+        shown = [f"{line} ({raw.iloc[i]!r})" for line, i in zip(_lines(idx), np.flatnonzero(not_numeric))]
+        raise DataValidationError(
+            f"{src}: {what} column '{column}' has values that are not numbers at "
+            f"{format_rows(shown)}. Use plain decimal numbers (e.g. 0, 1, 0.75)."
+        )
+    nan_or_missing = np.isnan(values) | missing
+    if nan_or_missing.any():
+        raise DataValidationError(
+            f"{src}: {what} column '{column}' is missing (empty or NaN) at "
+            f"{format_rows(_lines(frame.index[nan_or_missing]))}. benchalign never imputes: "
+            "give a value or delete those rows (a model may simply lack an item)."
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        raise DataValidationError(
+            f"{src}: {what} column '{column}' is infinite at "
+            f"{format_rows(_lines(frame.index[infinite]))}. Replace it with a finite value."
+        )
+    return values
+
+
+def results_from_long(frame: pd.DataFrame) -> Results:
+    """Validate a long table ``model, benchmark, item, score`` and build a :class:`Results`.
+
+    Extra columns are ignored (listed at INFO level). Raises :class:`DataValidationError` for
+    empty names, non-numeric/NaN/inf scores, duplicate (model, item) rows and items listed under
+    two benchmarks.
+    """
+    _require_columns(
+        frame, LONG_COLUMNS, "a long results table",
+        "Rename your columns, or pass a wide table (one row per model, one column per item).",
+    )
+    extra = [c for c in frame.columns if c not in LONG_COLUMNS]
+    if extra:
+        logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
+    _check_names(frame, ("model", "benchmark", "item"))
+    scores = parse_scores(frame, "score")
+    model_codes, models = pd.factorize(frame["model"].astype(str), sort=True)
+    item_codes, items = pd.factorize(frame["item"].astype(str), sort=True)
+    models = np.asarray(models, dtype=object)
+    items = np.asarray(items, dtype=object)
+    _check_duplicates(frame, model_codes, item_codes, scores, models, items)
+    bench_codes, bench_names = pd.factorize(frame["benchmark"].astype(str), sort=True)
+    benchmarks = _benchmark_per_item(frame, item_codes, items, bench_codes,
+                                     np.asarray(bench_names, dtype=object))
+    return _assemble(models, items, benchmarks, model_codes, item_codes, scores)
+
+
+def _check_duplicates(frame: pd.DataFrame, model_codes: np.ndarray, item_codes: np.ndarray,
+                      scores: np.ndarray, models: np.ndarray, items: np.ndarray) -> None:
+    key = model_codes.astype(np.int64) * len(items) + item_codes
+    order = np.argsort(key, kind="stable")
+    same = key[order][1:] == key[order][:-1]
+    if not same.any():
+        return
+    first, second = order[:-1][same], order[1:][same]
+    conflict = scores[first] != scores[second]
+    bad_rows = np.unique(np.concatenate([first, second]))
+    lines = format_rows(_lines(frame.index[bad_rows]))
+    shown_rows = first[conflict] if conflict.any() else first
+    shown = [f"({models[model_codes[r]]!r}, {items[item_codes[r]]!r})" for r in shown_rows[:5]]
+    n_keys = len(np.unique(key[shown_rows]))
+    if conflict.any():
+        raise DataValidationError(
+            f"{_source(frame)}: {n_keys} (model, item) pairs have rows with different "
+            f"scores: {format_rows(shown)} at {lines}. Keep one row per model and item (e.g. the "
+            "final run) before aligning."
+        )
+    raise DataValidationError(
+        f"{_source(frame)}: {n_keys} (model, item) pairs appear more than once with the same "
+        f"score: {format_rows(shown)} at {lines}. Remove the repeated rows (was the file "
+        "concatenated twice?)."
+    )
+
+
+def _benchmark_per_item(frame: pd.DataFrame, item_codes: np.ndarray, items: np.ndarray,
+                        bench_codes: np.ndarray, bench_names: np.ndarray) -> np.ndarray:
+    key = np.unique(item_codes.astype(np.int64) * len(bench_names) + bench_codes)
+    item_of, bench_of = key // len(bench_names), key % len(bench_names)
+    counts = np.bincount(item_of, minlength=len(items))
+    if (counts > 1).any():
+        bad = np.flatnonzero(counts > 1)
+        shown = [f"{items[i]!r} in {sorted(bench_names[bench_of[item_of == i]])}" for i in bad[:5]]
+        raise DataValidationError(
+            f"{_source(frame)}: {len(bad)} items listed under more than one benchmark: "
+            f"{format_rows(shown)}. Give each item one benchmark, or make item ids unique per "
+            "benchmark (e.g. '<benchmark>/<id>')."
+        )
+    return bench_names[bench_of]
+
+
+def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
+              rows: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> Results:
+    values = np.zeros((len(models), len(items)), dtype=np.float32)
+    values[rows, cols] = scores
+    observed = None
+    if len(scores) < len(models) * len(items):
+        observed = np.zeros(values.shape, dtype=bool)
+        observed[rows, cols] = True
+    return Results(models, items, benchmarks, values, observed)
+
+
+def results_from_wide(frame: pd.DataFrame, model_column: str = "model") -> Results:
+    """Validate a wide table (one row per model, one column per item) into :class:`Results`.
+
+    Empty cells are missing results. An item's benchmark is the part of its name before the first
+    '/', or 'benchmark' when the name has no '/'.
+    """
+    _require_columns(frame, (model_column,), "a wide results table",
+                     "Name the first column 'model'.")
+    _check_names(frame, (model_column,))
+    long = frame.melt(id_vars=[model_column], var_name="item", value_name="score")
+    long = long[long["score"].notna()].rename(columns={model_column: "model"})
+    long["item"] = long["item"].astype(str)
+    long["benchmark"] = [i.split("/", 1)[0] if "/" in i else "benchmark" for i in long["item"]]
+    long.attrs["source"] = _source(frame)
+    long.index = long.index % max(len(frame), 1)  # keep file line numbers in messages
+    if long.empty:
+        raise InputFormatError(f"{_source(frame)}: the wide table has no score cells.")
+    return results_from_long(long[list(LONG_COLUMNS)])
+
+
+def results_from_frame(frame: pd.DataFrame) -> Results:
+    """Long or wide table, detected from the columns (long when it has model, item, score)."""
+    if {"model", "item", "score"} <= set(frame.columns):
+        return results_from_long(frame)
+    if "model" in frame.columns and frame.shape[1] >= 2:
+        return results_from_wide(frame)
+    raise InputFormatError(
+        f"{_source(frame)}: not a results table. Expected long columns model, benchmark, item, "
+        "score, or a wide table with a 'model' column and one column per item; found "
+        f"{', '.join(map(str, frame.columns))}."
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Preferences
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PairSet:
+    """Unique unordered model pairs with total weight and soft target.
+
+    a, b : (n_pairs,) int64 model ids (rows of a :class:`Results`, or of a name list).
+    weight : (n_pairs,) float64 > 0, how much the pair counts (battle count, pair weight, 1 per
+        rating pair).
+    target : (n_pairs,) float64 in [0, 1], probability that ``a`` is preferred to ``b``.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+    target: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.a.shape[0])
+
+    def select(self, keep: np.ndarray) -> "PairSet":
+        """Pairs where boolean ``keep`` (n_pairs,) is True."""
+        return PairSet(self.a[keep], self.b[keep], self.weight[keep], self.target[keep])
+
+    def within(self, members: np.ndarray, n_models: int) -> "PairSet":
+        """Pairs whose both models are in the id array ``members``."""
+        inside = np.zeros(n_models, dtype=bool)
+        inside[members] = True
+        return self.select(inside[self.a] & inside[self.b])
+
+    def models(self) -> np.ndarray:
+        """Sorted unique model ids that appear in a pair."""
+        return np.unique(np.concatenate([self.a, self.b]))
+
+    def remap(self, mapping: np.ndarray) -> "PairSet":
+        """Replace model ids by ``mapping[id]``."""
+        return PairSet(mapping[self.a], mapping[self.b], self.weight, self.target)
+
+
+@dataclass(frozen=True, eq=False)
+class Preferences:
+    """Preferences about models, by name.
+
+    kind : "pairs", "ratings" or "battles" (the form they were given in).
+    models : (n,) sorted model names.
+    pairs : :class:`PairSet` over indices into ``models``.
+    ratings : (n,) float64 ratings (higher is better) when kind is "ratings", else None.
+    source : file the preferences came from, for messages.
+    """
+
+    kind: PreferenceKind
+    models: np.ndarray
+    pairs: PairSet
+    ratings: np.ndarray | None = None
+    source: str = "<preferences>"
+
+
+def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>") -> PreferenceKind:
+    """Which preference form a table's columns describe."""
+    cols = set(map(str, columns))
+    if {"model_a", "model_b", "winner"} <= cols:
+        return "battles"
+    if {"winner", "loser"} <= cols:
+        return "pairs"
+    if {"model", "rating"} <= cols:
+        return "ratings"
+    raise InputFormatError(
+        f"{source}: cannot tell the preference format from columns {', '.join(sorted(cols))}. "
+        "Expected pairs (winner, loser[, weight]), ratings (model, rating) or battles "
+        "(model_a, model_b, winner)."
+    )
+
+
+def preferences_from_frame(
+    frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE
+) -> Preferences:
+    """Validate a preference table into :class:`Preferences` (form detected unless ``kind``).
+
+    rating_scale : rating units per logit for ratings (default 400/ln 10 for Elo-like ratings).
+    """
+    kind = kind or detect_preference_kind(frame.columns, _source(frame))
+    needed = {"pairs": ("winner", "loser"), "ratings": ("model", "rating"),
+              "battles": ("model_a", "model_b", "winner")}[kind]
+    _require_columns(frame, needed, f"{kind} preferences", "Rename the columns or pass the right --preference-format.")
+    extra = [c for c in frame.columns if c not in needed + ("weight",)]
+    if extra:
+        logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
+    _check_names(frame, needed if kind != "ratings" else ("model",))
+    if kind == "ratings":
+        return _ratings(frame, rating_scale)
+    if kind == "pairs":
+        return _pairs(frame)
+    return _battles(frame)
+
+
+def _ratings(frame: pd.DataFrame, scale: float) -> Preferences:
+    ratings = parse_scores(frame, "rating", what="rating")
+    names = frame["model"].astype(str).to_numpy()
+    dup = pd.Series(names).duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"{_source(frame)}: models rated more than once: "
+            f"{format_rows(sorted(set(names[dup])))} at {format_rows(_lines(frame.index[dup]))}. "
+            "Keep one rating per model."
+        )
+    if len(names) < 2:
+        raise InsufficientDataError(
+            f"{_source(frame)}: only {len(names)} rated model; preferences need at least 2 models."
+        )
+    order = np.argsort(names, kind="stable")
+    names, ratings = names[order], ratings[order]
+    a, b = np.triu_indices(len(names), k=1)
+    target = 1.0 / (1.0 + np.exp(-(ratings[a] - ratings[b]) / scale))
+    pairs = PairSet(a.astype(np.int64), b.astype(np.int64), np.ones(len(a)), target)
+    if np.ptp(ratings) == 0:
+        raise InsufficientDataError(
+            f"{_source(frame)}: all {len(names)} models have the same rating ({ratings[0]}); "
+            "there is no preference to align with."
+        )
+    return Preferences("ratings", names.astype(object), pairs, ratings, _source(frame))
+
+
+def _pairs(frame: pd.DataFrame) -> Preferences:
+    winner = frame["winner"].astype(str).to_numpy()
+    loser = frame["loser"].astype(str).to_numpy()
+    weight = parse_scores(frame, "weight", "weight") if "weight" in frame.columns else np.ones(len(frame))
+    bad = weight <= 0
+    if bad.any():
+        raise DataValidationError(
+            f"{_source(frame)}: pair weights must be > 0; got {format_rows(weight[bad].tolist())} at "
+            f"{format_rows(_lines(frame.index[bad]))}. Delete pairs that should not count."
+        )
+    _check_self(frame, winner, loser, ("winner", "loser"))
+    return _aggregate(frame, winner, loser, weight, np.zeros(len(frame), dtype=bool), "pairs")
+
+
+def _battles(frame: pd.DataFrame) -> Preferences:
+    a = frame["model_a"].astype(str).to_numpy()
+    b = frame["model_b"].astype(str).to_numpy()
+    winner = frame["winner"].astype(str).str.strip().to_numpy()
+    known = np.isin(winner, ("model_a", "model_b") + TIE_LABELS)
+    if not known.all():
+        shown = [f"{ln} ({w!r})" for ln, w in zip(_lines(frame.index[~known]), winner[~known])]
+        raise DataValidationError(
+            f"{_source(frame)}: unknown winner labels at {format_rows(shown)}. Allowed: model_a, "
+            f"model_b, {', '.join(TIE_LABELS)}. An unknown label is never read as a tie."
+        )
+    _check_self(frame, a, b, ("model_a", "model_b"))
+    b_won = winner == "model_b"
+    first = np.where(b_won, b, a)
+    second = np.where(b_won, a, b)
+    tie = np.isin(winner, TIE_LABELS)
+    return _aggregate(frame, first, second, np.ones(len(frame)), tie, "battles")
+
+
+def _check_self(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, cols: tuple[str, str]) -> None:
+    same = x == y
+    if same.any():
+        raise DataValidationError(
+            f"{_source(frame)}: a model is compared with itself ({cols[0]} == {cols[1]}) at "
+            f"{format_rows(_lines(frame.index[same]))} (model {x[same][0]!r}). Delete those rows."
+        )
+
+
+def _aggregate(frame: pd.DataFrame, first: np.ndarray, second: np.ndarray, weight: np.ndarray,
+               tie: np.ndarray, kind: PreferenceKind) -> Preferences:
+    """Collapse ordered outcomes (first beat second, or a tie) to unique unordered pairs."""
+    codes, names = pd.factorize(np.concatenate([first, second]), sort=True)
+    n = len(first)
+    i, j = codes[:n], codes[n:]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    lo_wins = np.where(tie, 0.5, (i == lo).astype(np.float64)) * weight
+    key = lo.astype(np.int64) * len(names) + hi
+    uniq, inverse = np.unique(key, return_inverse=True)
+    total = np.bincount(inverse, weights=weight)
+    wins = np.bincount(inverse, weights=lo_wins)
+    pairs = PairSet(uniq // len(names), uniq % len(names), total, wins / total)
+    if np.all(pairs.target == 0.5):
+        raise InsufficientDataError(
+            f"{_source(frame)}: every comparison is a tie (or balanced by its reverse); there is "
+            "no preference to align with."
+        )
+    return Preferences(kind, np.asarray(names, dtype=object), pairs, None, _source(frame))
+
+
+# --------------------------------------------------------------------------------------------------
+# Linking preferences to results
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Linked:
+    """Preferences expressed on the rows of a :class:`Results`.
+
+    pairs : :class:`PairSet` with ids = results rows.
+    rated : sorted results rows of models that appear in at least one pair.
+    ratings : (n_models,) float64 rating per results row (NaN when unrated or kind is not ratings).
+    kind : preference kind.
+    """
+
+    pairs: PairSet
+    rated: np.ndarray
+    ratings: np.ndarray
+    kind: PreferenceKind
+
+
+def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> Linked:
+    """Map preference models onto results rows.
+
+    Preferences about models absent from the results raise :class:`UnknownModelError`, or, with
+    ``ignore_unknown``, are dropped with a :class:`DataWarning` that lists them.
+    """
+    rows = results.index_of(prefs.models)
+    unknown = prefs.models[rows < 0]
+    if len(unknown) == len(prefs.models):
+        raise UnknownModelError(
+            f"{prefs.source}: none of the {len(unknown)} preference models appear in the results "
+            f"(e.g. {format_rows(sorted(unknown), 3)}; results have e.g. "
+            f"{format_rows(results.models[:3].tolist(), 3)}). Check that both files spell model "
+            "names the same way; a name map (from, to) can translate them."
+        )
+    if len(unknown):
+        msg = (f"{prefs.source}: {len(unknown)} preference models are not in the results: "
+               f"{format_rows(sorted(unknown), 10)}")
+        if not ignore_unknown:
+            raise UnknownModelError(
+                msg + ". Fix the names, remove them, or pass --ignore-unknown-models to drop "
+                "their preferences with a warning."
+            )
+        import warnings
+
+        warnings.warn(msg + "; their preferences are ignored.", DataWarning, stacklevel=2)
+    keep = (rows[prefs.pairs.a] >= 0) & (rows[prefs.pairs.b] >= 0)
+    pairs = prefs.pairs.select(keep).remap(rows)
+    if len(pairs) == 0:
+        raise InsufficientDataError(
+            f"{prefs.source}: no preference pair is left between two models of the results."
+        )
+    ratings = np.full(results.n_models, np.nan)
+    if prefs.ratings is not None:
+        ratings[rows[rows >= 0]] = prefs.ratings[rows >= 0]
+    _warn_cycles(pairs, results.models, prefs.source)
+    return Linked(pairs, pairs.models(), ratings, prefs.kind)
+
+
+def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
+    """Majority preferences that form cycles are a diagnostic, not an error."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    decided = pairs.target != 0.5
+    src = np.where(pairs.target > 0.5, pairs.a, pairs.b)[decided]
+    dst = np.where(pairs.target > 0.5, pairs.b, pairs.a)[decided]
+    n = len(names)
+    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    n_comp, labels = connected_components(graph, directed=True, connection="strong")
+    sizes = np.bincount(labels, minlength=n_comp)
+    cyclic = np.flatnonzero(sizes > 1)
+    if len(cyclic):
+        import warnings
+
+        members = [format_rows(sorted(names[labels == c].tolist()), 4) for c in cyclic]
+        warnings.warn(
+            f"{source}: majority preferences contain {len(cyclic)} cycle group(s), e.g. "
+            f"[{members[0]}]: no weighting can agree with all of them; they are fitted as given.",
+            DataWarning,
+            stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading files
+# --------------------------------------------------------------------------------------------------
+
+
+def load_results(path: str | Path) -> Results:
+    """Read and validate a results file (long or wide CSV / CSV.gz / TSV / Parquet)."""
+    return results_from_frame(read_table(path))
+
+
+def load_preferences(
+    path: str | Path, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE
+) -> Preferences:
+    """Read and validate a preference file (pairs, ratings or battles; detected unless ``kind``)."""
+    return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale)
+
+
+def load_models(path: str | Path) -> pd.DataFrame:
+    """Read model metadata ``model[, params_b, organization, family, release_date, ...]``.
+
+    Returns a frame indexed by model name; ``params_b`` (billions) is parsed to float, empty
+    cells stay NaN (a model of unknown size is left out of size splits, and said so).
+    """
+    frame = read_table(path)
+    _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
+    _check_names(frame, ("model",))
+    names = frame["model"].astype(str)
+    dup = names.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"{_source(frame)}: models listed more than once: "
+            f"{format_rows(sorted(set(names[dup])))}. Keep one row per model."
+        )
+    out = frame.copy()
+    out["model"] = names
+    if "params_b" in out.columns:
+        raw = out["params_b"]
+        params = pd.to_numeric(raw, errors="coerce")
+        bad = params.isna() & raw.notna()
+        if bad.any():
+            raise DataValidationError(
+                f"{_source(frame)}: params_b is not a number at "
+                f"{format_rows(_lines(frame.index[bad.to_numpy()]))}. Give billions of "
+                "parameters as a number (e.g. 7 or 0.5) or leave the cell empty."
+            )
+        out["params_b"] = params.astype(np.float64)
+    return out.set_index("model")

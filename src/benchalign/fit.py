@@ -1,0 +1,248 @@
+"""Fit an aligned benchmark: non-negative question weights that rank models like the preferences.
+
+:class:`BenchmarkAligner` follows the scikit-learn estimator contract: ``__init__`` only stores
+parameters, ``fit`` validates them, learns ``weights_`` and returns ``self``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .data import Linked, PairSet, Preferences, Results, link
+from .errors import ConvergenceWarning, InsufficientDataError, check_param
+from .metrics import pairwise_accuracy
+from .objective import loss_and_grad, model_scores, weights_from_theta
+
+DEFAULT_REG_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+
+
+@dataclass(frozen=True)
+class WeightFit:
+    """Outcome of one optimizer run.
+
+    theta : [n_items] log-weights; weights : [n_items] on the simplex; beta : inverse temperature
+    (score units⁻¹); loss : final objective; n_iter, converged, message : from L-BFGS;
+    loss_history : objective after each iteration.
+    """
+
+    theta: np.ndarray
+    weights: np.ndarray
+    beta: float
+    loss: float
+    n_iter: int
+    converged: bool
+    message: str
+    loss_history: tuple[float, ...]
+
+
+def fit_weights(
+    results: Results, pairs: PairSet, *, reg: float, max_iter: int = 500, tol: float = 1e-7,
+    x0: np.ndarray | None = None, beta_reg: float = 1e-2,
+) -> WeightFit:
+    """Minimize the pairwise objective of :mod:`benchalign.objective` with L-BFGS.
+
+    Only the rows of models that appear in ``pairs`` are used. ``x0`` warm-starts the optimizer
+    ([n_items + 1], log-weights then log inverse temperature).
+    """
+    rows = pairs.models()
+    remap = np.full(results.n_models, -1, dtype=np.int64)
+    remap[rows] = np.arange(len(rows))
+    sub = results.take_models(rows)
+    local = pairs.remap(remap)
+    uniform = np.full(results.n_items, 1.0 / results.n_items)
+    s0, _ = model_scores(uniform, values=sub.values, observed=sub.observed)
+    spread = float(np.std(s0))
+    log_beta0 = -np.log(spread) if spread > 0 else 0.0
+    if x0 is None:
+        x0 = np.concatenate([np.zeros(results.n_items), [log_beta0]])
+    history: list[float] = []
+    kwargs = dict(values=sub.values, observed=sub.observed, a=local.a, b=local.b,
+                  weight=local.weight, target=local.target, reg=reg, log_beta0=log_beta0,
+                  beta_reg=beta_reg)
+    res = minimize(
+        partial(loss_and_grad, **kwargs), x0, jac=True, method="L-BFGS-B",
+        bounds=[(None, None)] * results.n_items + [(log_beta0 - 15.0, log_beta0 + 15.0)],
+        callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
+        options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 20},
+    )
+    theta = res.x[:-1]
+    return WeightFit(theta, weights_from_theta(theta), float(np.exp(res.x[-1])), float(res.fun),
+                     int(res.nit), bool(res.success), str(res.message), tuple(history))
+
+
+def kfold_groups(n: int, n_folds: int, seed: int) -> np.ndarray:
+    """Fold label in [0, n_folds) for each of n elements, shuffled with ``seed``, balanced sizes."""
+    labels = np.arange(n) % n_folds
+    return np.random.default_rng(seed).permutation(labels)
+
+
+def select_reg(
+    results: Results, pairs: PairSet, *, grid: tuple[float, ...], n_folds: int, seed: int,
+    max_iter: int,
+) -> tuple[float, np.ndarray]:
+    """Choose the regularization strength by K-fold cross-validation over the rated models.
+
+    Each fold fits on pairs among the other folds' models and measures pairwise accuracy on pairs
+    among its own models. Returns the best strength (ties go to the stronger one, closer to the
+    uniform benchmark) and the [len(grid)] mean validation accuracies.
+    """
+    rated = pairs.models()
+    folds = kfold_groups(len(rated), n_folds, seed)
+    order = np.argsort(grid)[::-1]  # strong to weak, warm-starting each from the previous
+    acc = np.zeros((n_folds, len(grid)))
+    used = np.zeros(n_folds, dtype=bool)
+    for k in range(n_folds):
+        train = pairs.within(rated[folds != k], results.n_models)
+        val = pairs.within(rated[folds == k], results.n_models)
+        if len(train) == 0 or len(val) == 0 or np.all(val.target == 0.5):
+            continue
+        used[k] = True
+        x0 = None
+        for g in order:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fit = fit_weights(results, train, reg=grid[g], max_iter=max_iter, x0=x0)
+            x0 = np.concatenate([fit.theta, [np.log(fit.beta)]])
+            s, _ = model_scores(fit.weights, values=results.values, observed=results.observed)
+            acc[k, g] = pairwise_accuracy(s, val)
+    if not used.any():
+        raise InsufficientDataError(
+            "cross-validation found no fold with pairs on both sides; pass a fixed reg= "
+            "(--reg on the CLI) or give preferences about more models."
+        )
+    mean = acc[used].mean(axis=0)
+    best = max(range(len(grid)), key=lambda g: (round(mean[g], 12), grid[g]))
+    return float(grid[best]), mean
+
+
+class BenchmarkAligner:
+    """Learn a weight per question so the weighted benchmark ranks models like the preferences.
+
+    Parameters
+    ----------
+    reg : "cv" or float >= 0
+        Strength of the pull toward the uniform benchmark. "cv" (default) chooses it from
+        ``reg_grid`` by ``cv_folds``-fold cross-validation over the rated training models.
+    reg_grid : tuple of float > 0
+        Candidate strengths for "cv".
+    cv_folds : int >= 2
+        Number of folds of the inner cross-validation (reduced when there are few rated models).
+    max_iter : int >= 1
+        Maximum L-BFGS iterations of the final fit.
+    tol : float > 0
+        Gradient tolerance of L-BFGS.
+    random_state : int
+        Seed of the fold assignment; the fit is otherwise deterministic.
+
+    Attributes
+    ----------
+    weights_ : [n_items] float64 non-negative, summing to 1.
+    items_, benchmarks_ : [n_items] item ids and their source benchmark.
+    reg_ : strength used; cv_scores_ : mean validation pairwise accuracy per grid value (or None).
+    beta_ : inverse temperature of the fitted margins (per unit of score).
+    n_iter_, converged_, loss_, loss_history_ : optimizer diagnostics.
+    n_train_models_, n_train_pairs_ : how much preference data the fit saw.
+    """
+
+    def __init__(
+        self, *, reg: float | str = "cv", reg_grid: tuple[float, ...] = DEFAULT_REG_GRID,
+        cv_folds: int = 5, max_iter: int = 1000, tol: float = 1e-7, random_state: int = 0,
+    ) -> None:
+        self.reg = reg
+        self.reg_grid = reg_grid
+        self.cv_folds = cv_folds
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _validate_params(self) -> None:
+        name = type(self).__name__
+        check_param(name, "reg", self.reg,
+                    self.reg == "cv" or (isinstance(self.reg, (int, float)) and not isinstance(self.reg, bool) and self.reg >= 0),
+                    'a float in the range [0, inf) or "cv"')
+        check_param(name, "reg_grid", self.reg_grid,
+                    len(self.reg_grid) > 0 and all(isinstance(g, (int, float)) and g > 0 for g in self.reg_grid),
+                    "a non-empty tuple of floats in the range (0, inf)")
+        check_param(name, "cv_folds", self.cv_folds,
+                    isinstance(self.cv_folds, int) and self.cv_folds >= 2, "an int in the range [2, inf)")
+        check_param(name, "max_iter", self.max_iter,
+                    isinstance(self.max_iter, int) and self.max_iter >= 1, "an int in the range [1, inf)")
+        check_param(name, "tol", self.tol,
+                    isinstance(self.tol, (int, float)) and self.tol > 0, "a float in the range (0, inf)")
+        check_param(name, "random_state", self.random_state,
+                    isinstance(self.random_state, (int, np.integer)), "an int")
+
+    def fit(
+        self, results: Results, preferences: Preferences | Linked | PairSet, *,
+        ignore_unknown: bool = False,
+    ) -> "BenchmarkAligner":
+        """Fit the weights.
+
+        results : question-level results of the training models (and possibly others).
+        preferences : :class:`Preferences` (linked to ``results`` by name), a :class:`Linked`, or a
+            :class:`PairSet` whose ids are rows of ``results``.
+        """
+        self._validate_params()
+        pairs = _as_pairs(results, preferences, ignore_unknown)
+        rated = pairs.models()
+        if len(rated) < 2:
+            raise InsufficientDataError("fitting needs preferences about at least 2 models.")
+        self.reg_, self.cv_scores_ = self._choose_reg(results, pairs, rated)
+        fit = fit_weights(results, pairs, reg=self.reg_, max_iter=self.max_iter, tol=self.tol)
+        if not fit.converged:
+            warnings.warn(
+                f"L-BFGS did not converge in {fit.n_iter} iterations ({fit.message}); "
+                "raise max_iter (--max-iter) or the regularization.",
+                ConvergenceWarning, stacklevel=2,
+            )
+        self.weights_ = fit.weights
+        self.beta_ = fit.beta
+        self.loss_ = fit.loss
+        self.loss_history_ = fit.loss_history
+        self.n_iter_ = fit.n_iter
+        self.converged_ = fit.converged
+        self.items_ = results.items.copy()
+        self.benchmarks_ = results.benchmarks.copy()
+        self.n_train_models_ = int(len(rated))
+        self.n_train_pairs_ = int(len(pairs))
+        return self
+
+    def _choose_reg(self, results: Results, pairs: PairSet, rated: np.ndarray) -> tuple[float, np.ndarray | None]:
+        if self.reg != "cv":
+            return float(self.reg), None
+        n_folds = min(self.cv_folds, len(rated) // 2)
+        if n_folds < 2:
+            raise InsufficientDataError(
+                f"cross-validating the regularization needs preferences about at least 4 models, "
+                f"got {len(rated)}; pass a fixed reg= (--reg on the CLI)."
+            )
+        reg, scores = select_reg(results, pairs, grid=tuple(self.reg_grid), n_folds=n_folds,
+                                 seed=self.random_state, max_iter=self.max_iter)
+        return reg, scores
+
+    def predict(self, results: Results) -> np.ndarray:
+        """Aligned score [n_models] of each model in ``results`` (same items, same order)."""
+        if not hasattr(self, "weights_"):
+            raise InsufficientDataError("this BenchmarkAligner is not fitted yet; call fit first.")
+        if results.n_items != len(self.items_) or not np.array_equal(results.items, self.items_):
+            from .errors import ItemMismatchError
+
+            raise ItemMismatchError(
+                "the results' items differ from the items the aligner was fitted on; "
+                "use benchalign.artifact.score, which reports and handles the difference."
+            )
+        s, _ = model_scores(self.weights_, values=results.values, observed=results.observed)
+        return s
+
+
+def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet, ignore_unknown: bool) -> PairSet:
+    if isinstance(preferences, PairSet):
+        return preferences
+    if isinstance(preferences, Linked):
+        return preferences.pairs
+    return link(results, preferences, ignore_unknown=ignore_unknown).pairs

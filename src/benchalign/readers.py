@@ -1,0 +1,112 @@
+"""Read tables from disk into pandas DataFrames, with clear errors for unreadable files.
+
+This is the I/O edge of the package: it knows about files, suffixes, compression, delimiters and
+encodings, and nothing about models or preferences. :mod:`benchalign.data` validates the frames.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import zlib
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputFormatError
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+TEXT_COLUMNS = ("model", "benchmark", "item", "winner", "loser", "model_a", "model_b", "organization",
+                "family", "from", "to")
+"""Columns always read as text, so that a model named '007' is not read as the number 7."""
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suf in _PARQUET_SUFFIXES + _CSV_SUFFIXES + (".json", ".jsonl", ".jsonl.gz", ".json.gz"):
+        if name.endswith(suf):
+            return suf
+    return path.suffix.lower()
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV / CSV.gz / TSV / Parquet / JSON(L) table; name columns are always read as text.
+
+    Raises :class:`InputFormatError` naming the file for a missing, empty, header-only, truncated,
+    wrongly encoded or wrongly delimited file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFormatError(f"{path}: file not found. Check the path.")
+    if path.is_dir():
+        raise InputFormatError(
+            f"{path}: is a directory, expected a table file (CSV, CSV.gz, TSV or Parquet)."
+        )
+    suffix = _suffix(path)
+    try:
+        if suffix in _PARQUET_SUFFIXES:
+            frame = pd.read_parquet(path)
+        elif suffix in (".json", ".jsonl", ".json.gz", ".jsonl.gz"):
+            frame = pd.read_json(path, lines=suffix.startswith(".jsonl"), dtype=False)
+        else:
+            frame = _read_csv(path, sep="\t" if suffix.startswith(".tsv") else ",")
+    except InputFormatError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(
+            f"{path}: not valid UTF-8 text (byte {exc.start}: {exc.reason}). "
+            "Re-save the file as UTF-8."
+        ) from exc
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputFormatError(
+            f"{path}: the compressed file is truncated or corrupt ({exc}). "
+            "Re-download or re-compress it."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise InputFormatError(f"{path}: the file is empty; expected a header and data rows.") from exc
+    except (pd.errors.ParserError, ValueError, OSError) as exc:
+        raise InputFormatError(f"{path}: cannot be parsed as a {suffix or 'CSV'} table: {exc}") from exc
+    if frame.shape[0] == 0:
+        raise InputFormatError(
+            f"{path}: has a header ({', '.join(map(str, frame.columns))}) but no data rows."
+        )
+    frame.attrs["source"] = str(path)
+    return frame
+
+
+def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+    frame = pd.read_csv(
+        path, sep=sep, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False,
+        na_values=[""], encoding="utf-8",
+    )
+    if frame.shape[1] == 1:
+        _check_delimiter(path, frame.columns[0], sep)
+    return frame
+
+
+def _check_delimiter(path: Path, header: str, sep: str) -> None:
+    """A one-column table whose header holds another delimiter was written with that delimiter."""
+    for other, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
+        if other != sep and other in str(header):
+            raise InputFormatError(
+                f"{path}: read a single column {header!r} with delimiter {sep!r}, but the header "
+                f"contains {name}s. Save the file comma-separated (CSV), or tab-separated with a "
+                ".tsv suffix."
+            )
+
+
+def sniff_header(path: str | Path) -> list[str]:
+    """Column names of a CSV/TSV/Parquet file without reading its rows (for format detection)."""
+    path = Path(path)
+    suffix = _suffix(path)
+    if suffix in _PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    opener = gzip.open if suffix.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+        line = fh.readline()
+    sep = "\t" if suffix.startswith(".tsv") else ","
+    return next(csv.reader(io.StringIO(line), delimiter=sep), [])
