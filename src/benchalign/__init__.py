@@ -1,0 +1,53 @@
+"""benchalign: align static LLM benchmarks with pairwise preferences.
+
+Learn a non-negative weight per question so that the reweighted benchmark ranks unseen models the
+way preferences (Arena votes, ratings, A/B tests) would.
+
+>>> from benchalign import BenchmarkAligner, load_results, load_preferences
+>>> # aligner = BenchmarkAligner().fit(load_results("results.csv"), load_preferences("prefs.csv"))
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("benchalign")
+except PackageNotFoundError:  # running from a source tree without installation
+    __version__ = "0.0.0+unknown"
+
+from .artifact import AlignedBenchmark, load_benchmark, score  # noqa: E402
+from .data import (  # noqa: E402
+    PairSet,
+    Preferences,
+    Results,
+    link,
+    load_models,
+    load_preferences,
+    load_results,
+    preferences_from_frame,
+    results_from_frame,
+)
+from .errors import BenchAlignError, ConvergenceWarning, DataWarning  # noqa: E402
+from .evaluate import evaluate, parse_split  # noqa: E402
+from .fit import BenchmarkAligner  # noqa: E402
+
+__all__ = [
+    "AlignedBenchmark",
+    "BenchAlignError",
+    "BenchmarkAligner",
+    "ConvergenceWarning",
+    "DataWarning",
+    "PairSet",
+    "Preferences",
+    "Results",
+    "__version__",
+    "evaluate",
+    "link",
+    "load_benchmark",
+    "load_models",
+    "load_preferences",
+    "load_results",
+    "parse_split",
+    "preferences_from_frame",
+    "results_from_frame",
+    "score",
+]

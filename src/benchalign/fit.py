@@ -18,7 +18,11 @@ from .errors import ConvergenceWarning, InsufficientDataError, check_param
 from .metrics import pairwise_accuracy
 from .objective import loss_and_grad, model_scores, weights_from_theta
 
-DEFAULT_REG_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+DEFAULT_REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+CV_TOL = 1e-5
+CV_MAX_ITER = 200
+SMALL_FLOAT64_CELLS = 1 << 22
+"""Gradient tolerance of the inner cross-validation fits: they only need to rank validation pairs."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +65,17 @@ def fit_weights(
     if x0 is None:
         x0 = np.concatenate([np.zeros(results.n_items), [log_beta0]])
     history: list[float] = []
-    kwargs = dict(values=sub.values, observed=sub.observed, a=local.a, b=local.b,
+    # Small problems run in float64 so L-BFGS can meet tight tolerances; large ones keep the
+    # stored float32 (half the memory traffic) and rely on the looser default tolerances.
+    values = sub.values.astype(np.float64) if sub.values.size <= SMALL_FLOAT64_CELLS else sub.values
+    kwargs = dict(values=values, observed=sub.observed, a=local.a, b=local.b,
                   weight=local.weight, target=local.target, reg=reg, log_beta0=log_beta0,
                   beta_reg=beta_reg)
     res = minimize(
         partial(loss_and_grad, **kwargs), x0, jac=True, method="L-BFGS-B",
         bounds=[(None, None)] * results.n_items + [(log_beta0 - 15.0, log_beta0 + 15.0)],
         callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
-        options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 20},
+        options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 10},
     )
     theta = res.x[:-1]
     return WeightFit(theta, weights_from_theta(theta), float(np.exp(res.x[-1])), float(res.fun),
@@ -106,7 +113,8 @@ def select_reg(
         for g in order:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                fit = fit_weights(results, train, reg=grid[g], max_iter=max_iter, x0=x0)
+                fit = fit_weights(results, train, reg=grid[g], max_iter=min(max_iter, CV_MAX_ITER), x0=x0,
+                                  tol=CV_TOL)
             x0 = np.concatenate([fit.theta, [np.log(fit.beta)]])
             s, _ = model_scores(fit.weights, values=results.values, observed=results.observed)
             acc[k, g] = pairwise_accuracy(s, val)
@@ -192,8 +200,12 @@ class BenchmarkAligner:
         rated = pairs.models()
         if len(rated) < 2:
             raise InsufficientDataError("fitting needs preferences about at least 2 models.")
-        self.reg_, self.cv_scores_ = self._choose_reg(results, pairs, rated)
-        fit = fit_weights(results, pairs, reg=self.reg_, max_iter=self.max_iter, tol=self.tol)
+        # Only rated models enter the objective: work on their rows once.
+        local = np.full(results.n_models, -1, dtype=np.int64)
+        local[rated] = np.arange(len(rated))
+        sub, pairs = results.take_models(rated), pairs.remap(local)
+        self.reg_, self.cv_scores_ = self._choose_reg(sub, pairs, rated)
+        fit = fit_weights(sub, pairs, reg=self.reg_, max_iter=self.max_iter, tol=self.tol)
         if not fit.converged:
             warnings.warn(
                 f"L-BFGS did not converge in {fit.n_iter} iterations ({fit.message}); "

@@ -1,0 +1,202 @@
+"""The aligned benchmark as a portable file, and scoring new models with it.
+
+A benchmark file is JSON: schema name and version, package version, the parameters of the fit,
+fit diagnostics, and the item list (item id, source benchmark, weight) with a SHA-256 hash of its
+canonical content. Loading checks all of them, so a file edited by hand or written by a newer
+benchalign is refused with a clear message instead of giving silently wrong scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .data import Results
+from .errors import ArtifactError, DataWarning, ItemMismatchError, format_rows
+from .objective import model_scores
+from .outputs import write_atomic
+
+logger = logging.getLogger("benchalign")
+SCHEMA = "benchalign.benchmark"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class AlignedBenchmark:
+    """Items with non-negative weights summing to 1, plus how they were obtained.
+
+    items, benchmarks : [n_items] str; weights : [n_items] float64.
+    params : fit parameters; diagnostics : fit outcome (reg, n_iter, converged, loss, ...).
+    """
+
+    items: np.ndarray
+    benchmarks: np.ndarray
+    weights: np.ndarray
+    params: dict = field(default_factory=dict)
+    diagnostics: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_aligner(cls, aligner, params: dict | None = None) -> "AlignedBenchmark":
+        """Wrap a fitted :class:`~benchalign.fit.BenchmarkAligner`."""
+        diag = {
+            "reg": aligner.reg_,
+            "cv_scores": None if aligner.cv_scores_ is None else [float(x) for x in aligner.cv_scores_],
+            "beta": aligner.beta_,
+            "n_iter": aligner.n_iter_,
+            "converged": aligner.converged_,
+            "loss": aligner.loss_,
+            "n_train_models": aligner.n_train_models_,
+            "n_train_pairs": aligner.n_train_pairs_,
+        }
+        base = {k: getattr(aligner, k) for k in ("reg", "cv_folds", "max_iter", "tol", "random_state")}
+        base["reg_grid"] = list(aligner.reg_grid)
+        return cls(aligner.items_.copy(), aligner.benchmarks_.copy(), aligner.weights_.copy(),
+                   {**base, **(params or {})}, diag)
+
+    def content_hash(self) -> str:
+        return _content_hash(self.items, self.benchmarks, self.weights)
+
+    def to_json(self) -> str:
+        """Canonical JSON text (deterministic: same benchmark, same bytes)."""
+        doc = {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "benchalign_version": __version__,
+            "n_items": int(len(self.items)),
+            "content_sha256": self.content_hash(),
+            "params": self.params,
+            "diagnostics": self.diagnostics,
+            "items": [
+                {"item": str(i), "benchmark": str(b), "weight": float(w)}
+                for i, b, w in zip(self.items, self.benchmarks, self.weights)
+            ],
+        }
+        return json.dumps(doc, indent=1, allow_nan=False, default=_jsonable) + "\n"
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the benchmark file atomically (refuses to overwrite unless ``force``)."""
+        return write_atomic(path, self.to_json(), force=force)
+
+    def weight_table(self) -> pd.DataFrame:
+        """``item, benchmark, weight`` sorted by decreasing weight."""
+        frame = pd.DataFrame({"item": self.items, "benchmark": self.benchmarks, "weight": self.weights})
+        return frame.sort_values(["weight", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _content_hash(items: np.ndarray, benchmarks: np.ndarray, weights: np.ndarray) -> str:
+    rows = [[str(i), str(b), float(w)] for i, b, w in zip(items, benchmarks, weights)]
+    return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+
+
+def load_benchmark(path: str | Path) -> AlignedBenchmark:
+    """Read and verify a benchmark file; :class:`ArtifactError` says what is wrong and what to do."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path}: file not found.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path}: not a benchalign benchmark file (invalid JSON: {exc}).") from exc
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise ArtifactError(
+            f"{path}: not a benchalign benchmark file (no \"schema\": \"{SCHEMA}\"). Write one "
+            "with `benchalign fit ... -o FILE`."
+        )
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise ArtifactError(
+            f"{path}: schema version {version!r} was written by benchalign "
+            f"{doc.get('benchalign_version', '?')}; this benchalign ({__version__}) reads versions "
+            f"up to {SCHEMA_VERSION}. Upgrade benchalign."
+        )
+    try:
+        rows = doc["items"]
+        items = np.array([r["item"] for r in rows], dtype=object)
+        benchmarks = np.array([r["benchmark"] for r in rows], dtype=object)
+        weights = np.array([float(r["weight"]) for r in rows], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"{path}: the item list is malformed ({exc!r}); re-create the file.") from exc
+    if _content_hash(items, benchmarks, weights) != doc.get("content_sha256"):
+        raise ArtifactError(
+            f"{path}: the items or weights do not match the file's content hash: it was edited "
+            "or corrupted after it was written. Re-create it with `benchalign fit` (or `prune`)."
+        )
+    if len(items) == 0 or (weights < 0).any() or not np.isclose(weights.sum(), 1.0, atol=1e-6):
+        raise ArtifactError(f"{path}: weights must be non-negative and sum to 1; re-create the file.")
+    return AlignedBenchmark(items, benchmarks, weights, doc.get("params", {}), doc.get("diagnostics", {}))
+
+
+def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False) -> pd.DataFrame:
+    """Score every model of ``results`` with the benchmark; returns the ranked table.
+
+    Columns: ``rank, model, score, coverage, n_items``. ``score`` is the weighted mean over the
+    benchmark items the model has (weights renormalized); ``coverage`` is the weight mass of
+    those items (1 = the model has every weighted item). Result items that the benchmark does not
+    know are ignored, and benchmark items missing from the results are left out; both are
+    reported with a :class:`DataWarning`, or raise :class:`ItemMismatchError` when ``strict``.
+    """
+    pos = pd.Index(results.items).get_indexer(benchmark.items)
+    unknown = np.setdiff1d(results.items.astype(str), benchmark.items.astype(str))
+    lacking = benchmark.items[pos < 0]
+    if (pos < 0).all():
+        raise ItemMismatchError(
+            f"none of the benchmark's {len(benchmark.items)} items appear in the results (e.g. "
+            f"benchmark has {format_rows(benchmark.items[:3].tolist(), 3)}; results have "
+            f"{format_rows(results.items[:3].tolist(), 3)}). Are these results for the same "
+            "benchmark? Item ids must match exactly."
+        )
+    _report_mismatch(unknown, lacking, benchmark, pos, strict)
+    sub = results.take_items(pos[pos >= 0])
+    w = benchmark.weights[pos >= 0]
+    s, coverage = model_scores(w, values=sub.values, observed=sub.observed)
+    uncovered = coverage <= 0
+    if uncovered.any():
+        warnings.warn(
+            f"{uncovered.sum()} models have no result on any weighted item and get no score: "
+            f"{format_rows(results.models[uncovered].tolist())}.", DataWarning, stacklevel=2,
+        )
+    frame = pd.DataFrame({
+        "model": results.models,
+        "score": np.where(uncovered, np.nan, s),
+        "coverage": coverage,
+        "n_items": sub.mask().sum(axis=1),
+    })
+    frame = frame.sort_values(["score", "model"], ascending=[False, True], na_position="last",
+                              kind="stable").reset_index(drop=True)
+    frame.insert(0, "rank", np.arange(1, len(frame) + 1))
+    return frame
+
+
+def _report_mismatch(unknown: np.ndarray, lacking: np.ndarray, benchmark: AlignedBenchmark,
+                     pos: np.ndarray, strict: bool) -> None:
+    problems = []
+    if len(unknown):
+        problems.append(f"{len(unknown)} result items are not in the benchmark and are ignored "
+                        f"({format_rows(unknown.tolist())})")
+    if len(lacking):
+        mass = benchmark.weights[pos < 0].sum()
+        problems.append(f"{len(lacking)} benchmark items ({mass:.1%} of the weight) are missing "
+                        f"from the results ({format_rows(lacking.tolist())}); models are scored "
+                        "over the items they have")
+    if not problems:
+        return
+    message = "; ".join(problems) + "."
+    if strict:
+        raise ItemMismatchError(message + " Without --strict these are reported and scoring goes on.")
+    warnings.warn(message, DataWarning, stacklevel=3)

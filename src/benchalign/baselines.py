@@ -1,0 +1,158 @@
+"""Methods compared by the evaluation: the aligned benchmark and honest baselines.
+
+Every method has the same shape: ``method(results, train, seed) -> scores`` where ``train`` holds
+the preferences about the training models only, and ``scores`` [n_models] scores every model of
+``results`` (NaN for a model the method cannot score, e.g. one that lacks the chosen benchmark).
+No method ever sees a preference about a held-out model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import PairSet, Results
+from .fit import BenchmarkAligner
+from .metrics import bradley_terry, pairwise_accuracy
+from .objective import model_scores
+
+RANDOM_SUBSET_K = 100
+RIDGE_ALPHAS = tuple(10.0 ** np.arange(-3, 5))
+
+
+@dataclass(frozen=True)
+class Train:
+    """Preferences available for fitting: pairs among training models and their ratings.
+
+    pairs : :class:`PairSet` over results rows, both ends in the training set.
+    ratings : [n_models] rating per results row (NaN when unrated or not a rating input).
+    """
+
+    pairs: PairSet
+    ratings: np.ndarray
+
+    def models(self) -> np.ndarray:
+        return self.pairs.models()
+
+    def targets(self, n_models: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, ratings) of the training models: given ratings, else a Bradley-Terry fit."""
+        rows = self.models()
+        given = self.ratings[rows]
+        if np.isfinite(given).all():
+            return rows, given
+        local = np.full(n_models, -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        return rows, bradley_terry(self.pairs.remap(local), len(rows))
+
+
+Method = Callable[[Results, Train, int], np.ndarray]
+
+
+def uniform(results: Results, train: Train, seed: int) -> np.ndarray:
+    """The original benchmark: plain mean over each model's observed questions."""
+    w = np.full(results.n_items, 1.0 / results.n_items)
+    return model_scores(w, values=results.values, observed=results.observed)[0]
+
+
+def per_benchmark_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """[n_models, n_benchmarks] mean over observed items of each benchmark (NaN where none), names."""
+    names, codes = np.unique(results.benchmarks, return_inverse=True)
+    onehot = np.zeros((results.n_items, len(names)), dtype=np.float32)
+    onehot[np.arange(results.n_items), codes] = 1.0
+    num = results.values @ onehot
+    den = results.mask().astype(np.float32) @ onehot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (num / den).astype(np.float64), names
+
+
+def benchmark_mean(results: Results, train: Train, seed: int) -> np.ndarray:
+    """Mean of per-benchmark means over the benchmarks a model has (each benchmark counts once)."""
+    means, _ = per_benchmark_means(results)
+    counts = np.isfinite(means).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, np.nansum(means, axis=1) / counts, np.nan)
+
+
+def best_benchmark(results: Results, train: Train, seed: int) -> np.ndarray:
+    """The single source benchmark whose mean best orders the training pairs."""
+    means, _ = per_benchmark_means(results)
+    acc = [pairwise_accuracy(means[:, j], train.pairs) for j in range(means.shape[1])]
+    return means[:, int(np.argmax(acc))]
+
+
+def random_subset(results: Results, train: Train, seed: int, k: int = RANDOM_SUBSET_K) -> np.ndarray:
+    """Plain mean over K questions drawn at random (the cost-matched control of pruning)."""
+    k = min(k, results.n_items)
+    chosen = np.random.default_rng(seed).choice(results.n_items, size=k, replace=False)
+    w = np.zeros(results.n_items)
+    w[chosen] = 1.0 / k
+    return model_scores(w, values=results.values, observed=results.observed)[0]
+
+
+def item_means(results: Results) -> np.ndarray:
+    """[n_items] mean score of each item over the models that have it (0 if none)."""
+    mask = results.mask()
+    counts = mask.sum(axis=0)
+    return np.where(counts > 0, results.values.sum(axis=0, dtype=np.float64) / np.maximum(counts, 1), 0.0)
+
+
+def ridge(results: Results, train: Train, seed: int) -> np.ndarray:
+    """Ridge regression of training ratings on question results, alpha by leave-one-out.
+
+    Missing cells are filled with the item's mean over all models in the results (no labels
+    involved); this is the baseline's documented imputation, not something benchalign does to
+    aligned scores.
+    """
+    rows, y = train.targets(results.n_models)
+    filled = _filled(results)
+    coef, intercept = ridge_loo(filled[rows], y, RIDGE_ALPHAS)
+    return filled @ coef + intercept
+
+
+def _filled(results: Results) -> np.ndarray:
+    x = results.values.astype(np.float64)
+    if results.observed is not None:
+        x = np.where(results.observed, x, item_means(results)[None, :])
+    return x
+
+
+def ridge_loo(x: np.ndarray, y: np.ndarray, alphas: tuple[float, ...]) -> tuple[np.ndarray, float]:
+    """Ridge with intercept; alpha minimizing the exact leave-one-out squared error.
+
+    x : [n, p] design; y : [n] targets. Uses the SVD of centered x, so cost is O(n² p).
+    """
+    xm, ym = x.mean(axis=0), y.mean()
+    xc, yc = x - xm, y - ym
+    u, s, vt = np.linalg.svd(xc, full_matrices=False)
+    uty = u.T @ yc
+    n = len(y)
+    best = None
+    for alpha in alphas:
+        shrink = s**2 / (s**2 + alpha)
+        fitted = u @ (shrink * uty)
+        hat = (u**2) @ shrink + 1.0 / n
+        loo = np.mean(((yc - fitted) / np.maximum(1 - hat, 1e-12)) ** 2)
+        if best is None or loo < best[0]:
+            best = (loo, alpha)
+    alpha = best[1]
+    coef = vt.T @ ((s / (s**2 + alpha)) * uty)
+    return coef, float(ym - xm @ coef)
+
+
+def aligned(results: Results, train: Train, seed: int) -> np.ndarray:
+    """benchalign's aligned benchmark with default parameters."""
+    fit = BenchmarkAligner(random_state=seed).fit(results, train.pairs)
+    return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
+
+
+METHODS: dict[str, Method] = {
+    "aligned": aligned,
+    "uniform": uniform,
+    "benchmark_mean": benchmark_mean,
+    "best_benchmark": best_benchmark,
+    "ridge": ridge,
+    "random_subset": random_subset,
+}
+"""Methods of ``benchalign evaluate``, in report order."""

@@ -1,0 +1,77 @@
+"""The ``benchalign`` command line: a thin layer that parses, calls the library and prints.
+
+Library errors (:class:`~benchalign.errors.BenchAlignError`) become one line on stderr and exit
+code 2; ``--debug`` shows the traceback. Anything else is an internal error with a request to
+report it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+import warnings
+
+import click
+
+from .. import __version__
+from ..errors import BenchAlignError
+
+REPORT_URL = "the benchalign issue tracker"
+
+
+class _Group(click.Group):
+    """Turns library errors into one clear line; keeps tracebacks for --debug."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except BenchAlignError as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted: stopped before writing any output file.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in benchalign "
+                f"{__version__}. Please report it to {REPORT_URL} with the command you ran and "
+                "the output of the same command with --debug.",
+                err=True,
+            )
+            ctx.exit(3)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    click.echo(f"warning: {message}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="benchalign")
+@click.option("-v", "--verbose", is_flag=True, help="Say more: ignored columns, chosen parameters, timings.")
+@click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
+def cli(verbose: bool, debug: bool) -> None:
+    """Align a static LLM benchmark with pairwise preferences.
+
+    Learns a non-negative weight per question so that the reweighted benchmark ranks unseen
+    models the way preferences (Arena ratings, pairwise votes, battles) would. Start with
+    `benchalign demo`, then `fit`, `score` and `evaluate` on your own files.
+    """
+    logging.basicConfig(format="%(message)s", level=logging.INFO if verbose else logging.WARNING,
+                        stream=sys.stderr, force=True)
+    warnings.showwarning = _show_warning
+
+
+def main() -> None:
+    """Entry point of the ``benchalign`` command."""
+    cli(prog_name="benchalign")
+
+
+from . import commands  # noqa: E402,F401  (registers the commands on the group)

@@ -1,0 +1,3 @@
+"""Import every command module so that its commands register on the group."""
+
+from . import evaluate_cmd, fit_cmd  # noqa: F401

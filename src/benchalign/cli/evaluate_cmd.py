@@ -1,0 +1,131 @@
+"""`benchalign evaluate` and `benchalign demo`."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from ..baselines import METHODS
+from ..data import Linked, Results, link, load_models
+from ..datasets import CASES, load_case
+from ..evaluate import evaluate as run_evaluation
+from ..evaluate import format_table, parse_split
+from ..outputs import check_writable, write_atomic
+from . import cli
+from .common import (
+    force_option,
+    load_inputs,
+    preference_options,
+    progress_bar,
+    results_option,
+    seed_option,
+)
+
+
+def _methods(spec: str | None) -> dict:
+    if not spec:
+        return dict(METHODS)
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [n for n in names if n not in METHODS]
+    if unknown:
+        raise click.BadParameter(f"unknown methods {', '.join(unknown)}; choose from "
+                                 f"{', '.join(METHODS)}")
+    if "uniform" not in names:
+        names.insert(0, "uniform")
+    return {n: METHODS[n] for n in METHODS if n in names}
+
+
+def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,
+                  n_bootstrap: int, methods: dict, inputs: dict) -> dict:
+    specs = [parse_split(s) for s in splits]
+    total = sum(spec.repeats for spec in specs)
+    with progress_bar(total, "evaluating") as bar:
+        report = run_evaluation(results, linked, splits=specs, models=models, seed=seed,
+                                n_bootstrap=n_bootstrap, methods=methods, progress=bar.update)
+    report["inputs"] = inputs
+    click.echo(format_table(report))
+    return report
+
+
+def _dump(report: dict) -> str:
+    return json.dumps(report, indent=1, allow_nan=True) + "\n"
+
+
+@cli.command("evaluate")
+@results_option
+@preference_options
+@click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
+              help="Model metadata (model, params_b, organization, ...) for size and group splits.")
+@click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
+              help="Repeatable. 'random[:FRACTION[:REPEATS]]' holds out a fraction of rated models "
+                   "(default 0.3, 20 repeats); 'size:B' trains below B billion parameters and tests "
+                   "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups.")
+@click.option("--methods", default=None,
+              help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included).")
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
+              show_default=True, help="Bootstrap resamples of held-out models for the 95% CIs.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Write every number (per split family, method and metric, with CIs and paired "
+                   "differences to uniform, plus each split's models) as JSON.")
+@seed_option
+@force_option
+def evaluate_cmd(results_path: str, preferences_path: str, preference_format: str | None,
+                 rating_scale: float, ignore_unknown_models: bool, models_path: str | None,
+                 splits: tuple[str, ...], methods: str | None, n_bootstrap: int,
+                 json_path: str | None, seed: int, force: bool) -> None:
+    """Hold out rated models, fit every method on the rest, and compare them on the held-out ones.
+
+    Methods: aligned (benchalign), uniform (the plain mean), benchmark_mean, best_benchmark,
+    ridge, random_subset. Metrics: pairwise accuracy, Spearman, Kendall tau-b against the
+    preferences among held-out models, each with a bootstrap 95% CI, and each method's paired
+    difference to uniform.
+    """
+    if json_path:
+        check_writable(json_path, force)
+    results, linked = load_inputs(results_path, preferences_path, preference_format,
+                                  rating_scale, ignore_unknown_models)
+    models = load_models(models_path) if models_path else None
+    report = run_and_print(results, linked, splits=list(splits), models=models, seed=seed,
+                           n_bootstrap=n_bootstrap, methods=_methods(methods),
+                           inputs={"results": results_path, "preferences": preferences_path,
+                                   "models": models_path})
+    if json_path:
+        write_atomic(json_path, _dump(report), force=force)
+        click.echo(f"wrote {json_path}", err=True)
+
+
+DEMO_SPLITS = {"metabench": ("random", "size:13"), "alpacaeval2": ("random",)}
+
+
+@cli.command()
+@click.option("--case", "cases", type=click.Choice(CASES + ("all",)), default="all",
+              show_default=True, help="Which shipped real case to run.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the evaluation of every case as JSON.")
+@seed_option
+@force_option
+def demo(cases: str, json_path: str | None, seed: int, force: bool) -> None:
+    """Evaluate benchalign on the real data shipped inside the package.
+
+    metabench: Open LLM Leaderboard v1, 6,349 models x 1,075 questions, 33 with Arena ratings
+    (random and size splits). alpacaeval2: AlpacaEval 2.0, 58 models x 805 instructions, 14
+    rated. Data licenses: CC BY-NC-SA 4.0 and CC BY-NC 4.0 (see benchalign/datasets/README.md).
+    """
+    if json_path:
+        check_writable(json_path, force)
+    out = {}
+    for name in CASES if cases == "all" else (cases,):
+        start = time.perf_counter()
+        case = load_case(name)
+        linked = link(case.results, case.preferences)
+        click.echo(f"== {name}: {case.results.n_models} models x {case.results.n_items} items, "
+                   f"{len(linked.rated)} rated ==")
+        out[name] = run_and_print(case.results, linked, splits=list(DEMO_SPLITS[name]),
+                                  models=case.models, seed=seed, n_bootstrap=1000,
+                                  methods=dict(METHODS), inputs={"case": name})
+        click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
+    if json_path:
+        write_atomic(json_path, _dump(out), force=force)
+        click.echo(f"wrote {json_path}", err=True)

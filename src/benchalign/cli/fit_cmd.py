@@ -1,0 +1,112 @@
+"""`benchalign fit` and `benchalign score`."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+
+import click
+import numpy as np
+
+from ..artifact import AlignedBenchmark, load_benchmark, score
+from ..data import load_results
+from ..fit import BenchmarkAligner
+from ..outputs import check_writable, write_atomic
+from . import cli
+from .common import force_option, load_inputs, preference_options, results_option, seed_option
+
+logger = logging.getLogger("benchalign")
+
+
+def parse_reg(value: str) -> float | str:
+    if value == "cv":
+        return "cv"
+    try:
+        reg = float(value)
+    except ValueError:
+        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}") from None
+    if not reg >= 0:
+        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}")
+    return reg
+
+
+@cli.command()
+@results_option
+@preference_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the aligned benchmark (JSON).")
+@click.option("--reg", default="cv", show_default=True,
+              help="Pull toward the uniform benchmark: 'cv' chooses it by cross-validation over "
+                   "the rated models, or give a number >= 0 (0 = no pull).")
+@click.option("--max-iter", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Maximum L-BFGS iterations.")
+@seed_option
+@force_option
+def fit(results_path: str, preferences_path: str, preference_format: str | None,
+        rating_scale: float, ignore_unknown_models: bool, output: str, reg: str, max_iter: int,
+        seed: int, force: bool) -> None:
+    """Fit question weights to the preferences and write the aligned benchmark file.
+
+    The file lists every item with its weight (non-negative, summing to 1) and is what
+    `benchalign score` applies to new models.
+    """
+    check_writable(output, force)
+    results, linked = load_inputs(results_path, preferences_path, preference_format,
+                                  rating_scale, ignore_unknown_models)
+    aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed)
+    aligner.fit(results, linked)
+    bench = AlignedBenchmark.from_aligner(aligner, {"rating_scale": rating_scale,
+                                                    "preference_kind": linked.kind})
+    bench.save(output, force=force)
+    click.echo(_summary(bench, aligner))
+    click.echo(f"wrote {output}")
+
+
+def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
+    w = bench.weights
+    effective = float(np.exp(-np.sum(w * np.log(np.where(w > 0, w, 1.0)))))
+    lines = [
+        f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
+        f"({aligner.n_train_pairs_} pairs); reg={aligner.reg_:g}"
+        + (" (chosen by cross-validation)" if aligner.cv_scores_ is not None else "")
+        + f"; {aligner.n_iter_} iterations, converged={aligner.converged_}",
+        f"effective number of questions: {effective:.1f} of {len(w)}",
+        "weight per benchmark (uniform share in brackets):",
+    ]
+    names, codes = np.unique(bench.benchmarks, return_inverse=True)
+    mass = np.bincount(codes, weights=w)
+    share = np.bincount(codes) / len(w)
+    for name, m, u in zip(names, mass, share):
+        lines.append(f"  {name:<30} {m:6.1%}  [{u:6.1%}]")
+    return "\n".join(lines)
+
+
+@cli.command("score")
+@click.option("--benchmark", "benchmark_path", required=True, type=click.Path(dir_okay=False),
+              help="Aligned benchmark file written by `benchalign fit` or `prune`.")
+@results_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the ranked table here (CSV); default: print it to stdout.")
+@click.option("--strict", is_flag=True,
+              help="Fail when the results lack benchmark items or have items the benchmark does "
+                   "not know (default: report them and score over the shared items).")
+@force_option
+def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict: bool,
+              force: bool) -> None:
+    """Score models' question-level results with an aligned benchmark; print or write a ranking.
+
+    Columns: rank, model, score (weighted mean over the benchmark items the model has),
+    coverage (weight mass of those items; 1 = complete), n_items.
+    """
+    if output:
+        check_writable(output, force)
+    bench = load_benchmark(benchmark_path)
+    table = score(bench, load_results(results_path), strict=strict)
+    buf = io.StringIO()
+    table.to_csv(buf, index=False, float_format="%.6g")
+    if output:
+        write_atomic(output, buf.getvalue(), force=force)
+        click.echo(f"scored {len(table)} models; wrote {output}", err=True)
+    else:
+        sys.stdout.write(buf.getvalue())

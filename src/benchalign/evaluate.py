@@ -1,0 +1,308 @@
+"""Held-out evaluation: hold out models, fit every method on the rest, compare on the same splits.
+
+A split divides the rated models into training and held-out models. Each method sees only the
+preferences among training models; metrics compare its scores on held-out models with the
+preferences among held-out models (see :mod:`benchalign.metrics`).
+
+Confidence intervals come from a bootstrap over held-out models: within each split, B resamples
+of its held-out models; replicate r of the summary is the mean over splits of each split's r-th
+resample, so the interval reflects which models happened to be held out, and the paired
+difference to the uniform mean uses the same resamples for both methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .baselines import METHODS, Method, Train
+from .data import Linked, Results
+from .errors import ConvergenceWarning, InsufficientDataError, ParameterError, format_rows
+from .metrics import METRICS, bootstrap_counts, bradley_terry, replicate_metrics, summarize
+
+logger = logging.getLogger("benchalign")
+SCHEMA = "benchalign.evaluation/1"
+
+
+@dataclass(frozen=True)
+class Split:
+    """One division of rated models (results rows) into train and test."""
+
+    train: np.ndarray
+    test: np.ndarray
+
+
+@dataclass(frozen=True)
+class SplitSpec:
+    """A family of splits, parsed from ``random[:FRACTION[:REPEATS]]``, ``size:THRESHOLD_B`` or
+    ``group:COLUMN[:FRACTION[:REPEATS]]``."""
+
+    kind: str
+    fraction: float = 0.3
+    repeats: int = 20
+    threshold: float = 0.0
+    column: str = ""
+
+    @property
+    def name(self) -> str:
+        if self.kind == "size":
+            return f"size:{self.threshold:g}"
+        if self.kind == "group":
+            return f"group:{self.column}"
+        return "random"
+
+    def describe(self) -> str:
+        if self.kind == "size":
+            return (f"train on models below {self.threshold:g}B parameters, test on models at or "
+                    "above it")
+        if self.kind == "group":
+            return (f"{self.repeats} random hold-outs of {self.fraction:.0%} of the '{self.column}' "
+                    "groups (no group on both sides)")
+        return f"{self.repeats} random hold-outs of {self.fraction:.0%} of the rated models"
+
+
+def parse_split(text: str, *, fraction: float = 0.3, repeats: int = 20) -> SplitSpec:
+    """Parse a split specification; raise :class:`ParameterError` with the accepted forms."""
+    parts = text.strip().split(":")
+    usage = ("Use 'random[:FRACTION[:REPEATS]]' (e.g. random:0.3:20), 'size:THRESHOLD' in billions "
+             "of parameters (e.g. size:13), or 'group:COLUMN[:FRACTION[:REPEATS]]' (e.g. "
+             "group:organization).")
+    try:
+        if parts[0] == "random" and len(parts) <= 3:
+            spec = SplitSpec("random", float(parts[1]) if len(parts) > 1 else fraction,
+                             int(parts[2]) if len(parts) > 2 else repeats)
+        elif parts[0] == "size" and len(parts) == 2:
+            spec = SplitSpec("size", threshold=float(parts[1]), repeats=1)
+        elif parts[0] == "group" and 2 <= len(parts) <= 4 and parts[1]:
+            spec = SplitSpec("group", float(parts[2]) if len(parts) > 2 else fraction,
+                             int(parts[3]) if len(parts) > 3 else repeats, column=parts[1])
+        else:
+            raise ValueError
+    except ValueError:
+        raise ParameterError(f"The split {text!r} is not understood. {usage}") from None
+    if not 0 < spec.fraction < 1 or spec.repeats < 1:
+        raise ParameterError(
+            f"The split {text!r} needs a fraction in (0, 1) and at least 1 repeat. {usage}"
+        )
+    return spec
+
+
+def make_splits(spec: SplitSpec, results: Results, rated: np.ndarray,
+                models: pd.DataFrame | None, seed: int) -> list[Split]:
+    """Concrete splits of the rated rows for a spec (deterministic given ``seed``)."""
+    rng = np.random.default_rng(seed)
+    if spec.kind == "random":
+        n_test = max(2, int(round(spec.fraction * len(rated))))
+        if len(rated) - n_test < 2:
+            raise InsufficientDataError(
+                f"random split: {len(rated)} rated models leave fewer than 2 for training when "
+                f"{n_test} are held out; rate more models or lower the fraction."
+            )
+        out = []
+        for _ in range(spec.repeats):
+            perm = rng.permutation(rated)
+            out.append(Split(np.sort(perm[n_test:]), np.sort(perm[:n_test])))
+        return out
+    column = "params_b" if spec.kind == "size" else spec.column
+    values = _metadata_column(results, rated, models, column, spec.name)
+    if spec.kind == "size":
+        known = np.isfinite(values.astype(np.float64))
+        small = known & (values.astype(np.float64) < spec.threshold)
+        big = known & (values.astype(np.float64) >= spec.threshold)
+        if (~known).any():
+            logger.warning("%s: %d rated models of unknown size are left out: %s", spec.name,
+                           (~known).sum(), format_rows(results.models[rated[~known]].tolist()))
+        return [Split(rated[small], rated[big])]
+    return _group_splits(spec, rated, values, rng)
+
+
+def _metadata_column(results: Results, rated: np.ndarray, models: pd.DataFrame | None,
+                     column: str, split_name: str) -> np.ndarray:
+    if models is None:
+        raise ParameterError(
+            f"the {split_name} split needs model metadata; pass --models PATH with columns "
+            f"model, {column}."
+        )
+    if column not in models.columns:
+        raise ParameterError(
+            f"the {split_name} split needs a '{column}' column in the model metadata; found "
+            f"{', '.join(map(str, models.columns))}."
+        )
+    names = results.models[rated]
+    missing = [n for n in names if n not in models.index]
+    if missing:
+        raise InsufficientDataError(
+            f"the model metadata lacks {len(missing)} rated models: {format_rows(missing)}. "
+            "Add a row for each rated model (leave the value empty if unknown)."
+        )
+    return models.loc[names, column].to_numpy()
+
+
+def _group_splits(spec: SplitSpec, rated: np.ndarray, groups: np.ndarray,
+                  rng: np.random.Generator) -> list[Split]:
+    labels = np.asarray([str(g) if g == g else "<unknown>" for g in groups], dtype=object)
+    uniq = np.unique(labels)
+    n_test = max(1, int(round(spec.fraction * len(uniq))))
+    if len(uniq) - n_test < 1:
+        raise InsufficientDataError(
+            f"{spec.name}: only {len(uniq)} groups among rated models; a group split needs at least 2."
+        )
+    out = []
+    for _ in range(spec.repeats):
+        held = rng.permutation(uniq)[:n_test]
+        test = np.isin(labels, held)
+        out.append(Split(rated[~test], rated[test]))
+    return out
+
+
+@dataclass
+class _Accumulator:
+    """Bootstrap replicates per method and metric, split by split."""
+
+    reps: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
+
+    def add(self, method: str, values: dict[str, np.ndarray]) -> None:
+        slot = self.reps.setdefault(method, {m: [] for m in METRICS})
+        for metric in METRICS:
+            slot[metric].append(values[metric])
+
+    def summary(self, level: float) -> dict[str, dict[str, object]]:
+        out: dict[str, dict[str, object]] = {}
+        base = {m: np.nanmean(np.vstack(v), axis=0) for m, v in self.reps["uniform"].items()}
+        for method, slot in self.reps.items():
+            mean = {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+            entry: dict[str, object] = {m: summarize(mean[m], level) for m in METRICS}
+            if method != "uniform":
+                entry["paired_vs_uniform"] = {
+                    m: summarize(mean[m] - base[m], level) for m in METRICS
+                }
+            out[method] = entry
+        return out
+
+
+def evaluate(
+    results: Results, linked: Linked, *, splits: Sequence[SplitSpec] = (SplitSpec("random"),),
+    models: pd.DataFrame | None = None, methods: dict[str, Method] | None = None, seed: int = 0,
+    n_bootstrap: int = 1000, level: float = 0.95,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, object]:
+    """Compare methods on held-out models for each split family; returns the JSON-ready report.
+
+    results : all models' results; linked : preferences on results rows; models : metadata indexed
+    by model name (for size/group splits); seed : drives splits, bootstrap and method seeds.
+    progress : called with 1 after each split (for a progress bar).
+    """
+    methods = dict(METHODS) if methods is None else methods
+    if "uniform" not in methods:
+        raise ParameterError("evaluation needs the 'uniform' method as the paired reference.")
+    out: dict[str, object] = {}
+    for k, spec in enumerate(splits):
+        concrete = make_splits(spec, results, linked.rated, models, seed + 1000 * k)
+        out[spec.name] = _run_family(results, linked, spec, concrete, methods, seed,
+                                     n_bootstrap, level, progress)
+    return {
+        "schema": SCHEMA,
+        "seed": seed,
+        "n_bootstrap": n_bootstrap,
+        "ci_level": level,
+        "n_models": results.n_models,
+        "n_items": results.n_items,
+        "n_rated": int(len(linked.rated)),
+        "preference_kind": linked.kind,
+        "methods": list(methods),
+        "splits": out,
+    }
+
+
+def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
+                methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
+                progress: Callable[[int], None] | None) -> dict[str, object]:
+    acc = _Accumulator()
+    per_split = []
+    rng = np.random.default_rng(seed)
+    skipped = 0
+    for i, split in enumerate(splits):
+        record = _run_split(results, linked, split, methods, seed + i, n_bootstrap, rng, acc)
+        if record is None:
+            skipped += 1
+        else:
+            per_split.append(record)
+        if progress is not None:
+            progress(1)
+    if not per_split:
+        raise InsufficientDataError(
+            f"{spec.name}: no split had at least 2 held-out and 2 training models with decided "
+            "preferences among them; check the split threshold or metadata."
+        )
+    return {
+        "description": spec.describe(),
+        "n_splits": len(per_split),
+        "n_skipped": skipped,
+        "n_train_models": float(np.mean([len(r["train"]) for r in per_split])),
+        "n_test_models": float(np.mean([len(r["test"]) for r in per_split])),
+        "methods": acc.summary(level),
+        "per_split": per_split,
+    }
+
+
+def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str, Method],
+               seed: int, n_bootstrap: int, rng: np.random.Generator,
+               acc: _Accumulator) -> dict[str, object] | None:
+    train_pairs = linked.pairs.within(split.train, results.n_models)
+    test_pairs = linked.pairs.within(split.test, results.n_models)
+    if len(train_pairs.models()) < 2 or np.all(test_pairs.target == 0.5):
+        return None
+    test = test_pairs.models()
+    local = np.full(results.n_models, -1, dtype=np.int64)
+    local[test] = np.arange(len(test))
+    test_local = test_pairs.remap(local)
+    y = linked.ratings[test]
+    if not np.isfinite(y).all():
+        y = bradley_terry(test_local, len(test))
+    counts = bootstrap_counts(len(test), n_bootstrap, rng)
+    train_ratings = np.full(results.n_models, np.nan)
+    train_ratings[split.train] = linked.ratings[split.train]
+    train = Train(train_pairs, train_ratings)
+    point: dict[str, dict[str, float]] = {}
+    for name, method in methods.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores = method(results, train, seed)
+        values = replicate_metrics(scores[test], y, test_local, counts)
+        acc.add(name, values)
+        point[name] = {m: float(values[m][0]) for m in METRICS}
+    return {
+        "train": results.models[train_pairs.models()].tolist(),
+        "test": results.models[test].tolist(),
+        "metrics": point,
+    }
+
+
+def format_table(report: dict[str, object]) -> str:
+    """A readable console table: one block per split family, one row per method."""
+    lines = []
+    for name, fam in report["splits"].items():  # type: ignore[union-attr]
+        lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits, "
+                     f"{fam['n_train_models']:.1f} train / {fam['n_test_models']:.1f} held-out "
+                     "models on average")
+        header = f"  {'method':<15}" + "".join(f"{m:>24}" for m in METRICS) + f"{'Δacc vs uniform':>26}"
+        lines.append(header)
+        for method, entry in fam["methods"].items():
+            row = f"  {method:<15}" + "".join(f"{_fmt(entry[m]):>24}" for m in METRICS)
+            paired = entry.get("paired_vs_uniform")
+            row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
+            lines.append(row)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _fmt(stat: dict[str, object], signed: bool = False) -> str:
+    lo, hi = stat["ci"]  # type: ignore[misc]
+    sign = "+" if signed else ""
+    return f"{stat['mean']:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"

@@ -1,0 +1,37 @@
+"""Write output files atomically, never overwriting without permission."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import OutputExistsError
+
+
+def check_writable(path: str | Path, force: bool) -> Path:
+    """Fail early, before any work, if ``path`` exists and ``force`` is not set."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists; pass --force to overwrite it.")
+    if not path.parent.exists():
+        raise OutputExistsError(f"{path}: the folder {path.parent} does not exist; create it first.")
+    return path
+
+
+def write_atomic(path: str | Path, data: str | bytes, *, force: bool = False) -> Path:
+    """Write ``data`` to a temporary file next to ``path``, then rename it into place.
+
+    A crash or Ctrl-C leaves either the old file or the complete new one, never a partial file.
+    """
+    path = check_writable(path, force)
+    mode = "wb" if isinstance(data, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
