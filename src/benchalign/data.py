@@ -578,16 +578,43 @@ def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def load_results(path: str | Path) -> Results:
-    """Read and validate a results file (long or wide CSV / CSV.gz / TSV / Parquet)."""
-    return results_from_frame(read_table(path))
+def load_results(path: str | Path, *, fmt: str | None = None, **options: object) -> Results:
+    """Read and validate results: a long or wide table (CSV / CSV.gz / TSV / Parquet), or a tool's
+    output (lm-eval, HELM, AlpacaEval, Every Eval Ever; a file, a directory or a glob).
+
+    fmt : the format (see :data:`benchalign.formats.RESULTS_FORMATS`); detected when None.
+    options : reader options such as ``metric``, ``filter_name``, ``annotator``
+        (see :func:`benchalign.formats.read_results_any`).
+    """
+    if fmt in (None, "table") and not options and Path(path).is_file():
+        from .formats import detect_results_format
+
+        if fmt == "table" or detect_results_format(path) == "table":
+            return results_from_frame(read_table(path))
+    from .formats import read_results_any
+
+    return results_from_frame(read_results_any(path, fmt, **options))
 
 
 def load_preferences(
-    path: str | Path, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE
+    path: str | Path, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
+    *, fmt: str | None = None, **options: object,
 ) -> Preferences:
-    """Read and validate a preference file (pairs, ratings or battles; detected unless ``kind``)."""
-    return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale)
+    """Read and validate preferences (pairs, ratings or battles; detected unless ``kind``).
+
+    fmt : ``table`` (the canonical columns), ``arena`` (battle logs, with ``language``,
+        ``category``, ``since``, ``until`` filters) or ``leaderboard`` (``model_column``,
+        ``rating_column``, ``lower_is_better``); detected when None.
+    """
+    if fmt in (None, "table") and not options:
+        from .formats import detect_preference_format
+
+        if fmt == "table" or detect_preference_format(path) in ("table", None):
+            return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale)
+    from .formats import read_preferences_any
+
+    frame = read_preferences_any(path, fmt, **options)
+    return preferences_from_frame(frame, kind=kind, rating_scale=rating_scale)
 
 
 def load_models(path: str | Path) -> pd.DataFrame:
