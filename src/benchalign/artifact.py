@@ -164,7 +164,9 @@ def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False
     _report_mismatch(unknown, lacking, benchmark, pos, strict)
     sub = results.take_items(pos[pos >= 0])
     w = benchmark.weights[pos >= 0]
-    s, coverage = model_scores(w, values=sub.values, observed=sub.observed)
+    kept = float(w.sum())
+    s, den = model_scores(w / kept, values=sub.values, observed=sub.observed)
+    coverage = den * kept
     uncovered = coverage <= 0
     if uncovered.any():
         warnings.warn(

@@ -38,6 +38,8 @@ ELO_SCALE = 400.0 / math.log(10.0)
 
 TIE_LABELS = ("tie", "tie (bothbad)", "both_bad")
 LONG_COLUMNS = ("model", "benchmark", "item", "score")
+NA_SPELLINGS = ("nan", "na", "n/a", "null", "none")
+"""Texts that mean 'no value': reported as missing scores rather than as non-numbers."""
 
 
 def _source(frame: pd.DataFrame) -> str:
@@ -161,6 +163,8 @@ def parse_scores(frame: pd.DataFrame, column: str, what: str = "score") -> np.nd
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     missing = raw.isna().to_numpy()
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw):
+        missing = missing | raw.astype(str).str.strip().str.lower().isin(NA_SPELLINGS).to_numpy()
     not_numeric = np.isnan(values) & ~missing
     src = _source(frame)
     if not_numeric.any():

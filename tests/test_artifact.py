@@ -1,0 +1,92 @@
+"""Benchmark files: round trip, verification on load, scoring new models with mismatched items."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from benchalign import AlignedBenchmark, BenchmarkAligner, load_benchmark, score
+from benchalign.errors import ArtifactError, DataWarning, ItemMismatchError, OutputExistsError
+
+from .conftest import make_planted
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    d = make_planted(n_models=50, n_items=20, seed=8)
+    from benchalign import preferences_from_frame
+
+    aligner = BenchmarkAligner(reg=1.0).fit(d.results, preferences_from_frame(d.ratings))
+    return d, aligner, AlignedBenchmark.from_aligner(aligner)
+
+
+def test_round_trip_is_exact_and_deterministic(tmp_path, fitted):
+    _, aligner, bench = fitted
+    path = bench.save(tmp_path / "b.json")
+    loaded = load_benchmark(path)
+    assert np.array_equal(loaded.weights, aligner.weights_)
+    assert loaded.items.tolist() == aligner.items_.tolist()
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == "benchalign.benchmark" and doc["schema_version"] == 1
+    assert doc["params"]["reg"] == 1.0 and doc["diagnostics"]["converged"] is True
+    assert bench.save(tmp_path / "c.json").read_bytes() == path.read_bytes()
+
+
+def test_never_overwrites_without_force(tmp_path, fitted):
+    _, _, bench = fitted
+    bench.save(tmp_path / "b.json")
+    with pytest.raises(OutputExistsError, match="--force"):
+        bench.save(tmp_path / "b.json")
+    bench.save(tmp_path / "b.json", force=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["b.json"]  # no temporary file left behind
+
+
+def test_scores_equal_predict(fitted):
+    d, aligner, bench = fitted
+    table = score(bench, d.results)
+    by_model = dict(zip(table["model"], table["score"]))
+    expected = aligner.predict(d.results)
+    assert [by_model[m] for m in d.results.models] == pytest.approx(expected.tolist())
+    assert table["rank"].tolist() == list(range(1, 51))
+    assert table["score"].is_monotonic_decreasing
+    assert np.allclose(table["coverage"], 1.0)
+
+
+def _edit(path, change):
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+def test_tampered_newer_and_foreign_files_are_refused(tmp_path, fitted):
+    _, _, bench = fitted
+    path = bench.save(tmp_path / "b.json")
+    _edit(path, lambda d: d["items"][0].update(weight=d["items"][0]["weight"] * 2))
+    with pytest.raises(ArtifactError, match="do not match the file's content hash"):
+        load_benchmark(path)
+    path = bench.save(tmp_path / "n.json")
+    _edit(path, lambda d: d.update(schema_version=99))
+    with pytest.raises(ArtifactError, match="schema version 99 .* Upgrade benchalign"):
+        load_benchmark(path)
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    with pytest.raises(ArtifactError, match="not a benchalign benchmark file"):
+        load_benchmark(tmp_path / "x.json")
+    (tmp_path / "y.json").write_text("{")
+    with pytest.raises(ArtifactError, match="invalid JSON"):
+        load_benchmark(tmp_path / "y.json")
+
+
+def test_mismatched_items_are_reported_or_strict_errors(fitted):
+    d, _, bench = fitted
+    r = d.results
+    fewer = r.take_items(np.arange(2, r.n_items))  # the new results lack two benchmark items
+    with pytest.warns(DataWarning, match=r"2 benchmark items \(.*of the weight\) are missing"):
+        table = score(bench, fewer)
+    assert (table["coverage"] < 1).all()
+    with pytest.raises(ItemMismatchError, match="2 benchmark items"):
+        score(bench, fewer, strict=True)
+    renamed = type(r)(r.models, np.array([f"new/{i}" for i in r.items], dtype=object), r.benchmarks, r.values)
+    with pytest.raises(ItemMismatchError, match="none of the benchmark's 20 items appear"):
+        score(bench, renamed)

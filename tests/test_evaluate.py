@@ -1,0 +1,105 @@
+"""Held-out evaluation: splits, methods on the same splits, documented JSON schema."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchalign.baselines import METHODS, ridge_loo
+from benchalign.data import link, preferences_from_frame
+from benchalign.errors import InsufficientDataError, ParameterError
+from benchalign.evaluate import evaluate, format_table, make_splits, parse_split
+
+from .conftest import make_planted
+
+FAST = {name: METHODS[name] for name in ("uniform", "benchmark_mean", "best_benchmark", "ridge", "random_subset")}
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = make_planted(n_models=40, n_items=48, seed=5, missing=0.2)
+    return d, link(d.results, preferences_from_frame(d.ratings))
+
+
+def test_parse_split_forms():
+    assert parse_split("random").repeats == 20 and parse_split("random").fraction == 0.3
+    assert parse_split("random:0.5:7").repeats == 7
+    assert parse_split("size:13").threshold == 13.0
+    spec = parse_split("group:organization:0.25:4")
+    assert (spec.column, spec.fraction, spec.repeats) == ("organization", 0.25, 4)
+    for bad in ("random:2", "size", "sized:3", "group:", "random:0.3:x"):
+        with pytest.raises(ParameterError, match="random\\[:FRACTION"):
+            parse_split(bad)
+
+
+def test_random_splits_are_disjoint_deterministic_and_cover_the_fraction(data):
+    d, linked = data
+    s1 = make_splits(parse_split("random:0.3:5"), d.results, linked.rated, None, seed=1)
+    s2 = make_splits(parse_split("random:0.3:5"), d.results, linked.rated, None, seed=1)
+    assert len(s1) == 5
+    for a, b in zip(s1, s2):
+        assert np.array_equal(a.test, b.test)
+        assert not set(a.train) & set(a.test)
+        assert len(a.test) == 12 and len(a.train) == 28
+
+
+def test_size_and_group_splits(data):
+    d, linked = data
+    names = d.results.models
+    meta = pd.DataFrame({"params_b": np.arange(40, dtype=float), "org": [f"o{i % 5}" for i in range(40)]},
+                        index=pd.Index(names, name="model"))
+    (size,) = make_splits(parse_split("size:30"), d.results, linked.rated, meta, seed=0)
+    assert meta.loc[names[size.train], "params_b"].max() < 30 <= meta.loc[names[size.test], "params_b"].min()
+    for split in make_splits(parse_split("group:org:0.4:3"), d.results, linked.rated, meta, seed=0):
+        assert not set(meta.loc[names[split.train], "org"]) & set(meta.loc[names[split.test], "org"])
+    with pytest.raises(ParameterError, match="needs model metadata; pass --models"):
+        make_splits(parse_split("size:30"), d.results, linked.rated, None, seed=0)
+    with pytest.raises(ParameterError, match="needs a 'family' column"):
+        make_splits(parse_split("group:family"), d.results, linked.rated, meta, seed=0)
+
+
+def test_report_schema_and_paired_differences(data):
+    d, linked = data
+    methods = {"aligned": METHODS["aligned"], **FAST}
+    report = evaluate(d.results, linked, splits=[parse_split("random:0.3:3")], methods=methods,
+                      seed=0, n_bootstrap=100)
+    fam = report["splits"]["random"]
+    assert fam["n_splits"] == 3 and len(fam["per_split"]) == 3
+    assert set(fam["methods"]) == set(methods)
+    for name, entry in fam["methods"].items():
+        for metric in ("pairwise_accuracy", "spearman", "kendall_tau_b"):
+            lo, hi = entry[metric]["ci"]
+            assert lo <= hi and -1 <= entry[metric]["mean"] <= 1
+        assert ("paired_vs_uniform" in entry) == (name != "uniform")
+    paired = fam["methods"]["benchmark_mean"]["paired_vs_uniform"]["pairwise_accuracy"]["mean"]
+    direct = (fam["methods"]["benchmark_mean"]["pairwise_accuracy"]["mean"]
+              - fam["methods"]["uniform"]["pairwise_accuracy"]["mean"])
+    assert paired == pytest.approx(direct)
+    # the planted preferences reward a quarter of the items: aligned beats uniform clearly
+    assert fam["methods"]["aligned"]["paired_vs_uniform"]["pairwise_accuracy"]["mean"] > 0.05
+    table = format_table(report)
+    assert "aligned" in table and "Δacc vs uniform" in table
+
+
+def test_same_seed_same_report(data):
+    d, linked = data
+    kw = dict(splits=[parse_split("random:0.3:2")], methods=FAST, seed=3, n_bootstrap=50)
+    assert evaluate(d.results, linked, **kw) == evaluate(d.results, linked, **kw)
+
+
+def test_too_few_rated_models_for_a_split(data):
+    d, _ = data
+    few = d.ratings.iloc[:3]
+    linked = link(d.results, preferences_from_frame(few))
+    with pytest.raises(InsufficientDataError, match="fewer than 2 for training"):
+        evaluate(d.results, linked, splits=[parse_split("random:0.5")], methods=FAST)
+
+
+def test_ridge_loo_recovers_a_linear_signal():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 5))
+    y = x @ np.array([1.0, -2.0, 0.0, 0.5, 0.0]) + 3.0
+    coef, intercept = ridge_loo(x, y, (1e-6, 1.0, 100.0))
+    np.testing.assert_allclose(coef, [1.0, -2.0, 0.0, 0.5, 0.0], atol=1e-3)
+    assert intercept == pytest.approx(3.0, abs=1e-3)
