@@ -45,7 +45,7 @@ def test_help_lists_every_flag_once_with_defaults():
     result = CliRunner().invoke(dummy, ["--help"])
     assert result.exit_code == 0, result.output
     for flag in ("--results-format", "--results-metric", "--lm-eval-filter", "--annotator",
-                 "--preferences-format", "--model-column", "--rating-column", "--lower-is-better",
+                 "--preference-format", "--model-column", "--rating-column", "--lower-is-better",
                  "--rating-scale", "--language", "--category", "--since", "--until"):
         assert result.output.count(flag) >= 1, flag
     assert result.output.count("--name-map") == 1
@@ -96,6 +96,9 @@ def test_plain_tables_take_the_table_path(tmp_path):
     prefs.write_text("winner,loser\na,b\n")
     assert load_preferences(prefs).kind == "pairs"
     assert load_preferences_from_options(prefs).kind == "pairs"
+    assert load_preferences_from_options(prefs, preference_format="pairs").kind == "pairs"
+    with pytest.raises(InputFormatError, match="ratings preferences needs columns model, rating"):
+        load_preferences_from_options(prefs, preference_format="ratings")
     assert read_results_any(long, "table").attrs["source"] == str(long)
 
 
@@ -115,7 +118,7 @@ def test_unknown_layouts_ask_for_a_format(tmp_path):
         read_results_any(tmp_path)
     odd = tmp_path / "odd.csv"
     odd.write_text("x,y\n1,2\n")
-    with pytest.raises(InputFormatError, match="cannot tell the preferences format.*--preferences-format"):
+    with pytest.raises(InputFormatError, match="cannot tell the preference format.*--preference-format"):
         load_preferences_from_options(odd)
 
 

@@ -192,7 +192,7 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
             fmt = "leaderboard"
         elif set(given) & _PREFERENCE_OPTIONS["arena"]:
             fmt = "arena"
-    fmt = _resolve(path, fmt, PREFERENCE_FORMATS, detect_preference_format, "preferences")
+    fmt = _resolve(path, fmt, PREFERENCE_FORMATS, detect_preference_format, "preference")
     _check_options(fmt, given, _PREFERENCE_OPTIONS, path)
     if fmt == "arena":
         return arena.read_battles(path, **given)

@@ -35,6 +35,10 @@ from .names import NAME_COLUMNS, apply_name_map, read_name_map
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+KINDS = ("pairs", "ratings", "battles")
+PREFERENCE_CHOICES = ("auto",) + KINDS + PREFERENCE_FORMATS
+"""Values of --preference-format: a table of one kind, or a format (table, arena, leaderboard)."""
+
 RANK_SCALE = 1.0
 """Default rating scale for ``--lower-is-better`` columns: one rank step is e:1 odds."""
 
@@ -77,12 +81,13 @@ _RESULTS = [
 
 _PREFERENCES = [
     click.option(
-        "--preferences-format", type=click.Choice(("auto",) + PREFERENCE_FORMATS), default="auto",
+        "--preference-format", type=click.Choice(PREFERENCE_CHOICES), default="auto",
         show_default=True,
         help="Format of --preferences. auto detects it: a table of pairs (winner,loser[,weight]), "
-             "ratings (model,rating) or battles (model_a,model_b,winner); an Arena battle log in "
-             "JSON/JSONL or the one-hot CSV winner_model_a,winner_model_b,winner_tie (arena); a "
-             "leaderboard with other column names (leaderboard).",
+             "ratings (model,rating) or battles (model_a,model_b,winner) (pairs / ratings / "
+             "battles force one of them); an Arena battle log in JSON/JSONL or the one-hot CSV "
+             "winner_model_a,winner_model_b,winner_tie (arena); a leaderboard with other column "
+             "names (leaderboard).",
     ),
     click.option("--model-column", default=None,
                  help="Leaderboard column with model names. Default: model, model_name, name, "
@@ -138,10 +143,10 @@ def results_format_options(f: F) -> F:
 
 
 def preference_format_options(f: F) -> F:
-    """Add --preferences-format, --model-column, --rating-column, --lower-is-better,
+    """Add --preference-format, --model-column, --rating-column, --lower-is-better,
     --rating-scale, --language, --category, --since, --until and --name-map."""
     return _apply(f, _PREFERENCES + [_NAME_MAP],
-                  ["preferences_format", "model_column", "rating_column", "lower_is_better",
+                  ["preference_format", "model_column", "rating_column", "lower_is_better",
                    "rating_scale", "language", "category", "since", "until", "name_map"])
 
 
@@ -170,7 +175,7 @@ def load_results_from_options(
 def load_preferences_from_options(
     path: str | Path,
     *,
-    preferences_format: str | None = "auto",
+    preference_format: str | None = "auto",
     model_column: str | None = None,
     rating_column: str | None = None,
     lower_is_better: bool = False,
@@ -180,20 +185,21 @@ def load_preferences_from_options(
     since: str | None = None,
     until: str | None = None,
     name_map: str | Path | None = None,
-    preference_kind: str | None = None,
     **_other: Any,
 ) -> Preferences:
     """Read, rename (``name_map``) and validate preferences given the CLI options.
 
-    ``preference_kind`` (pairs / ratings / battles) forces the table kind when given. Other keyword
-    arguments are ignored. Returns :class:`benchalign.data.Preferences`.
+    ``preference_format`` is one of :data:`PREFERENCE_CHOICES`; pairs / ratings / battles read a
+    table of that kind. Other keyword arguments are ignored. Returns
+    :class:`benchalign.data.Preferences`.
     """
+    forced = preference_format if preference_format in KINDS else None
     frame = read_preferences_any(
-        path, preferences_format, model_column=model_column, rating_column=rating_column,
+        path, "table" if forced else preference_format, model_column=model_column, rating_column=rating_column,
         lower_is_better=lower_is_better, language=language, category=category, since=since,
         until=until,
     )
-    kind = preference_kind or detect_preference_kind(frame.columns, str(path))
+    kind = forced or detect_preference_kind(frame.columns, str(path))
     if name_map is not None:
         frame = apply_name_map(frame, read_name_map(name_map), NAME_COLUMNS[kind])
     scale = rating_scale if rating_scale is not None else (RANK_SCALE if lower_is_better else ELO_SCALE)
