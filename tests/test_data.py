@@ -224,3 +224,35 @@ def test_model_metadata(tmp_path):
         load_models(_write(tmp_path, "m2.csv", "model,params_b\nA,seven\n"))
     with pytest.raises(DataValidationError, match="listed more than once: A"):
         load_models(_write(tmp_path, "m3.csv", "model,params_b\nA,1\nA,2\n"))
+
+
+def test_ratings_that_look_reversed_are_flagged(planted):
+    from benchalign.data import preferences_from_frame
+
+    r = planted.results
+    ranks = pd.DataFrame({"model": r.models, "rating": (-r.values.mean(axis=1)).argsort().argsort() + 1})
+    with pytest.warns(DataWarning, match="ratings fall as the plain benchmark score rises.*--lower-is-better"):
+        link(r, preferences_from_frame(ranks))  # rank 1 = best: lower is better
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        link(r, preferences_from_frame(ranks.assign(rating=-ranks["rating"])))
+
+
+def test_absurd_scores_and_absurd_sparsity(tmp_path, monkeypatch):
+    with pytest.raises(DataValidationError, match="absurdly large magnitudes.*'A'"):
+        load_results(_write(tmp_path, "r.csv", "model,benchmark,item,score\nA,x,x/1,1e300\nB,x,x/1,0\n"))
+    import benchalign.data as data_module
+
+    monkeypatch.setattr(data_module, "MAX_CELLS", 1000)
+    rows = "\n".join(f"m{i},b,b/{i},1" for i in range(100))  # 100 models, one different item each
+    with pytest.raises(InsufficientDataError, match="100 models × 100 items make a 10,000-cell matrix of which only 1.0000% is observed"):
+        load_results(_write(tmp_path, "s.csv", "model,benchmark,item,score\n" + rows + "\n"))
+
+
+def test_one_hundred_thousand_models_with_one_item_each(tmp_path):
+    n = 100_000
+    frame = pd.DataFrame({"model": [f"m{i}" for i in range(n)], "benchmark": "b", "item": "b/1",
+                          "score": np.arange(n) % 2})
+    frame.to_parquet(tmp_path / "r.parquet")
+    r = load_results(tmp_path / "r.parquet")
+    assert r.values.shape == (n, 1) and r.complete

@@ -260,8 +260,29 @@ def _benchmark_per_item(frame: pd.DataFrame, item_codes: np.ndarray, items: np.n
     return bench_names[bench_of]
 
 
+MAX_CELLS = 2_000_000_000
+"""Largest models × items matrix benchalign builds (≈ 10 GB with its mask)."""
+MAX_ABS_SCORE = 1e30
+"""Scores beyond this magnitude cannot be meant as scores (and overflow float32 arithmetic)."""
+
+
 def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
               rows: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> Results:
+    cells = len(models) * len(items)
+    if cells > MAX_CELLS:
+        raise InsufficientDataError(
+            f"{len(models):,} models × {len(items):,} items make a {cells:,}-cell matrix of which "
+            f"only {len(scores) / cells:.4%} is observed; that is too large to hold. Do models "
+            "really share so few items? Keep the items that many models have (or split the "
+            "file by benchmark) before aligning."
+        )
+    huge = np.abs(scores) > MAX_ABS_SCORE
+    if huge.any():
+        raise DataValidationError(
+            f"{huge.sum()} scores have absurdly large magnitudes (e.g. {scores[huge][0]:g} for model "
+            f"{models[rows[huge][0]]!r}, item {items[cols[huge][0]]!r}); scores must be below "
+            f"{MAX_ABS_SCORE:g} in magnitude. Check the score column (units, corrupt values)."
+        )
     values = np.zeros((len(models), len(items)), dtype=np.float32)
     values[rows, cols] = scores
     observed = None
@@ -549,7 +570,30 @@ def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> 
     if prefs.ratings is not None:
         ratings[rows[rows >= 0]] = prefs.ratings[rows >= 0]
     _warn_cycles(pairs, results.models, prefs.source)
+    if prefs.ratings is not None:
+        _warn_reversed_ratings(results, ratings, prefs.source)
     return Linked(pairs, pairs.models(), ratings, prefs.kind)
+
+
+def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -> None:
+    """Ratings that fall as the benchmark score rises are most likely ranks (lower is better)."""
+    rows = np.flatnonzero(np.isfinite(ratings))
+    if len(rows) < 5:
+        return
+    from scipy.stats import spearmanr
+
+    sub = results.take_models(rows)
+    plain = sub.values.sum(axis=1) / sub.mask().sum(axis=1)
+    rho = spearmanr(plain, ratings[rows]).statistic
+    if rho < -0.5:
+        import warnings
+
+        warnings.warn(
+            f"{source}: the ratings fall as the plain benchmark score rises (Spearman {rho:.2f} over "
+            f"{len(rows)} models). If lower is better (ranks, losses), negate them or pass "
+            "--lower-is-better; benchalign reads higher ratings as preferred.",
+            DataWarning, stacklevel=3,
+        )
 
 
 def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
