@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 from scipy.optimize import minimize
@@ -16,7 +15,7 @@ from scipy.optimize import minimize
 from .data import Linked, PairSet, Preferences, Results, link
 from .errors import ConvergenceWarning, InsufficientDataError, check_param
 from .metrics import pairwise_accuracy
-from .objective import loss_and_grad, model_scores, weights_from_theta
+from .objective import Objective, PairTerms, ScoreMatrix, model_scores, weights_from_theta
 
 DEFAULT_REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 CV_TOL = 1e-5
@@ -53,26 +52,36 @@ def fit_weights(
     Only the rows of models that appear in ``pairs`` are used. ``x0`` warm-starts the optimizer
     ([n_items + 1], log-weights then log inverse temperature).
     """
-    rows = pairs.models()
-    remap = np.full(results.n_models, -1, dtype=np.int64)
-    remap[rows] = np.arange(len(rows))
-    sub = results.take_models(rows)
-    local = pairs.remap(remap)
+    seen = np.zeros(results.n_models, dtype=bool)
+    seen[pairs.a] = True
+    seen[pairs.b] = True
+    rows, local = None, pairs  # every model is in a pair: use the matrix in place, no re-slicing
+    if not seen.all():
+        rows = np.flatnonzero(seen)
+        remap = np.full(results.n_models, -1, dtype=np.int64)
+        remap[rows] = np.arange(len(rows))
+        local = pairs.remap(remap)
+    # Small problems run in float64 so L-BFGS can meet tight tolerances; large ones keep a compact
+    # exact copy (uint8 for 0/1 results, else the stored float32), converted once per fit.
+    if np.count_nonzero(seen) * results.n_items <= SMALL_FLOAT64_CELLS:
+        sub = results if rows is None else results.take_models(rows)
+        matrix = ScoreMatrix(sub.values.astype(np.float64), sub.observed)
+    else:
+        matrix = ScoreMatrix.compact(results.values, results.observed, rows)
+    terms = PairTerms(local.a, local.b, local.weight, local.target, matrix.shape[0],
+                      dtype=matrix.dtype)
     uniform = np.full(results.n_items, 1.0 / results.n_items)
-    s0, _ = model_scores(uniform, values=sub.values, observed=sub.observed)
+    # the initial temperature comes from the stored (float32) results, as it always has
+    s0, _ = model_scores(uniform, values=results.values, observed=results.observed)
+    s0 = s0 if rows is None else s0[rows]
     spread = float(np.std(s0))
     log_beta0 = -np.log(spread) if spread > 0 else 0.0
     if x0 is None:
         x0 = np.concatenate([np.zeros(results.n_items), [log_beta0]])
     history: list[float] = []
-    # Small problems run in float64 so L-BFGS can meet tight tolerances; large ones keep the
-    # stored float32 (half the memory traffic) and rely on the looser default tolerances.
-    values = sub.values.astype(np.float64) if sub.values.size <= SMALL_FLOAT64_CELLS else sub.values
-    kwargs = dict(values=values, observed=sub.observed, a=local.a, b=local.b,
-                  weight=local.weight, target=local.target, reg=reg, log_beta0=log_beta0,
-                  beta_reg=beta_reg)
+    objective = Objective(matrix, terms, reg=reg, log_beta0=log_beta0, beta_reg=beta_reg)
     res = minimize(
-        partial(loss_and_grad, **kwargs), x0, jac=True, method="L-BFGS-B",
+        objective, x0, jac=True, method="L-BFGS-B",
         bounds=[(None, None)] * results.n_items + [(log_beta0 - 15.0, log_beta0 + 15.0)],
         callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
         options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 10},

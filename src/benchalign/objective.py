@@ -14,19 +14,180 @@ Notation (shapes in brackets):
   :math:`\frac{\lambda}{2}\,\mathrm{mean}_q (\theta_q - \bar\theta - \theta^0_q)^2` (pull toward the
   prior, the uniform benchmark by default) and :math:`\frac{\kappa}{2} (\ell - \ell_0)^2`.
 
-Gradients flow back through per-model vectors built with ``np.bincount``; no pairs × items array is
-ever built, so memory is O(models × items + pairs).
+Gradients flow back through per-model vectors; no pairs × items array is ever built, so memory is
+O(models × items + pairs).
+
+How it stays fast (the gradient stays exact throughout):
+
+* The pair term splits as :math:`\mathrm{softplus}(-z) + (1-p) z = (\tfrac12 - p) z + \tfrac12|z| +
+  \log(1 + e^{-|z|})`. The first part is linear in the scores, so its per-model coefficients are
+  summed once per fit (:class:`PairTerms`); only the symmetric rest is evaluated per call.
+* When the pairs are *all* pairs among a set of models with one common weight (a rating list, or
+  any complete round robin), the symmetric rest only depends on the sorted scores: after one sort,
+  :math:`\sum |z|` is an O(n) sum and :math:`\log(1 + e^{-|z|})` runs over the upper triangle of the
+  sorted score differences in cache-sized row blocks (no index gathers, no pair-sized arrays).
+  Other pair sets run in chunks of pairs with preallocated buffers.
+* :class:`ScoreMatrix` keeps float32/float64 matrices as they are (BLAS ``gemv``, no copy) and reads
+  uint8/bool matrices (0/1 results, the observed mask) in cache-sized row blocks converted to
+  float32, so a 0/1 matrix costs a quarter of the memory traffic of float32.
+* Precision follows the data: float64 values run everything in float64 (the reference path);
+  float32 or compact values run the hot loops in float32 and accumulate sums in float64.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_expit, softmax
+from scipy.special import softmax
+
+BLOCK_ELEMENTS = 1 << 18
+"""Elements of one in-cache block (1 MiB of float32). Also keeps each BLAS call on a block below
+OpenBLAS' multithreading cut, whose thread hand-offs cost more than a small product on a busy machine."""
+
+PAIR_CHUNK = 1 << 16
+"""Pairs per chunk of the general (not complete) pair pass."""
 
 
 def weights_from_theta(theta: np.ndarray) -> np.ndarray:
     """Softmax of the log-weights ``theta`` [n_items]: non-negative weights that sum to 1."""
     return softmax(theta)
+
+
+# --------------------------------------------------------------------------------------------------
+# The score matrix
+# --------------------------------------------------------------------------------------------------
+
+
+def _is_blas(x: np.ndarray) -> bool:
+    return x.dtype in (np.float32, np.float64) and x.flags.c_contiguous
+
+
+class ScoreMatrix:
+    """Models × items scores and observed mask, stored for fast ``V @ w`` and ``V.T @ g``.
+
+    values : [n_models, n_items] float32/float64 (used in place, never copied) or an integer/bool
+        dtype such as uint8 for 0/1 results (read in row blocks converted to float32).
+    observed : None (complete), or [n_models, n_items] bool/uint8/float 0-1 mask.
+
+    Use :meth:`compact` to build the smallest exact form of a :class:`~benchalign.data.Results`
+    matrix once (e.g. once per fit).
+    """
+
+    def __init__(self, values: np.ndarray, observed: np.ndarray | None) -> None:
+        if observed is not None and observed.shape != values.shape:
+            raise ValueError("ScoreMatrix: observed mask shape does not match values")
+        self.values = values
+        self.observed = observed
+        self.dtype = np.float64 if values.dtype == np.float64 else np.float32
+        self.shape = values.shape
+
+    @classmethod
+    def compact(cls, values: np.ndarray, observed: np.ndarray | None,
+                rows: np.ndarray | None = None) -> "ScoreMatrix":
+        """The rows ``rows`` (all when None) in the cheapest exact storage.
+
+        Scores that are all integers in [0, 255] (0/1 results) become uint8; others stay in their
+        float dtype (a copy only when a subset of rows is taken). A mask with every cell observed
+        is dropped. Conversion runs in row blocks: no float64 or full-size temporary.
+        """
+        n = values.shape[0]
+        if rows is not None and len(rows) == n and np.array_equal(rows, np.arange(n)):
+            rows = None
+        mask = None if observed is None else _take_rows(observed, rows, np.bool_)
+        if mask is not None and _all_true(mask):
+            mask = None
+        if values.dtype != np.uint8 and _is_small_int(values, rows):
+            return cls(_take_rows(values, rows, np.uint8), mask)
+        return cls(values if rows is None else values[rows], mask)
+
+    def _blocks(self, n_rows: int):
+        step = max(1, BLOCK_ELEMENTS // max(self.shape[1], 1))
+        return range(0, n_rows, step), step
+
+    def _dense_rows(self, x: np.ndarray, i: int, j: int, buf: np.ndarray) -> np.ndarray:
+        out = buf[: (j - i) * x.shape[1]].reshape(j - i, x.shape[1])
+        np.copyto(out, x[i:j], casting="unsafe")
+        return out
+
+    def _matvec(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """x @ v at the compute dtype, as float64 [n_models]."""
+        v = v.astype(self.dtype, copy=False)
+        if _is_blas(x) and x.dtype == self.dtype:
+            return (x @ v).astype(np.float64)
+        out = np.empty(x.shape[0], dtype=self.dtype)
+        starts, step = self._blocks(x.shape[0])
+        buf = np.empty(step * x.shape[1], dtype=self.dtype)
+        for i in starts:
+            j = min(i + step, x.shape[0])
+            np.matmul(self._dense_rows(x, i, j, buf), v, out=out[i:j])
+        return out.astype(np.float64)
+
+    def _rmatvec(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """x.T @ g at the compute dtype, as float64 [n_items]."""
+        g = g.astype(self.dtype, copy=False)
+        if _is_blas(x) and x.dtype == self.dtype:
+            return (g @ x).astype(np.float64)
+        acc = np.zeros(x.shape[1], dtype=self.dtype)
+        part = np.empty(x.shape[1], dtype=self.dtype)
+        starts, step = self._blocks(x.shape[0])
+        buf = np.empty(step * x.shape[1], dtype=self.dtype)
+        for i in starts:
+            j = min(i + step, x.shape[0])
+            np.matmul(g[i:j], self._dense_rows(x, i, j, buf), out=part)
+            acc += part
+        return acc.astype(np.float64)
+
+    def scores(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(s, den)``: weighted mean score over observed items and observed weight mass.
+
+        Both [n_models] float64; den is all ones when complete; s is NaN where den is 0.
+        """
+        num = self._matvec(self.values, w)
+        if self.observed is None:
+            return num, np.ones_like(num)
+        den = self._matvec(self.observed, w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return num / den, den
+
+    def pullback(self, gs: np.ndarray, s: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """Pull a gradient on scores [n_models] back to the weights [n_items] (float64).
+
+        ds_m/dw_q = (V_mq - s_m M_mq) / den_m, so dL/dw = V^T (g/den) - M^T (g s/den).
+        """
+        g = gs / den
+        gw = self._rmatvec(self.values, g)
+        if self.observed is not None:
+            gw -= self._rmatvec(self.observed, g * np.nan_to_num(s))
+        return gw
+
+
+def _row_chunks(n: int, n_cols: int):
+    step = max(1, BLOCK_ELEMENTS // max(n_cols, 1))
+    return ((i, min(i + step, n)) for i in range(0, n, step))
+
+
+def _take_rows(x: np.ndarray, rows: np.ndarray | None, dtype: type) -> np.ndarray:
+    """x[rows] converted to ``dtype`` block by block (x itself when nothing changes)."""
+    if rows is None and x.dtype == dtype:
+        return x
+    n = x.shape[0] if rows is None else len(rows)
+    out = np.empty((n, x.shape[1]), dtype=dtype)
+    for i, j in _row_chunks(n, x.shape[1]):
+        out[i:j] = x[i:j] if rows is None else x[rows[i:j]]
+    return out
+
+
+def _all_true(mask: np.ndarray) -> bool:
+    return all(mask[i:j].all() for i, j in _row_chunks(mask.shape[0], mask.shape[1]))
+
+
+def _is_small_int(values: np.ndarray, rows: np.ndarray | None) -> bool:
+    """Every (selected) score is an integer in [0, 255], so uint8 holds it exactly."""
+    n = values.shape[0] if rows is None else len(rows)
+    for i, j in _row_chunks(n, values.shape[1]):
+        blk = values[i:j] if rows is None else values[rows[i:j]]
+        if blk.min(initial=0) < 0 or blk.max(initial=0) > 255 or not np.array_equal(blk, np.floor(blk)):
+            return False
+    return True
 
 
 def model_scores(
@@ -36,33 +197,221 @@ def model_scores(
 
     Returns ``(s, den)``, both [n_models] float64: the score and the weight mass of the model's
     observed items (1 when complete). A model with no weight on its observed items gets NaN.
+    ``values`` may be float32/float64 (used in place) or uint8/bool (read in row blocks).
     """
-    w32 = w.astype(values.dtype, copy=False)
-    num = (values @ w32).astype(np.float64)
-    if observed is None:
-        return num, np.ones_like(num)
-    den = (observed @ w32.astype(np.float32)).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return num / den, den
+    return ScoreMatrix(values, observed).scores(w)
+
+
+# --------------------------------------------------------------------------------------------------
+# The pair term
+# --------------------------------------------------------------------------------------------------
+
+
+class PairTerms:
+    r"""Pairs (a, b, c, p) prepared once for repeated loss/gradient evaluations on scores.
+
+    Evaluates :math:`L(s, \beta) = \frac{1}{\sum c}\sum c\,[\mathrm{softplus}(-z) + (1-p) z]`,
+    :math:`z = \beta(s_a - s_b)`, and its exact gradients. The linear part
+    :math:`\sum c(\tfrac12 - p) z = \beta\, s \cdot u` is folded into ``u`` [n_models] here;
+    :meth:`loss_and_grad` adds the symmetric rest, by the sorted-triangle pass when the pairs are a
+    complete round robin with one common weight (``complete`` is True), else chunk by chunk.
+
+    dtype : float32 (fast) or float64 (reference) for the per-pair arithmetic.
+    """
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, weight: np.ndarray, target: np.ndarray,
+                 n_models: int, dtype: type = np.float64) -> None:
+        weight = np.asarray(weight, dtype=np.float64)
+        lin = weight * (0.5 - np.asarray(target, dtype=np.float64))
+        self.n_models = int(n_models)
+        self.dtype = np.dtype(dtype)
+        self.total = float(weight.sum())
+        self.u = np.bincount(a, lin, minlength=n_models) - np.bincount(b, lin, minlength=n_models)
+        self.common_weight = float(weight[0]) if len(weight) and np.all(weight == weight[0]) else None
+        self.members = _complete_members(a, b, n_models) if self.common_weight is not None else None
+        self.complete = self.members is not None
+        if not self.complete:
+            index = np.int32 if n_models < 2**31 else np.int64
+            self.a, self.b = a.astype(index), b.astype(index)
+            self.weight = None if self.common_weight is not None else weight.astype(self.dtype)
+
+    def loss_and_grad(self, s: np.ndarray, beta: float) -> tuple[float, np.ndarray, float]:
+        """``(loss, dloss/ds [n_models], dloss/dlog(beta))`` at scores ``s`` [n_models] float64.
+
+        Every part is invariant to a common shift of the scores (u and the gradients sum to 0), so
+        the margins are taken from median-centred scores: no cancellation of large β·s terms.
+        """
+        finite = np.isfinite(s)
+        z = beta * (s - (float(np.median(s[finite])) if finite.any() else 0.0))
+        if self.complete:
+            sym, gz = self._complete_pass(z)
+        else:
+            sym, gz = self._chunked_pass(z)
+        lin = float(np.dot(z, self.u))
+        loss = (lin + sym) / self.total
+        gs = beta * (self.u + gz) / self.total
+        glog_beta = (lin + float(np.dot(z, gz))) / self.total
+        return loss, gs, glog_beta
+
+    def _complete_pass(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        """Σ over all member pairs of c(|Δ|/2 + log(1 + e^-|Δ|)) and its gradient on z."""
+        zm = z[self.members]
+        order = np.argsort(-zm, kind="stable")
+        zs = zm[order]
+        k = len(zs)
+        slope = 0.5 * (k - 1 - 2 * np.arange(k, dtype=np.float64))  # d(Σ|Δ|/2)/dz, sorted
+        log_sum, row, col = _sorted_triangle(zs.astype(self.dtype))
+        gz_sorted = slope - row + col
+        c = self.common_weight
+        sym = c * (float(np.dot(slope, zs)) + log_sum)
+        gz = np.zeros(self.n_models)
+        gz[self.members[order]] = c * gz_sorted
+        return sym, gz
+
+    def _chunked_pass(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        """Σ c(|Δ|/2 + log(1 + e^-|Δ|)) over the listed pairs, chunk by chunk, and its gradient."""
+        zc = z.astype(self.dtype)
+        n_pairs = len(self.a)
+        size = min(PAIR_CHUNK, max(n_pairs, 1))
+        d, e, t = (np.empty(size, dtype=self.dtype) for _ in range(3))
+        sym = 0.0
+        gz = np.zeros(self.n_models)
+        for i in range(0, n_pairs, size):
+            j = min(i + size, n_pairs)
+            a, b = self.a[i:j], self.b[i:j]
+            dd, ee, tt = d[: j - i], e[: j - i], t[: j - i]
+            cw = None if self.weight is None else self.weight[i:j]
+            np.take(zc, a, out=ee)
+            np.take(zc, b, out=tt)
+            np.subtract(ee, tt, out=dd)                 # Δ
+            np.abs(dd, out=ee)
+            sym += 0.5 * _wsum(ee, cw)
+            np.negative(ee, out=ee)
+            np.exp(ee, out=ee)                          # e^-|Δ|
+            sym += _log1p_sum_and_q(ee, tt, cw)         # ee becomes q = σ(-|Δ|)
+            np.subtract(0.5, ee, out=ee)
+            np.copysign(ee, dd, out=ee)                 # d/dΔ = sign(Δ)(1/2 - q)
+            if cw is not None:
+                ee *= cw
+            r = ee.astype(np.float64)
+            gz += np.bincount(a, r, minlength=self.n_models)
+            gz -= np.bincount(b, r, minlength=self.n_models)
+        if self.weight is None:
+            sym *= self.common_weight
+            gz *= self.common_weight
+        return sym, gz
+
+
+def _wsum(x: np.ndarray, c: np.ndarray | None) -> float:
+    return float(x.sum()) if c is None else float(np.dot(x, c))
+
+
+def _log1p_sum_and_q(e: np.ndarray, scratch: np.ndarray, c: np.ndarray | None = None) -> float:
+    """Σ c log(1 + e) for e in [0, 1]; overwrites e with q = e / (1 + e).
+
+    log(1 + e) is the vectorized log of the rounded 1 + e: absolute error below the rounding of the
+    terms themselves, and several times faster than float32 log1p.
+    """
+    np.add(e, 1.0, out=scratch)
+    np.divide(e, scratch, out=e)
+    np.log(scratch, out=scratch)
+    return _wsum(scratch, c)
+
+
+def _sorted_triangle(zs: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """For scores sorted in decreasing order [k]: Σ_{i<j} log(1 + e^{-(z_i - z_j)}) and, per
+    position, the row sums Σ_{j>i} q_ij and column sums Σ_{i<j} q_ij of q = σ(-(z_i - z_j)).
+
+    Runs over the upper triangle in row blocks of about BLOCK_ELEMENTS cells.
+    """
+    k = len(zs)
+    step = max(1, min(k, BLOCK_ELEMENTS // max(k, 1)))
+    e_buf = np.empty(step * k, dtype=zs.dtype)
+    d_buf = np.empty(step * k, dtype=zs.dtype)
+    lower = np.tril(np.full((step, step), -np.inf, dtype=zs.dtype))  # diagonal and below: no pair
+    row = np.zeros(k)
+    col = np.zeros(k)
+    log_sum = 0.0
+    for i in range(0, k - 1, step):
+        j = min(i + step, k)
+        e = e_buf[: (j - i) * (k - i)].reshape(j - i, k - i)
+        d = d_buf[: e.size].reshape(e.shape)
+        np.subtract(zs[None, i:], zs[i:j, None], out=e)   # z_col - z_row <= 0 above the diagonal
+        e[:, : j - i] += lower[: j - i, : j - i]
+        np.exp(e, out=e)
+        log_sum += _log1p_sum_and_q(e, d)
+        row[i:j] += e.sum(axis=1)
+        col[i:] += e.sum(axis=0)
+    return log_sum, row, col
+
+
+def _complete_members(a: np.ndarray, b: np.ndarray, n_models: int) -> np.ndarray | None:
+    """Sorted ids of the models when (a, b) lists every unordered pair among them exactly once,
+    else None."""
+    n_pairs = len(a)
+    if n_pairs == 0:
+        return None
+    seen = np.zeros(n_models, dtype=bool)
+    seen[a] = True
+    seen[b] = True
+    members = np.flatnonzero(seen)
+    k = len(members)
+    if n_pairs != k * (k - 1) // 2:
+        return None
+    pos = np.full(n_models, -1, dtype=np.int64)
+    pos[members] = np.arange(k)
+    cells = np.zeros(k * k, dtype=bool)
+    for i in range(0, n_pairs, 1 << 20):
+        pa, pb = pos[a[i:i + (1 << 20)]], pos[b[i:i + (1 << 20)]]
+        if np.any(pa == pb):
+            return None
+        cells[np.minimum(pa, pb) * k + np.maximum(pa, pb)] = True
+    return members if int(np.count_nonzero(cells)) == n_pairs else None
 
 
 def pair_loss_and_grad(
     s: np.ndarray, beta: float, *, a: np.ndarray, b: np.ndarray, weight: np.ndarray,
     target: np.ndarray,
 ) -> tuple[float, np.ndarray, float]:
-    """Weighted-mean pairwise cross-entropy on scores ``s`` [n_models].
+    """Weighted-mean pairwise cross-entropy on scores ``s`` [n_models] (float64 throughout).
 
-    Returns ``(loss, dloss/ds [n_models], dloss/dlog(beta))``.
+    Returns ``(loss, dloss/ds [n_models], dloss/dlog(beta))``. For repeated evaluations on the same
+    pairs, build a :class:`PairTerms` once and call its ``loss_and_grad``.
     """
-    d = s[a] - s[b]
-    z = beta * d
-    total = weight.sum()
-    loss = float(np.dot(weight, (1.0 - target) * z - log_expit(z)) / total)
-    r = weight * (expit(z) - target) / total
-    n = s.shape[0]
-    gs = beta * (np.bincount(a, r, minlength=n) - np.bincount(b, r, minlength=n))
-    glog_beta = float(np.dot(r, z))
-    return loss, gs, glog_beta
+    terms = PairTerms(a, b, weight, target, s.shape[0], dtype=np.float64)
+    return terms.loss_and_grad(np.asarray(s, dtype=np.float64), float(beta))
+
+
+class Objective:
+    """The objective of :func:`loss_and_grad` with its data prepared once: a callable x -> (loss, grad).
+
+    matrix : :class:`ScoreMatrix`; pairs : :class:`PairTerms` on its rows; reg, theta0, log_beta0,
+    beta_reg : as in :func:`loss_and_grad`.
+    """
+
+    def __init__(self, matrix: ScoreMatrix, pairs: PairTerms, *, reg: float,
+                 theta0: np.ndarray | None = None, log_beta0: float = 0.0,
+                 beta_reg: float = 1e-2) -> None:
+        self.matrix, self.pairs = matrix, pairs
+        self.reg, self.log_beta0, self.beta_reg = float(reg), float(log_beta0), float(beta_reg)
+        self.prior = None if theta0 is None else theta0 - theta0.mean()
+
+    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        theta, log_beta = x[:-1], float(x[-1])
+        w = weights_from_theta(theta)
+        s, den = self.matrix.scores(w)
+        loss, gs, glb = self.pairs.loss_and_grad(s, np.exp(log_beta))
+        gw = self.matrix.pullback(gs, s, den)
+        gtheta = w * (gw - np.dot(w, gw))
+        dev = theta - theta.mean()
+        if self.prior is not None:
+            dev -= self.prior
+        n_items = theta.shape[0]
+        loss += 0.5 * self.reg * float(np.dot(dev, dev)) / n_items
+        gtheta += self.reg * dev / n_items
+        loss += 0.5 * self.beta_reg * (log_beta - self.log_beta0) ** 2
+        glb += self.beta_reg * (log_beta - self.log_beta0)
+        return loss, np.concatenate([gtheta, [glb]])
 
 
 def loss_and_grad(
@@ -74,35 +423,11 @@ def loss_and_grad(
 
     x : [n_items + 1] parameters: log-weights theta, then log inverse temperature.
     reg : strength lambda >= 0 of the pull of theta toward ``theta0`` (zeros = uniform weights).
-    Returns ``(loss, grad)`` with grad shaped like x.
+    Returns ``(loss, grad)`` with grad shaped like x. Float64 ``values`` compute in float64; others
+    in float32 with float64 sums. Repeated calls on the same data (an optimizer) should build an
+    :class:`Objective` once instead.
     """
-    theta, log_beta = x[:-1], float(x[-1])
-    w = weights_from_theta(theta)
-    s, den = model_scores(w, values=values, observed=observed)
-    loss, gs, glb = pair_loss_and_grad(
-        s, np.exp(log_beta), a=a, b=b, weight=weight, target=target
-    )
-    gw = _scores_vjp(gs, s, den, values=values, observed=observed)
-    gtheta = w * (gw - np.dot(w, gw))
-    dev = theta - theta.mean() - (0.0 if theta0 is None else theta0 - theta0.mean())
-    n_items = theta.shape[0]
-    loss += 0.5 * reg * float(np.dot(dev, dev)) / n_items
-    gtheta += reg * dev / n_items
-    loss += 0.5 * beta_reg * (log_beta - log_beta0) ** 2
-    glb += beta_reg * (log_beta - log_beta0)
-    return loss, np.concatenate([gtheta, [glb]])
-
-
-def _scores_vjp(
-    gs: np.ndarray, s: np.ndarray, den: np.ndarray, *, values: np.ndarray,
-    observed: np.ndarray | None,
-) -> np.ndarray:
-    """Pull a gradient on scores [n_models] back to the weights [n_items].
-
-    ds_m/dw_q = (V_mq - s_m M_mq) / den_m, so dL/dw = V^T (g/den) - M^T (g s/den).
-    """
-    g = gs / den
-    gw = (values.T @ g.astype(values.dtype)).astype(np.float64)
-    if observed is not None:
-        gw -= (observed.T @ (g * np.nan_to_num(s)).astype(np.float32)).astype(np.float64)
-    return gw
+    matrix = ScoreMatrix(values, observed)
+    pairs = PairTerms(a, b, weight, target, values.shape[0], dtype=matrix.dtype)
+    return Objective(matrix, pairs, reg=reg, theta0=theta0, log_beta0=log_beta0,
+                     beta_reg=beta_reg)(x)
