@@ -584,6 +584,8 @@ def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -
 
     sub = results.take_models(rows)
     plain = sub.values.sum(axis=1) / sub.mask().sum(axis=1)
+    if np.ptp(plain) == 0:
+        return
     rho = spearmanr(plain, ratings[rows]).statistic
     if rho < -0.5:
         import warnings

@@ -19,7 +19,7 @@ from .errors import InputFormatError
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 TEXT_COLUMNS = ("model", "benchmark", "item", "winner", "loser", "model_a", "model_b", "organization",
-                "family", "from", "to")
+                "family", "from", "to", "arena_model", "model_name", "model_id", "name", "key")
 """Columns always read as text, so that a model named '007' is not read as the number 7."""
 
 
@@ -31,9 +31,10 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Read a CSV / CSV.gz / TSV / Parquet / JSON(L) table; name columns are always read as text.
 
+    text_columns : more columns to keep as text (besides :data:`TEXT_COLUMNS`).
     Raises :class:`InputFormatError` naming the file for a missing, empty, header-only, truncated,
     wrongly encoded or wrongly delimited file.
     """
@@ -51,7 +52,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         elif suffix in (".json", ".jsonl", ".json.gz", ".jsonl.gz"):
             frame = pd.read_json(path, lines=suffix.startswith(".jsonl"), dtype=False)
         else:
-            frame = _read_csv(path, sep="\t" if suffix.startswith(".tsv") else ",")
+            frame = _read_csv(path, sep="\t" if suffix.startswith(".tsv") else ",",
+                              text_columns=TEXT_COLUMNS + tuple(text_columns))
     except InputFormatError:
         raise
     except UnicodeDecodeError as exc:
@@ -76,9 +78,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+def _read_csv(path: Path, sep: str, text_columns: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.read_csv(
-        path, sep=sep, dtype=dict.fromkeys(TEXT_COLUMNS, str), keep_default_na=False,
+        path, sep=sep, dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
         na_values=[""], encoding="utf-8",
     )
     if frame.shape[1] == 1:

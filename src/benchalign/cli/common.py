@@ -8,39 +8,39 @@ from collections.abc import Callable
 import click
 from tqdm import tqdm
 
-from ..data import ELO_SCALE, Linked, Results, link, load_preferences, load_results
+from ..data import Linked, Results, link
+from ..formats.options import (
+    load_preferences_from_options,
+    load_results_from_options,
+    preference_format_options,
+    results_format_options,
+)
 
 F = Callable[..., object]
 
 
 def results_option(f: F) -> F:
+    f = results_format_options(f)
     return click.option(
         "--results", "results_path", required=True, type=click.Path(dir_okay=True),
-        help="Question-level results: long table model, benchmark, item, score (CSV, CSV.gz, "
-             "TSV or Parquet; extra columns ignored) or a wide models × items table.",
+        help="Question-level results: a long table model, benchmark, item, score (CSV, CSV.gz, "
+             "TSV or Parquet; extra columns ignored) or a wide models × items table, or a tool's "
+             "output (file, directory or quoted glob; see --results-format).",
     )(f)
 
 
 def preference_options(f: F) -> F:
+    f = preference_format_options(f)
     f = click.option(
         "--ignore-unknown-models", is_flag=True,
         help="Drop preferences about models absent from the results, with a warning listing "
              "them (default: error).",
     )(f)
-    f = click.option(
-        "--rating-scale", type=click.FloatRange(min=0, min_open=True), default=ELO_SCALE,
-        show_default="400/ln 10 ≈ 173.7, Elo",
-        help="Rating units per logit when turning ratings into soft pair targets "
-             "p = σ((r_i − r_j)/scale).",
-    )(f)
-    f = click.option(
-        "--preference-format", type=click.Choice(["pairs", "ratings", "battles"]), default=None,
-        help="Form of the preference file; detected from its columns when omitted "
-             "(winner, loser[, weight] | model, rating | model_a, model_b, winner).",
-    )(f)
     return click.option(
         "--preferences", "preferences_path", required=True, type=click.Path(dir_okay=True),
-        help="Preferences: pairs, ratings or battles (CSV, CSV.gz, TSV or Parquet).",
+        help="Preferences: pairs (winner, loser[, weight]), ratings (model, rating) or battles "
+             "(model_a, model_b, winner), as CSV/TSV/Parquet/JSON(L), or an Arena battle log or "
+             "leaderboard (see --preference-format).",
     )(f)
 
 
@@ -53,11 +53,11 @@ def seed_option(f: F) -> F:
                         help="Seed of every random choice (splits, folds, bootstrap).")(f)
 
 
-def load_inputs(results_path: str, preferences_path: str, preference_format: str | None,
-                rating_scale: float, ignore_unknown_models: bool) -> tuple[Results, Linked]:
-    """Read results and preferences and link them by model name."""
-    results = load_results(results_path)
-    prefs = load_preferences(preferences_path, kind=preference_format, rating_scale=rating_scale)
+def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                **options: object) -> tuple[Results, Linked]:
+    """Read results and preferences with the command's format options and link them by name."""
+    results = load_results_from_options(results_path, **options)
+    prefs = load_preferences_from_options(preferences_path, **options)
     return results, link(results, prefs, ignore_unknown=ignore_unknown_models)
 
 

@@ -71,10 +71,10 @@ def _dump(report: dict) -> str:
                    "differences to uniform, plus each split's models) as JSON.")
 @seed_option
 @force_option
-def evaluate_cmd(results_path: str, preferences_path: str, preference_format: str | None,
-                 rating_scale: float, ignore_unknown_models: bool, models_path: str | None,
-                 splits: tuple[str, ...], methods: str | None, n_bootstrap: int,
-                 json_path: str | None, seed: int, force: bool) -> None:
+def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                 models_path: str | None, splits: tuple[str, ...], methods: str | None,
+                 n_bootstrap: int, json_path: str | None, seed: int, force: bool,
+                 **formats: object) -> None:
     """Hold out rated models, fit every method on the rest, and compare them on the held-out ones.
 
     Methods: aligned (benchalign), uniform (the plain mean), benchmark_mean, best_benchmark,
@@ -84,8 +84,7 @@ def evaluate_cmd(results_path: str, preferences_path: str, preference_format: st
     """
     if json_path:
         check_writable(json_path, force)
-    results, linked = load_inputs(results_path, preferences_path, preference_format,
-                                  rating_scale, ignore_unknown_models)
+    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
     models = load_models(models_path) if models_path else None
     report = run_and_print(results, linked, splits=list(splits), models=models, seed=seed,
                            n_bootstrap=n_bootstrap, methods=_methods(methods),

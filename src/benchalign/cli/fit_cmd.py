@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark, load_benchmark, score
-from ..data import load_results
+from ..formats.options import load_results_from_options
 from ..fit import BenchmarkAligner
 from ..outputs import check_writable, write_atomic
 from . import cli
@@ -43,21 +43,19 @@ def parse_reg(value: str) -> float | str:
               help="Maximum L-BFGS iterations.")
 @seed_option
 @force_option
-def fit(results_path: str, preferences_path: str, preference_format: str | None,
-        rating_scale: float, ignore_unknown_models: bool, output: str, reg: str, max_iter: int,
-        seed: int, force: bool) -> None:
+def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
+        reg: str, max_iter: int, seed: int, force: bool, **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
     `benchalign score` applies to new models.
     """
     check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, preference_format,
-                                  rating_scale, ignore_unknown_models)
+    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                  **formats)
     aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed)
     aligner.fit(results, linked)
-    bench = AlignedBenchmark.from_aligner(aligner, {"rating_scale": rating_scale,
-                                                    "preference_kind": linked.kind})
+    bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind})
     bench.save(output, force=force)
     click.echo(_summary(bench, aligner))
     click.echo(f"wrote {output}")
@@ -93,7 +91,7 @@ def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
                    "not know (default: report them and score over the shared items).")
 @force_option
 def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict: bool,
-              force: bool) -> None:
+              force: bool, **formats: object) -> None:
     """Score models' question-level results with an aligned benchmark; print or write a ranking.
 
     Columns: rank, model, score (weighted mean over the benchmark items the model has),
@@ -102,7 +100,7 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     if output:
         check_writable(output, force)
     bench = load_benchmark(benchmark_path)
-    table = score(bench, load_results(results_path), strict=strict)
+    table = score(bench, load_results_from_options(results_path, **formats), strict=strict)
     buf = io.StringIO()
     table.to_csv(buf, index=False, float_format="%.6g")
     if output:

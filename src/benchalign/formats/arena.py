@@ -274,7 +274,7 @@ def read_leaderboard(
     """
     from ..data import parse_scores
 
-    frame = read_table(path)
+    frame = read_table(path, text_columns=(model_column,) if model_column else ())
     model_col = _pick(frame, model_column, MODEL_COLUMNS, "model", "--model-column")
     rating_col = _pick(frame, rating_column, RATING_COLUMNS, "rating", "--rating-column")
     ratings = parse_scores(frame, rating_col, what="rating")
