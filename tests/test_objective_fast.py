@@ -161,3 +161,20 @@ def test_float32_compact_objective_agrees_with_float64():
     loss, grad = fast(x)
     assert loss == pytest.approx(ref[0], rel=1e-6)
     np.testing.assert_allclose(grad, ref[1], atol=1e-6 * np.abs(ref[1]).max())
+
+
+def test_pair_models_and_identity_selections_take_the_cheap_path():
+    from benchalign.data import PairSet, Results
+
+    rng = np.random.default_rng(7)
+    a, b = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
+    pairs = PairSet(a, b, np.ones(300), np.ones(300))
+    np.testing.assert_array_equal(pairs.models(), np.unique(np.r_[a, b]))
+    assert pairs.models().dtype == np.int64
+    values = rng.random((4, 3)).astype(np.float32)
+    r = Results(np.array(["a", "b", "c", "d"], dtype=object), np.array(["x", "y", "z"], dtype=object),
+                np.array(["B"] * 3, dtype=object), values, np.ones((4, 3), dtype=bool))
+    same = r.take_models(np.arange(4)).take_items(np.arange(3))
+    assert same.values is values and same.observed is None  # all-observed mask dropped as before
+    np.testing.assert_array_equal(r.take_items([2, 0]).values, values[:, [2, 0]])
+    np.testing.assert_array_equal(r.observed_count(), [3, 3, 3, 3])

@@ -102,21 +102,38 @@ class Results:
             return np.ones(self.values.shape, dtype=bool)
         return self.observed
 
+    def observed_count(self) -> np.ndarray:
+        """(n_models,) int64 number of observed items per model, without building a full mask."""
+        if self.observed is None:
+            return np.full(self.n_models, self.n_items, dtype=np.int64)
+        return np.count_nonzero(self.observed, axis=1).astype(np.int64)
+
     def index_of(self, names: np.ndarray | list[str]) -> np.ndarray:
         """Row ids of model names; -1 for names not in the results."""
         return np.array([self._model_pos.get(str(n), -1) for n in names], dtype=np.int64)
 
     def take_models(self, rows: np.ndarray) -> "Results":
-        """A new :class:`Results` with only the given model rows (in that order)."""
+        """A new :class:`Results` with only the given model rows (in that order).
+
+        Selecting every row in order shares the arrays instead of copying them.
+        """
         rows = np.asarray(rows, dtype=np.int64)
+        if _is_identity(rows, self.n_models):
+            observed = None if self.observed is None or self.observed.all() else self.observed
+            return Results(self.models, self.items, self.benchmarks, self.values, observed)
         observed = None if self.observed is None else self.observed[rows]
         if observed is not None and observed.all():
             observed = None
         return Results(self.models[rows], self.items, self.benchmarks, self.values[rows], observed)
 
     def take_items(self, cols: np.ndarray) -> "Results":
-        """A new :class:`Results` with only the given item columns (in that order)."""
+        """A new :class:`Results` with only the given item columns (in that order).
+
+        Selecting every column in order shares the arrays instead of copying them.
+        """
         cols = np.asarray(cols, dtype=np.int64)
+        if _is_identity(cols, self.n_items):
+            return Results(self.models, self.items, self.benchmarks, self.values, self.observed)
         observed = None if self.observed is None else self.observed[:, cols]
         return Results(
             self.models, self.items[cols], self.benchmarks[cols], self.values[:, cols], observed
@@ -137,6 +154,11 @@ class Results:
                 "score": self.values[rows, cols].astype(np.float64),
             }
         )
+
+
+def _is_identity(index: np.ndarray, n: int) -> bool:
+    """``index`` is 0, 1, ..., n - 1."""
+    return index.shape == (n,) and (n == 0 or (index[0] == 0 and bool(np.all(np.diff(index) == 1))))
 
 
 def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str, fix: str) -> None:
@@ -360,7 +382,12 @@ class PairSet:
 
     def models(self) -> np.ndarray:
         """Sorted unique model ids that appear in a pair."""
-        return np.unique(np.concatenate([self.a, self.b]))
+        if len(self.a) == 0 or min(self.a.min(), self.b.min()) < 0:
+            return np.unique(np.concatenate([self.a, self.b]))
+        seen = np.zeros(int(max(self.a.max(), self.b.max())) + 1, dtype=bool)  # O(pairs), no sort
+        seen[self.a] = True
+        seen[self.b] = True
+        return np.flatnonzero(seen).astype(np.int64)
 
     def remap(self, mapping: np.ndarray) -> "PairSet":
         """Replace model ids by ``mapping[id]``."""
@@ -510,7 +537,25 @@ def _aggregate(frame: pd.DataFrame, first: np.ndarray, second: np.ndarray, weigh
             f"{_source(frame)}: every comparison is a tie (or balanced by its reverse); there is "
             "no preference to align with."
         )
+    if kind == "pairs":
+        _warn_contradictions(frame, pairs, np.asarray(names, dtype=object))
     return Preferences(kind, np.asarray(names, dtype=object), pairs, None, _source(frame))
+
+
+def _warn_contradictions(frame: pd.DataFrame, pairs: PairSet, names: np.ndarray) -> None:
+    """Pairs given in both directions are kept as soft targets (share of wins), and said so."""
+    mixed = (pairs.target > 0) & (pairs.target < 1)
+    if mixed.any():
+        import warnings
+
+        shown = [f"{names[a]} vs {names[b]} ({t:.0%} / {1 - t:.0%})" for a, b, t in
+                 zip(pairs.a[mixed][:3], pairs.b[mixed][:3], pairs.target[mixed][:3])]
+        warnings.warn(
+            f"{_source(frame)}: {mixed.sum()} model pairs are preferred in both directions, e.g. "
+            f"{format_rows(shown, 3)}; each is fitted as the share of its wins. Remove the rows "
+            "you do not mean, if any.",
+            DataWarning, stacklevel=4,
+        )
 
 
 # --------------------------------------------------------------------------------------------------

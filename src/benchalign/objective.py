@@ -36,15 +36,45 @@ How it stays fast (the gradient stays exact throughout):
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.special import softmax
 
 BLOCK_ELEMENTS = 1 << 18
-"""Elements of one in-cache block (1 MiB of float32). Also keeps each BLAS call on a block below
-OpenBLAS' multithreading cut, whose thread hand-offs cost more than a small product on a busy machine."""
+"""Cells of one in-cache block. Also keeps each BLAS call on a block below OpenBLAS' multithreading
+cut, whose thread hand-offs cost more than a small product on a busy machine."""
 
 PAIR_CHUNK = 1 << 16
 """Pairs per chunk of the general (not complete) pair pass."""
+
+
+def default_threads() -> int:
+    """Worker threads of the block loops: the machine's cores, at most 4 (numpy releases the GIL)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _parallel(fn, parts: list, threads: int) -> list:
+    """``[fn(p) for p in parts]``, on up to ``threads`` threads.
+
+    The worker threads are created once per thread count and reused: an optimizer calls this a
+    few times per evaluation, and starting threads each time would cost milliseconds.
+    """
+    if threads <= 1 or len(parts) <= 1:
+        return [fn(p) for p in parts]
+    if threads not in _POOLS:
+        _POOLS[threads] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="benchalign")
+    return list(_POOLS[threads].map(fn, parts))
+
+
+def _spans(n: int, parts: int, step: int = 1) -> list[tuple[int, int]]:
+    """Split range(n) into up to ``parts`` contiguous spans whose starts are multiples of step."""
+    bounds = sorted({min(n, -(-n * k // parts // step) * step) for k in range(parts + 1)})
+    return [(i, j) for i, j in zip(bounds[:-1], bounds[1:]) if j > i]
 
 
 def weights_from_theta(theta: np.ndarray) -> np.ndarray:
@@ -57,28 +87,29 @@ def weights_from_theta(theta: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 
 
-def _is_blas(x: np.ndarray) -> bool:
-    return x.dtype in (np.float32, np.float64) and x.flags.c_contiguous
-
-
 class ScoreMatrix:
     """Models × items scores and observed mask, stored for fast ``V @ w`` and ``V.T @ g``.
 
-    values : [n_models, n_items] float32/float64 (used in place, never copied) or an integer/bool
-        dtype such as uint8 for 0/1 results (read in row blocks converted to float32).
+    values : [n_models, n_items] float32/float64, used in place (never copied) through BLAS at its
+        own precision; or uint8/bool/integer scores such as 0/1 results, read in row blocks
+        converted to float64 in cache (exact products and sums, a quarter of float32's memory
+        traffic for uint8).
     observed : None (complete), or [n_models, n_items] bool/uint8/float 0-1 mask.
+    threads : worker threads of the block loops (default :func:`default_threads`).
 
-    Use :meth:`compact` to build the smallest exact form of a :class:`~benchalign.data.Results`
-    matrix once (e.g. once per fit).
+    Use :meth:`compact` to build the smallest exact form of a results matrix once (once per fit).
     """
 
-    def __init__(self, values: np.ndarray, observed: np.ndarray | None) -> None:
+    def __init__(self, values: np.ndarray, observed: np.ndarray | None,
+                 threads: int | None = None) -> None:
         if observed is not None and observed.shape != values.shape:
             raise ValueError("ScoreMatrix: observed mask shape does not match values")
         self.values = values
         self.observed = observed
-        self.dtype = np.float64 if values.dtype == np.float64 else np.float32
         self.shape = values.shape
+        self.threads = default_threads() if threads is None else int(threads)
+        self.dtype = np.dtype(np.float32 if values.dtype == np.float32 else np.float64)
+        """Precision of the scores: float32 for float32 values, float64 otherwise."""
 
     @classmethod
     def compact(cls, values: np.ndarray, observed: np.ndarray | None,
@@ -99,42 +130,42 @@ class ScoreMatrix:
             return cls(_take_rows(values, rows, np.uint8), mask)
         return cls(values if rows is None else values[rows], mask)
 
-    def _blocks(self, n_rows: int):
-        step = max(1, BLOCK_ELEMENTS // max(self.shape[1], 1))
-        return range(0, n_rows, step), step
-
-    def _dense_rows(self, x: np.ndarray, i: int, j: int, buf: np.ndarray) -> np.ndarray:
-        out = buf[: (j - i) * x.shape[1]].reshape(j - i, x.shape[1])
-        np.copyto(out, x[i:j], casting="unsafe")
-        return out
+    def _step(self) -> int:
+        return max(1, BLOCK_ELEMENTS // max(self.shape[1], 1))
 
     def _matvec(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """x @ v at the compute dtype, as float64 [n_models]."""
-        v = v.astype(self.dtype, copy=False)
-        if _is_blas(x) and x.dtype == self.dtype:
-            return (x @ v).astype(np.float64)
-        out = np.empty(x.shape[0], dtype=self.dtype)
-        starts, step = self._blocks(x.shape[0])
-        buf = np.empty(step * x.shape[1], dtype=self.dtype)
-        for i in starts:
-            j = min(i + step, x.shape[0])
-            np.matmul(self._dense_rows(x, i, j, buf), v, out=out[i:j])
-        return out.astype(np.float64)
+        """x @ v as float64 [n_models]."""
+        if x.dtype in (np.float32, np.float64):
+            return (x @ v.astype(x.dtype, copy=False)).astype(np.float64)
+        v = np.asarray(v, dtype=np.float64)
+        out = np.empty(x.shape[0])
+        step = self._step()
+
+        def rows(span: tuple[int, int]) -> None:
+            buf = np.empty(step * x.shape[1])
+            for i in range(span[0], span[1], step):
+                j = min(i + step, span[1])
+                np.matmul(_dense(x, i, j, buf), v, out=out[i:j])
+
+        _parallel(rows, _spans(x.shape[0], self.threads, step), self.threads)
+        return out
 
     def _rmatvec(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        """x.T @ g at the compute dtype, as float64 [n_items]."""
-        g = g.astype(self.dtype, copy=False)
-        if _is_blas(x) and x.dtype == self.dtype:
-            return (g @ x).astype(np.float64)
-        acc = np.zeros(x.shape[1], dtype=self.dtype)
-        part = np.empty(x.shape[1], dtype=self.dtype)
-        starts, step = self._blocks(x.shape[0])
-        buf = np.empty(step * x.shape[1], dtype=self.dtype)
-        for i in starts:
-            j = min(i + step, x.shape[0])
-            np.matmul(g[i:j], self._dense_rows(x, i, j, buf), out=part)
-            acc += part
-        return acc.astype(np.float64)
+        """x.T @ g as float64 [n_items]."""
+        if x.dtype in (np.float32, np.float64):
+            return (g.astype(x.dtype) @ x).astype(np.float64)
+        step = self._step()
+
+        def rows(span: tuple[int, int]) -> np.ndarray:
+            buf = np.empty(step * x.shape[1])
+            acc, part = np.zeros(x.shape[1]), np.empty(x.shape[1])
+            for i in range(span[0], span[1], step):
+                j = min(i + step, span[1])
+                np.matmul(g[i:j], _dense(x, i, j, buf), out=part)
+                acc += part
+            return acc
+
+        return np.sum(_parallel(rows, _spans(x.shape[0], self.threads, step), self.threads), axis=0)
 
     def scores(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(s, den)``: weighted mean score over observed items and observed weight mass.
@@ -158,6 +189,13 @@ class ScoreMatrix:
         if self.observed is not None:
             gw -= self._rmatvec(self.observed, g * np.nan_to_num(s))
         return gw
+
+
+def _dense(x: np.ndarray, i: int, j: int, buf: np.ndarray) -> np.ndarray:
+    """Rows i:j of x converted into the float buffer ``buf``."""
+    out = buf[: (j - i) * x.shape[1]].reshape(j - i, x.shape[1])
+    np.copyto(out, x[i:j], casting="unsafe")
+    return out
 
 
 def _row_chunks(n: int, n_cols: int):
@@ -216,15 +254,18 @@ class PairTerms:
     :meth:`loss_and_grad` adds the symmetric rest, by the sorted-triangle pass when the pairs are a
     complete round robin with one common weight (``complete`` is True), else chunk by chunk.
 
-    dtype : float32 (fast) or float64 (reference) for the per-pair arithmetic.
+    dtype : float32 (fast) or float64 (reference) for exp and log of each pair; margins and every
+        sum are float64 in both, so rounding errors stay per pair and average out.
+    threads : worker threads (default :func:`default_threads`).
     """
 
     def __init__(self, a: np.ndarray, b: np.ndarray, weight: np.ndarray, target: np.ndarray,
-                 n_models: int, dtype: type = np.float64) -> None:
+                 n_models: int, dtype: type = np.float64, threads: int | None = None) -> None:
         weight = np.asarray(weight, dtype=np.float64)
         lin = weight * (0.5 - np.asarray(target, dtype=np.float64))
         self.n_models = int(n_models)
         self.dtype = np.dtype(dtype)
+        self.threads = default_threads() if threads is None else int(threads)
         self.total = float(weight.sum())
         self.u = np.bincount(a, lin, minlength=n_models) - np.bincount(b, lin, minlength=n_models)
         self.common_weight = float(weight[0]) if len(weight) and np.all(weight == weight[0]) else None
@@ -233,7 +274,7 @@ class PairTerms:
         if not self.complete:
             index = np.int32 if n_models < 2**31 else np.int64
             self.a, self.b = a.astype(index), b.astype(index)
-            self.weight = None if self.common_weight is not None else weight.astype(self.dtype)
+            self.weight = None if self.common_weight is not None else weight
 
     def loss_and_grad(self, s: np.ndarray, beta: float) -> tuple[float, np.ndarray, float]:
         """``(loss, dloss/ds [n_models], dloss/dlog(beta))`` at scores ``s`` [n_models] float64.
@@ -260,50 +301,52 @@ class PairTerms:
         zs = zm[order]
         k = len(zs)
         slope = 0.5 * (k - 1 - 2 * np.arange(k, dtype=np.float64))  # d(Σ|Δ|/2)/dz, sorted
-        log_sum, row, col = _sorted_triangle(zs.astype(self.dtype))
-        gz_sorted = slope - row + col
+        log_sum, row, col = _sorted_triangle(zs, self.dtype, self.threads)
         c = self.common_weight
         sym = c * (float(np.dot(slope, zs)) + log_sum)
         gz = np.zeros(self.n_models)
-        gz[self.members[order]] = c * gz_sorted
+        gz[self.members[order]] = c * (slope - row + col)
         return sym, gz
 
     def _chunked_pass(self, z: np.ndarray) -> tuple[float, np.ndarray]:
-        """Σ c(|Δ|/2 + log(1 + e^-|Δ|)) over the listed pairs, chunk by chunk, and its gradient."""
-        zc = z.astype(self.dtype)
-        n_pairs = len(self.a)
-        size = min(PAIR_CHUNK, max(n_pairs, 1))
-        d, e, t = (np.empty(size, dtype=self.dtype) for _ in range(3))
-        sym = 0.0
-        gz = np.zeros(self.n_models)
-        for i in range(0, n_pairs, size):
-            j = min(i + size, n_pairs)
-            a, b = self.a[i:j], self.b[i:j]
-            dd, ee, tt = d[: j - i], e[: j - i], t[: j - i]
-            cw = None if self.weight is None else self.weight[i:j]
-            np.take(zc, a, out=ee)
-            np.take(zc, b, out=tt)
-            np.subtract(ee, tt, out=dd)                 # Δ
-            np.abs(dd, out=ee)
-            sym += 0.5 * _wsum(ee, cw)
-            np.negative(ee, out=ee)
-            np.exp(ee, out=ee)                          # e^-|Δ|
-            sym += _log1p_sum_and_q(ee, tt, cw)         # ee becomes q = σ(-|Δ|)
-            np.subtract(0.5, ee, out=ee)
-            np.copysign(ee, dd, out=ee)                 # d/dΔ = sign(Δ)(1/2 - q)
-            if cw is not None:
-                ee *= cw
-            r = ee.astype(np.float64)
-            gz += np.bincount(a, r, minlength=self.n_models)
-            gz -= np.bincount(b, r, minlength=self.n_models)
+        """Σ c(|Δ|/2 + log(1 + e^-|Δ|)) over the listed pairs and its gradient on z."""
+        spans = _spans(len(self.a), self.threads, PAIR_CHUNK)
+        parts = _parallel(lambda span: self._pair_span(z, *span), spans, self.threads)
+        sym = sum(p[0] for p in parts)
+        gz = np.sum([p[1] for p in parts], axis=0) if parts else np.zeros(self.n_models)
         if self.weight is None:
             sym *= self.common_weight
             gz *= self.common_weight
         return sym, gz
 
+    def _pair_span(self, z: np.ndarray, start: int, stop: int) -> tuple[float, np.ndarray]:
+        size = min(PAIR_CHUNK, stop - start)
+        d, t64 = np.empty(size), np.empty(size)
+        e, t = np.empty(size, dtype=self.dtype), np.empty(size, dtype=self.dtype)
+        sym, gz = 0.0, np.zeros(self.n_models)
+        for i in range(start, stop, size):
+            j = min(i + size, stop)
+            a, b, m = self.a[i:j], self.b[i:j], j - i
+            c = None if self.weight is None else self.weight[i:j]
+            dd, ee = d[:m], e[:m]
+            np.subtract(np.take(z, a, out=dd), np.take(z, b, out=t64[:m]), out=dd)  # Δ
+            ad = np.abs(dd, out=t64[:m])
+            sym += 0.5 * _wsum(ad, c)
+            np.negative(ad, out=ee, casting="same_kind")
+            np.exp(ee, out=ee)                                      # e^-|Δ|
+            sym += _log1p_sum_and_q(ee, t[:m], c)                   # ee becomes q = σ(-|Δ|)
+            np.subtract(0.5, ee, out=ee)
+            r = np.copysign(ee, dd, dtype=np.float64)               # d/dΔ = sign(Δ)(1/2 - q)
+            if c is not None:
+                r *= c
+            gz += np.bincount(a, r, minlength=self.n_models)
+            gz -= np.bincount(b, r, minlength=self.n_models)
+        return sym, gz
+
 
 def _wsum(x: np.ndarray, c: np.ndarray | None) -> float:
-    return float(x.sum()) if c is None else float(np.dot(x, c))
+    """Σ c x (Σ x without weights) accumulated in float64."""
+    return float(x.sum(dtype=np.float64)) if c is None else float(np.dot(c, x.astype(np.float64)))
 
 
 def _log1p_sum_and_q(e: np.ndarray, scratch: np.ndarray, c: np.ndarray | None = None) -> float:
@@ -318,31 +361,39 @@ def _log1p_sum_and_q(e: np.ndarray, scratch: np.ndarray, c: np.ndarray | None = 
     return _wsum(scratch, c)
 
 
-def _sorted_triangle(zs: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """For scores sorted in decreasing order [k]: Σ_{i<j} log(1 + e^{-(z_i - z_j)}) and, per
-    position, the row sums Σ_{j>i} q_ij and column sums Σ_{i<j} q_ij of q = σ(-(z_i - z_j)).
+def _sorted_triangle(zs: np.ndarray, dtype: np.dtype, threads: int
+                     ) -> tuple[float, np.ndarray, np.ndarray]:
+    """For margins sorted in decreasing order [k] (float64): Σ_{i<j} log(1 + e^{-(z_i - z_j)})
+    and, per position, the row sums Σ_{j>i} q_ij and column sums Σ_{i<j} q_ij of
+    q = σ(-(z_i - z_j)), all float64.
 
-    Runs over the upper triangle in row blocks of about BLOCK_ELEMENTS cells.
+    Runs over the upper triangle in row blocks of about BLOCK_ELEMENTS cells, the blocks dealt
+    round-robin to the threads (early blocks are longer). Differences are taken in float64 and
+    rounded once to ``dtype`` for exp and log.
     """
     k = len(zs)
     step = max(1, min(k, BLOCK_ELEMENTS // max(k, 1)))
-    e_buf = np.empty(step * k, dtype=zs.dtype)
-    d_buf = np.empty(step * k, dtype=zs.dtype)
-    lower = np.tril(np.full((step, step), -np.inf, dtype=zs.dtype))  # diagonal and below: no pair
+    starts = list(range(0, k - 1, step))
+    lower = np.tril(np.full((step, step), -np.inf, dtype=dtype))  # diagonal and below: no pair
     row = np.zeros(k)
-    col = np.zeros(k)
-    log_sum = 0.0
-    for i in range(0, k - 1, step):
-        j = min(i + step, k)
-        e = e_buf[: (j - i) * (k - i)].reshape(j - i, k - i)
-        d = d_buf[: e.size].reshape(e.shape)
-        np.subtract(zs[None, i:], zs[i:j, None], out=e)   # z_col - z_row <= 0 above the diagonal
-        e[:, : j - i] += lower[: j - i, : j - i]
-        np.exp(e, out=e)
-        log_sum += _log1p_sum_and_q(e, d)
-        row[i:j] += e.sum(axis=1)
-        col[i:] += e.sum(axis=0)
-    return log_sum, row, col
+
+    def blocks(mine: list[int]) -> tuple[float, np.ndarray]:
+        e_buf, d_buf = np.empty(step * k, dtype=dtype), np.empty(step * k, dtype=dtype)
+        col, log_sum = np.zeros(k), 0.0
+        for i in mine:
+            j = min(i + step, k)
+            e = e_buf[: (j - i) * (k - i)].reshape(j - i, k - i)
+            np.subtract(zs[None, i:], zs[i:j, None], out=e, casting="same_kind")  # <= 0 above diag
+            e[:, : j - i] += lower[: j - i, : j - i]
+            np.exp(e, out=e)
+            log_sum += _log1p_sum_and_q(e, d_buf[: e.size].reshape(e.shape))
+            row[i:j] = e.sum(axis=1, dtype=np.float64)
+            col[i:] += e.sum(axis=0, dtype=np.float64)
+        return log_sum, col
+
+    n_parts = max(1, min(threads, len(starts)))
+    parts = _parallel(blocks, [starts[t::n_parts] for t in range(n_parts)], threads)
+    return sum(p[0] for p in parts), row, np.sum([p[1] for p in parts], axis=0)
 
 
 def _complete_members(a: np.ndarray, b: np.ndarray, n_models: int) -> np.ndarray | None:
