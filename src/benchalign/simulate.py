@@ -1,0 +1,433 @@
+"""Realistic synthetic question-level results and preferences, at any size, from a seed.
+
+The generative story (item-response theory with several latent abilities):
+
+* model m has abilities θ_m [n_dims] ~ N(0, I); dimension 0 is a general factor that every benchmark
+  loads on, the others are skills that benchmarks load on to different degrees;
+* item i of benchmark b has a direction u_i (the benchmark's loading plus item noise, unit norm), a
+  slope a_i (log-normal, a few negative: mislabeled items), an intercept d_i and the benchmark's
+  guessing floor g_b; P(correct) = g_b + (1 - g_b) σ(a_i θ_m·u_i + d_i);
+* scores are 0/1 draws (or, with ``graded``, the mean of 4 draws: partial credit), and a chosen share
+  of cells is missing at random;
+* a planted true weighting w* (benchmark shares × log-normal item weights, some items irrelevant)
+  gives each model a true score (the w*-weighted mean of its observed results); preferences follow
+  the standardized true score plus model-level noise, as ratings (Elo scale), sampled pairs or
+  battles with ties.
+
+Item parameters take their spread from the IRT fits of metabench (Open LLM Leaderboard v1): slopes
+log-normal with median about 2.9 and log-sd 0.6, about 3 % negative; intercepts spread over several
+logits. The constants below are those summary numbers; no data file is read at run time.
+
+Everything is generated in row blocks straight into the float32 matrix of :class:`Results` (no
+float64 copy of the full matrix), so the Open LLM Leaderboard v2 size (4,576 × 21,606) takes a
+few seconds and about 0.5 GB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .data import ELO_SCALE, Preferences, Results, preferences_from_frame
+from .errors import OutputExistsError, check_param
+
+OPEN_LLM_LEADERBOARD_V2 = {
+    "bbh": 5761, "gpqa": 1192, "ifeval": 541, "math_lvl5": 1324, "mmlu_pro": 12032, "musr": 756,
+}
+"""Questions per benchmark of the Open LLM Leaderboard v2 (21,606 in all)."""
+
+SLOPE_LOG_MEAN, SLOPE_LOG_SD, SLOPE_NEGATIVE = 1.07, 0.61, 0.027
+"""Item slopes: log-normal (metabench median 2.9), with this share of negative slopes."""
+
+INTERCEPT_SD = 2.5
+"""Spread of item intercepts around the benchmark mean (metabench interquartile range about -2.5
+to 2.3 logits)."""
+
+BENCHMARK_PROFILE = {
+    # name: (guessing floor, mean intercept): multiple-choice floors from the number of options
+    "bbh": (0.15, 0.0), "gpqa": (0.25, -4.0), "ifeval": (0.0, 1.0),
+    "math_lvl5": (0.0, -4.0), "mmlu_pro": (0.10, -0.5), "musr": (0.30, -0.5),
+}
+DEFAULT_PROFILE = (0.0, 0.0)
+
+GENERAL_LOADING = 0.8
+"""Weight of the general factor in each benchmark's ability direction (the rest is skills)."""
+ITEM_DIRECTION_NOISE = 0.3
+RATING_CENTER, RATING_SD = 1000.0, 100.0
+GRADED_DRAWS = 4
+ROW_BLOCK = 1 << 20
+"""Cells generated per block."""
+
+PreferenceForm = Literal["ratings", "pairs", "battles"]
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedData:
+    """One simulated case.
+
+    results : :class:`Results` (float32 0/1 or graded scores; ``observed`` when cells are missing).
+    preference_frame : the preferences as a table, in the columns of the chosen form
+        (``model, rating`` / ``winner, loser`` / ``model_a, model_b, winner``).
+    models : frame ``model, params_b, family`` (size grows with general ability), for size splits.
+    items : frame ``item, benchmark, slope, intercept, guess, true_weight``.
+    true_weights : [n_items] the planted weighting (non-negative, sums to 1).
+    true_scores : [n_models] w*-weighted mean of each model's observed results.
+    utility : [n_models] standardized true score plus noise; what the preferences follow.
+    abilities : [n_models, n_dims] latent abilities.
+    loadings : [n_dims, n_items] slope × ability direction of each item (for :func:`more_models`).
+    params : every setting, seed included (JSON-able).
+    """
+
+    results: Results
+    preference_frame: pd.DataFrame
+    models: pd.DataFrame
+    items: pd.DataFrame
+    true_weights: np.ndarray
+    true_scores: np.ndarray
+    utility: np.ndarray
+    abilities: np.ndarray
+    loadings: np.ndarray
+    params: dict = field(default_factory=dict)
+
+    @cached_property
+    def preferences(self) -> Preferences:
+        """The preference table validated into :class:`Preferences` (built on first use)."""
+        return preferences_from_frame(self.preference_frame, kind=self.params["preference"])
+
+
+def simulate(
+    n_models: int = 200, n_items_per_benchmark: dict[str, int] | None = None, *,
+    n_rated: int | None = None, missing: float = 0.0, graded: bool = False,
+    preference: PreferenceForm = "ratings", n_comparisons: int | None = None,
+    tie_rate: float = 0.1, n_dims: int = 4, noise: float = 0.3, irrelevant: float = 0.3,
+    seed: int = 0,
+) -> SimulatedData:
+    """Generate results and preferences (see the module docstring for the model).
+
+    n_models : models (rows). n_items_per_benchmark : questions per benchmark (default: the Open
+        LLM Leaderboard v2 sizes, :data:`OPEN_LLM_LEADERBOARD_V2`).
+    n_rated : models with preferences (default all), chosen at random.
+    missing : share of cells in [0, 1) missing at random (every model keeps at least one item).
+    graded : partial-credit scores in {0, 1/4, ..., 1} instead of 0/1.
+    preference : "ratings" (one Elo-scale rating per rated model), "pairs" (``n_comparisons``
+        sampled pairs, winner drawn from the ratings) or "battles" (the same with ties at
+        ``tie_rate``). n_comparisons defaults to 20 per rated model.
+    n_dims : latent ability dimensions (>= 1). noise : sd of the model-level preference noise, in
+        units of the true score's sd (0 = preferences follow the planted weighting exactly).
+    irrelevant : share of items with true weight 0.
+    seed : the same seed and arguments give identical data.
+    """
+    sizes = dict(OPEN_LLM_LEADERBOARD_V2 if n_items_per_benchmark is None else n_items_per_benchmark)
+    _check_args(n_models, sizes, n_rated, missing, preference, n_comparisons, tie_rate, n_dims,
+                noise, irrelevant)
+    n_rated = n_models if n_rated is None else n_rated
+    rng = np.random.default_rng(seed)
+    items = _item_table(sizes, n_dims, rng)
+    abilities = rng.standard_normal((n_models, n_dims))
+    true_weights = _true_weights(items, irrelevant, rng)
+    items["true_weight"] = true_weights
+    results = _results(abilities, items, missing, graded, rng)
+    true_scores = _weighted_mean(results, true_weights)
+    utility = (true_scores - true_scores.mean()) / max(true_scores.std(), 1e-12)
+    utility = utility + noise * rng.standard_normal(n_models)
+    rated = np.sort(rng.choice(n_models, size=n_rated, replace=False))
+    frame = _preference_frame(results.models, utility, rated, preference,
+                              20 * n_rated if n_comparisons is None else n_comparisons, tie_rate, rng)
+    params = dict(n_models=n_models, n_items_per_benchmark=sizes, n_rated=n_rated, missing=missing,
+                  graded=graded, preference=preference, n_comparisons=n_comparisons,
+                  tie_rate=tie_rate, n_dims=n_dims, noise=noise, irrelevant=irrelevant, seed=seed)
+    models = _model_table(results.models, abilities[:, 0], rng)
+    return SimulatedData(results, frame, models, items.drop(columns="direction"), true_weights,
+                         true_scores, utility, abilities, _loadings(items), params)
+
+
+def _check_args(n_models, sizes, n_rated, missing, preference, n_comparisons, tie_rate, n_dims,
+                noise, irrelevant) -> None:
+    def check(name, value, ok, allowed):
+        check_param("simulate", name, value, ok, allowed)
+
+    check("n_models", n_models, isinstance(n_models, int) and n_models >= 2, "an int in the range [2, inf)")
+    check("n_items_per_benchmark", sizes,
+          len(sizes) > 0 and all(isinstance(v, int) and v >= 1 for v in sizes.values()),
+          "a non-empty dict of benchmark name -> int >= 1")
+    check("n_rated", n_rated, n_rated is None or (isinstance(n_rated, int) and 2 <= n_rated <= n_models),
+          f"None or an int in the range [2, {n_models}]")
+    check("missing", missing, 0.0 <= missing < 1.0, "a float in the range [0, 1)")
+    check("preference", preference, preference in ("ratings", "pairs", "battles"),
+          'one of "ratings", "pairs", "battles"')
+    check("n_comparisons", n_comparisons,
+          n_comparisons is None or (isinstance(n_comparisons, int) and n_comparisons >= 1),
+          "None or an int in the range [1, inf)")
+    check("tie_rate", tie_rate, 0.0 <= tie_rate < 1.0, "a float in the range [0, 1)")
+    check("n_dims", n_dims, isinstance(n_dims, int) and n_dims >= 1, "an int in the range [1, inf)")
+    check("noise", noise, noise >= 0, "a float in the range [0, inf)")
+    check("irrelevant", irrelevant, 0.0 <= irrelevant < 1.0, "a float in the range [0, 1)")
+
+
+def _item_table(sizes: dict[str, int], n_dims: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Item parameters, benchmarks in sorted order so item ids come out sorted."""
+    frames = []
+    for bench in sorted(sizes):
+        n = sizes[bench]
+        width = max(5, len(str(n - 1)))
+        guess, mean_intercept = BENCHMARK_PROFILE.get(bench, DEFAULT_PROFILE)
+        loading = np.zeros(n_dims)
+        loading[0] = GENERAL_LOADING
+        if n_dims > 1:
+            loading[1:] = (1 - GENERAL_LOADING) * np.abs(rng.standard_normal(n_dims - 1))
+        direction = loading + ITEM_DIRECTION_NOISE * rng.standard_normal((n, n_dims)) / np.sqrt(n_dims)
+        direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+        slope = np.exp(SLOPE_LOG_MEAN + SLOPE_LOG_SD * rng.standard_normal(n))
+        slope[rng.random(n) < SLOPE_NEGATIVE] *= -1
+        frames.append(pd.DataFrame({
+            "item": [f"{bench}/{i:0{width}d}" for i in range(n)],
+            "benchmark": bench,
+            "slope": slope,
+            "intercept": mean_intercept + INTERCEPT_SD * rng.standard_normal(n),
+            "guess": guess,
+            "direction": list(direction),
+        }))
+    table = pd.concat(frames, ignore_index=True)
+    return table.sort_values("item", kind="stable", ignore_index=True)  # Results keeps items sorted
+
+
+def _true_weights(items: pd.DataFrame, irrelevant: float, rng: np.random.Generator) -> np.ndarray:
+    """Benchmark shares (Dirichlet) × log-normal item weights, a share of items set to 0."""
+    benches, codes = np.unique(items["benchmark"].to_numpy(), return_inverse=True)
+    share = rng.dirichlet(np.full(len(benches), 2.0))
+    raw = np.exp(rng.standard_normal(len(items)))
+    raw[rng.random(len(items)) < irrelevant] = 0.0
+    if raw.sum() == 0:
+        raw[rng.integers(len(items))] = 1.0
+    per_bench = np.bincount(codes, raw, minlength=len(benches))
+    w = share[codes] * np.divide(raw, per_bench[codes], out=np.zeros_like(raw),
+                                 where=per_bench[codes] > 0)
+    return w / w.sum()
+
+
+def _loadings(items: pd.DataFrame) -> np.ndarray:
+    """[n_dims, n_items] float32 slope × direction of every item."""
+    return (np.stack(items["direction"].to_numpy()) * items["slope"].to_numpy()[:, None]).T.astype(np.float32)
+
+
+def _results(abilities: np.ndarray, items: pd.DataFrame, missing: float, graded: bool,
+             rng: np.random.Generator) -> Results:
+    n_models, n_items = abilities.shape[0], len(items)
+    loadings = _loadings(items)
+    values = np.empty((n_models, n_items), dtype=np.float32)
+    observed = np.ones((n_models, n_items), dtype=bool) if missing > 0 else None
+    step = max(1, ROW_BLOCK // n_items)
+    for i in range(0, n_models, step):
+        j = min(i + step, n_models)
+        block_observed = None if observed is None else observed[i:j]
+        _draw_block(abilities[i:j], loadings, items, missing, graded, rng, values[i:j], block_observed)
+    models = np.array([f"sim/model-{m:05d}" for m in range(n_models)], dtype=object)
+    return Results(models, items["item"].to_numpy(dtype=object),
+                   items["benchmark"].to_numpy(dtype=object), values, observed)
+
+
+def _draw_block(abilities: np.ndarray, loadings: np.ndarray, items: pd.DataFrame, missing: float,
+                graded: bool, rng: np.random.Generator, out: np.ndarray,
+                observed: np.ndarray | None) -> None:
+    """Draw the results of a block of models into ``out`` (and its ``observed`` mask)."""
+    p = abilities.astype(np.float32) @ loadings
+    p += items["intercept"].to_numpy(np.float32)
+    np.negative(p, out=p)
+    with np.errstate(over="ignore"):                                 # e^+large -> inf -> P = guess
+        np.exp(p, out=p)
+    p += 1.0
+    np.reciprocal(p, out=p)                                          # σ(logit)
+    guess = items["guess"].to_numpy(np.float32)
+    p *= 1.0 - guess
+    p += guess
+    out[...] = _draw(p, graded, rng)
+    if observed is not None:
+        observed[...] = rng.random(p.shape, dtype=np.float32) >= missing
+        _keep_one(observed, rng)
+        out[~observed] = 0
+
+
+def more_models(data: SimulatedData, n_models: int, *, seed: int = 1, chunk: int = 4096,
+                dtype: type = np.float32, prefix: str = "sim/new"):
+    """Results of ``n_models`` new models on the same items, as :class:`Results` chunks.
+
+    New abilities are drawn from the same distribution; the items, missing share and score type
+    are those of ``data``. ``dtype`` uint8 keeps 0/1 chunks compact (4x less memory than
+    float32; every benchalign scorer accepts it). Yields chunks of at most ``chunk`` models named
+    ``<prefix>-<index>``; the same seed gives the same chunks.
+    """
+    rng = np.random.default_rng(seed)
+    items, loadings = data.items, data.loadings
+    missing, graded = data.params["missing"], data.params["graded"]
+    if graded and np.dtype(dtype) != np.float32:
+        raise ValueError("graded scores need dtype float32")
+    width = max(6, len(str(n_models - 1)))
+    for i in range(0, n_models, chunk):
+        j = min(i + chunk, n_models)
+        abilities = rng.standard_normal((j - i, loadings.shape[0]))
+        values = np.empty((j - i, loadings.shape[1]), dtype=dtype)
+        observed = np.ones(values.shape, dtype=bool) if missing > 0 else None
+        step = max(1, ROW_BLOCK // loadings.shape[1])
+        for k in range(0, j - i, step):
+            block_observed = None if observed is None else observed[k:k + step]
+            _draw_block(abilities[k:k + step], loadings, items, missing, graded, rng,
+                        values[k:k + step], block_observed)
+        names = np.array([f"{prefix}-{m:0{width}d}" for m in range(i, j)], dtype=object)
+        yield Results(names, data.results.items, data.results.benchmarks, values, observed)
+
+
+def _draw(p: np.ndarray, graded: bool, rng: np.random.Generator) -> np.ndarray:
+    if not graded:
+        return rng.random(p.shape, dtype=np.float32) < p
+    hits = np.zeros(p.shape, dtype=np.float32)
+    for _ in range(GRADED_DRAWS):
+        hits += rng.random(p.shape, dtype=np.float32) < p
+    return hits / GRADED_DRAWS
+
+
+def _keep_one(observed: np.ndarray, rng: np.random.Generator) -> None:
+    """Give a model that lost every item one observed item back (a model has some result)."""
+    empty = np.flatnonzero(~observed.any(axis=1))
+    observed[empty, rng.integers(observed.shape[1], size=len(empty))] = True
+
+
+def _weighted_mean(results: Results, w: np.ndarray) -> np.ndarray:
+    from .objective import model_scores
+
+    return model_scores(w, values=results.values, observed=results.observed)[0]
+
+
+def _preference_frame(names: np.ndarray, utility: np.ndarray, rated: np.ndarray,
+                      form: PreferenceForm, n_comparisons: int, tie_rate: float,
+                      rng: np.random.Generator) -> pd.DataFrame:
+    rating = RATING_CENTER + RATING_SD * utility
+    if form == "ratings":
+        return pd.DataFrame({"model": names[rated], "rating": np.round(rating[rated], 3)})
+    first = rng.choice(rated, size=n_comparisons)
+    offset = rng.integers(1, len(rated), size=n_comparisons)       # second model differs
+    second = rated[(np.searchsorted(rated, first) + offset) % len(rated)]
+    p_first = 1.0 / (1.0 + np.exp(-(rating[first] - rating[second]) / ELO_SCALE))
+    first_wins = rng.random(n_comparisons) < p_first
+    if form == "pairs":
+        winner = np.where(first_wins, first, second)
+        loser = np.where(first_wins, second, first)
+        return pd.DataFrame({"winner": names[winner], "loser": names[loser]})
+    outcome = np.where(first_wins, "model_a", "model_b").astype(object)
+    outcome[rng.random(n_comparisons) < tie_rate] = "tie"
+    return pd.DataFrame({"model_a": names[first], "model_b": names[second], "winner": outcome})
+
+
+def _model_table(names: np.ndarray, general: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    """Sizes grow with general ability (log-normal around 7B), families at random."""
+    z = 0.7 * general + np.sqrt(1 - 0.49) * rng.standard_normal(len(names))
+    params_b = np.round(np.exp(np.log(7.0) + 1.2 * z), 1).clip(0.1, None)
+    family = np.array([f"family-{k:02d}" for k in rng.integers(40, size=len(names))], dtype=object)
+    return pd.DataFrame({"model": names, "params_b": params_b, "family": family})
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing files
+# --------------------------------------------------------------------------------------------------
+
+RESULT_FORMATS = ("csv", "csv.gz", "parquet")
+
+
+def write_simulated(data: SimulatedData, out_dir: str | Path, fmt: str = "csv", *,
+                    force: bool = False) -> dict[str, Path]:
+    """Write a simulated case as the files benchalign reads.
+
+    Files in ``out_dir`` (created if needed): ``results.<fmt>`` (long table ``model, benchmark,
+    item, score``, observed cells only), ``preferences.csv``, ``models.csv``, ``items.csv``
+    (item parameters and the planted ``true_weight``), ``truth.csv`` (``model, true_score,
+    utility``) and ``params.json``. fmt : "csv", "csv.gz" or "parquet". Each file is written to a
+    temporary name and renamed; existing files raise :class:`OutputExistsError` unless ``force``.
+    Returns the paths by name.
+    """
+    check_param("write_simulated", "fmt", fmt, fmt in RESULT_FORMATS, 'one of "csv", "csv.gz", "parquet"')
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    names = {"results": f"results.{fmt}", "preferences": "preferences.csv", "models": "models.csv",
+             "items": "items.csv", "truth": "truth.csv", "params": "params.json"}
+    paths = {k: out / v for k, v in names.items()}
+    existing = [str(p) for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise OutputExistsError(
+            f"{', '.join(existing)}: already exist; pass force=True (--force) to overwrite them."
+        )
+    with _atomic(paths["results"]) as tmp:
+        _write_long(data.results, tmp, fmt)
+    tables = {"preferences": data.preference_frame, "models": data.models, "items": data.items,
+              "truth": pd.DataFrame({"model": data.results.models, "true_score": data.true_scores,
+                                     "utility": data.utility})}
+    for key, frame in tables.items():
+        with _atomic(paths[key]) as tmp:
+            frame.to_csv(tmp, index=False, float_format="%.6g")
+    with _atomic(paths["params"]) as tmp:
+        tmp.write_text(json.dumps(data.params, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return paths
+
+
+class _atomic:
+    """Context manager yielding a temporary path next to ``path``, renamed onto it on success."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> Path:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _long_blocks(results: Results):
+    """The observed cells as long frames, a block of models at a time."""
+    step = max(1, ROW_BLOCK // results.n_items)
+    bench_names, bench_codes = np.unique(results.benchmarks.astype(str), return_inverse=True)
+    for i in range(0, results.n_models, step):
+        j = min(i + step, results.n_models)
+        mask = results.mask()[i:j] if results.observed is not None else np.ones((j - i, results.n_items), bool)
+        rows, cols = np.nonzero(mask)
+        yield pd.DataFrame({
+            "model": pd.Categorical.from_codes(rows + i, results.models.astype(str)),
+            "benchmark": pd.Categorical.from_codes(bench_codes[cols], bench_names),
+            "item": pd.Categorical.from_codes(cols, results.items.astype(str)),
+            "score": results.values[i:j][rows, cols].astype(np.float64),
+        })
+
+
+def _write_long(results: Results, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = None
+        try:
+            for block in _long_blocks(results):
+                table = pa.Table.from_pandas(block, preserve_index=False)
+                writer = writer or pq.ParquetWriter(path, table.schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+        return
+    import gzip
+
+    opener = gzip.open if fmt == "csv.gz" else open
+    with opener(path, "wt", encoding="utf-8", newline="") as fh:
+        for k, block in enumerate(_long_blocks(results)):
+            block.to_csv(fh, index=False, header=k == 0, float_format="%.6g")
