@@ -201,13 +201,23 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
     return read_table(path)
 
 
+_EXPECTED = {
+    "results": "a table with columns model, benchmark, item, score (or a wide table with a model "
+               "column), or a tool's output",
+    "preference": "a table of pairs (winner, loser[, weight]), ratings (model, rating) or battles "
+                  "(model_a, model_b, winner), an Arena battle log, or a leaderboard",
+}
+
+
 def _resolve(path: str | Path, fmt: str | None, allowed: tuple[str, ...], detect: Any, what: str) -> str:
     if fmt in (None, "auto"):
         found = detect(path)
         if found is None:
+            columns = _columns(Path(path)) if Path(path).is_file() else None
+            seen = f" from columns {', '.join(columns)}" if columns else ""
             raise InputFormatError(
-                f"{path}: cannot tell the {what} format. Name it with --{what}-format "
-                f"({', '.join(allowed)})."
+                f"{path}: cannot tell the {what} format{seen}. Expected {_EXPECTED[what]}; or name "
+                f"the format with --{what}-format ({', '.join(allowed)})."
             )
         return str(found)
     if fmt not in allowed:

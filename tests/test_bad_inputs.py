@@ -1,0 +1,197 @@
+"""The bad-input suite: every way a user's file or flag can be wrong, through the real CLI.
+
+Each case writes its inputs, runs a command, and checks that the user sees exactly one line, exit
+code 2, with the file, the offending rows or values and the fix, and (with --debug) that the
+library raised the expected typed error. Diagnostics (warnings) must let the command succeed.
+``python scripts/bad_input_catalog.py`` prints the same cases as a table of messages.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from benchalign.cli import cli
+
+RESULTS = "model,benchmark,item,score\n" + "".join(
+    f"m{m},b{q % 2},b{q % 2}/q{q},{(m * 7 + q * 3) % 5 / 4}\n" for m in range(6) for q in range(8)
+)
+RATINGS = "model,rating\n" + "".join(f"m{m},{1000 + 37 * ((m * 5) % 6)}\n" for m in range(6))
+
+
+@dataclass
+class Case:
+    """One bad input: files to write, the command to run, and what the user must see."""
+
+    name: str
+    files: dict[str, str | bytes]
+    args: Callable[[Path], list[str]]
+    error: str | None  # expected error class name; None for a diagnostic warning
+    fragments: list[str] = field(default_factory=list)
+
+
+def _fit(results: str = "r.csv", prefs: str = "p.csv", *extra: str) -> Callable[[Path], list[str]]:
+    return lambda d: ["fit", "--results", str(d / results), "--preferences", str(d / prefs),
+                      "-o", str(d / "out.json"), "--reg", "1", *extra]
+
+
+def _score(bench: str, results: str = "r.csv", *extra: str) -> Callable[[Path], list[str]]:
+    return lambda d: ["score", "--benchmark", str(d / bench), "--results", str(d / results), *extra]
+
+
+def _bench(edit: Callable[[dict], None] | None = None, raw: str | None = None) -> str:
+    """A valid benchmark file for RESULTS' items (uniform weights), then edited."""
+    from benchalign.artifact import AlignedBenchmark
+    import numpy as np
+
+    items = [f"b{q % 2}/q{q}" for q in range(8)]
+    bench = AlignedBenchmark(np.array(sorted(items), dtype=object),
+                             np.array([i.split("/")[0] for i in sorted(items)], dtype=object),
+                             np.full(8, 1 / 8))
+    doc = json.loads(bench.to_json())
+    if edit:
+        edit(doc)
+    return raw if raw is not None else json.dumps(doc)
+
+
+def _results_case(name, text, error, fragments, file="r.csv"):
+    return Case(name, {file: text, "p.csv": RATINGS}, _fit(file), error, fragments)
+
+
+def _prefs_case(name, text, error, fragments):
+    return Case(name, {"r.csv": RESULTS, "p.csv": text}, _fit(), error, fragments)
+
+
+CASES = [
+    _results_case("NaN score", RESULTS + "m9,b0,b0/q0,NaN\n", "DataValidationError",
+                  ["r.csv", "missing (empty or NaN) at line 50", "never imputes"]),
+    _results_case("empty score cell", RESULTS + "m9,b0,b0/q0,\n", "DataValidationError",
+                  ["line 50", "give a value or delete those rows"]),
+    _results_case("infinite score", RESULTS + "m9,b0,b0/q0,inf\n", "DataValidationError",
+                  ["infinite at line 50", "finite value"]),
+    _results_case("score that is not a number", RESULTS + "m9,b0,b0/q0,correct\n", "DataValidationError",
+                  ["not numbers at line 50 ('correct')", "plain decimal numbers"]),
+    _results_case("absurdly large score", RESULTS + "m9,b0,b0/q0,1e200\n", "DataValidationError",
+                  ["absurdly large", "'m9'", "Check the score column"]),
+    _results_case("duplicate rows with different scores", RESULTS + "m0,b0,b0/q0,1\n", "DataValidationError",
+                  ["different scores: ('m0', 'b0/q0')", "line 2", "line 50", "Keep one row per model and item"]),
+    _results_case("exact duplicate rows", RESULTS + "m0,b0,b0/q0,0.0\n", "DataValidationError",
+                  ["more than once with the same score", "concatenated"]),
+    _results_case("item under two benchmarks", RESULTS + "m9,b1,b0/q0,1\n", "DataValidationError",
+                  ["'b0/q0' in ['b0', 'b1']", "unique per benchmark"]),
+    _results_case("empty model name", RESULTS + ",b0,b0/q0,1\n", "DataValidationError",
+                  ["'model' is empty at line 50"]),
+    _results_case("semicolon delimiter", RESULTS.replace(",", ";"), "InputFormatError",
+                  ["semicolons", "comma-separated"]),
+    _results_case("tab delimiter in a .csv", RESULTS.replace(",", "\t"), "InputFormatError",
+                  ["tabs", ".tsv suffix"]),
+    _results_case("empty file", "", "InputFormatError", ["r.csv: the file is empty"]),
+    _results_case("header only", "model,benchmark,item,score\n", "InputFormatError",
+                  ["has a header (model, benchmark, item, score) but no data rows"]),
+    _results_case("truncated gzip", gzip.compress(RESULTS.encode())[:40], "InputFormatError",
+                  ["r.csv.gz", "truncated or corrupt"], file="r.csv.gz"),
+    _results_case("wrong encoding", ("model,benchmark,item,score\nmodèle,b0,b0/q0,1\n").encode("latin-1"),
+                  "InputFormatError", ["not valid UTF-8", "Re-save the file as UTF-8"]),
+    _results_case("not a results table", "name,value\na,1\n", "InputFormatError",
+                  ["not a results table", "found name, value"]),
+    Case("results file missing", {"p.csv": RATINGS}, _fit("nope.csv"), "InputFormatError",
+         ["nope.csv", "not found"]),
+    _prefs_case("preferences name unknown models", RATINGS + "ghost,1200\n", "UnknownModelError",
+                ["1 preference models are not in the results: ghost", "--ignore-unknown-models"]),
+    _prefs_case("no overlap between rated models and results", "model,rating\nx,1\ny,2\n",
+                "UnknownModelError", ["none of the 2 preference models appear", "name map"]),
+    _prefs_case("a model preferred to itself", "winner,loser\nm0,m0\nm0,m1\n", "DataValidationError",
+                ["compared with itself", "line 2", "'m0'", "Delete those rows"]),
+    _prefs_case("single rated model", "model,rating\nm0,1000\n", "InsufficientDataError",
+                ["only 1 rated model", "at least 2"]),
+    _prefs_case("all ties", "model_a,model_b,winner\nm0,m1,tie\nm1,m2,tie (bothbad)\n",
+                "InsufficientDataError", ["every comparison is a tie"]),
+    _prefs_case("contradictory pairs that cancel out", "winner,loser\nm0,m1\nm1,m0\n",
+                "InsufficientDataError", ["balanced by its reverse"]),
+    _prefs_case("unknown battle winner label", "model_a,model_b,winner\nm0,m1,A\n",
+                "DataValidationError", ["unknown winner labels at line 2 ('A')", "never read as a tie"]),
+    _prefs_case("model rated twice", RATINGS + "m0,1300\n", "DataValidationError",
+                ["rated more than once: m0", "Keep one rating per model"]),
+    _prefs_case("negative pair weight", "winner,loser,weight\nm0,m1,-2\n", "DataValidationError",
+                ["must be > 0", "line 2"]),
+    _prefs_case("missing rating", "model,rating\nm0,\nm1,1000\n", "DataValidationError",
+                ["rating column 'rating' is missing", "line 2"]),
+    _prefs_case("unrecognized preference columns", "a,b\nm0,m1\n", "InputFormatError",
+                ["cannot tell the preference format", "winner, loser"]),
+    _prefs_case("all models with the same rating", "model,rating\nm0,5\nm1,5\n", "InsufficientDataError",
+                ["same rating"]),
+    Case("benchmark file from a newer schema", {"r.csv": RESULTS, "b.json": _bench(lambda d: d.update(schema_version=2))},
+         _score("b.json"), "ArtifactError", ["schema version 2", "Upgrade benchalign"]),
+    Case("tampered benchmark file", {"r.csv": RESULTS, "b.json": _bench(lambda d: d["items"][0].update(weight=0.5))},
+         _score("b.json"), "ArtifactError", ["content hash", "edited or corrupted", "Re-create it"]),
+    Case("benchmark file that is not JSON", {"r.csv": RESULTS, "b.json": _bench(raw="weights: 1")},
+         _score("b.json"), "ArtifactError", ["invalid JSON"]),
+    Case("results share no item with the benchmark", {"r.csv": RESULTS.replace("/q", "/x"), "b.json": _bench()},
+         _score("b.json"), "ItemMismatchError", ["none of the benchmark's 8 items appear", "same benchmark"]),
+    Case("results lack benchmark items (strict)", {"r.csv": RESULTS.replace("b1/q7", "b1/q9"), "b.json": _bench()},
+         _score("b.json", "r.csv", "--strict"), "ItemMismatchError",
+         ["1 result items are not in the benchmark", "1 benchmark items", "Without --strict"]),
+    Case("output exists without --force", {"r.csv": RESULTS, "p.csv": RATINGS, "out.json": "{}"}, _fit(),
+         "OutputExistsError", ["out.json: already exists; pass --force"]),
+    Case("size split without metadata", {"r.csv": RESULTS, "p.csv": RATINGS},
+         lambda d: ["evaluate", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"), "--split", "size:7"],
+         "ParameterError", ["needs model metadata; pass --models"]),
+    Case("unparseable split", {"r.csv": RESULTS, "p.csv": RATINGS},
+         lambda d: ["evaluate", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"), "--split", "half"],
+         "ParameterError", ["The split 'half' is not understood", "size:13"]),
+    # diagnostics: the command succeeds and says what it noticed
+    _prefs_case("cycles in pair preferences", "winner,loser\nm0,m1\nm1,m2\nm2,m0\nm3,m4\nm4,m5\nm3,m5\n",
+                None, ["warning:", "cycle group(s), e.g. [m0, m1, m2]"]),
+    _prefs_case("contradictory duplicated pairs", "winner,loser\nm0,m1\nm0,m1\nm1,m0\nm2,m3\nm4,m5\nm1,m2\n",
+                None, ["warning:", "preferred in both directions, e.g. m0 vs m1 (67% / 33%)"]),
+    _prefs_case("ratings with the wrong sign convention", "model,rank\n", None, []),  # replaced below
+]
+
+
+def _rank_case() -> Case:
+    # ranks (1 = best) that follow the plain benchmark score, given as ratings
+    means = {m: sum((m * 7 + q * 3) % 5 / 4 for q in range(8)) for m in range(6)}
+    order = sorted(means, key=lambda m: -means[m])
+    text = "model,rating\n" + "".join(f"m{m},{order.index(m) + 1}\n" for m in range(6))
+    return _prefs_case("ratings with the wrong sign convention", text, None,
+                       ["warning:", "ratings fall as the plain benchmark score rises", "--lower-is-better"])
+
+
+CASES[-1] = _rank_case()
+
+
+def run_case(case: Case, folder: Path, debug: bool = False):
+    for name, content in case.files.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    args = (["--debug"] if debug else []) + case.args(folder)
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input(case: Case, tmp_path: Path):
+    res = run_case(case, tmp_path)
+    if case.error is None:
+        assert res.exit_code == 0, res.output
+    else:
+        assert res.exit_code == 2, res.output
+        assert res.output.count("\n") == 1 and res.output.startswith("error: "), res.output
+        assert "Traceback" not in res.output
+    for fragment in case.fragments:
+        assert fragment in res.output, (fragment, res.output)
+    if case.error is not None:
+        again = run_case(case, tmp_path / "debug" if (tmp_path / "debug").mkdir() is None else tmp_path, debug=True)
+        assert f"benchalign.errors.{case.error}: " in again.output
+
+
+def test_the_suite_is_large_enough():
+    assert sum(c.error is not None for c in CASES) >= 30
