@@ -178,3 +178,13 @@ def test_pair_models_and_identity_selections_take_the_cheap_path():
     assert same.values is values and same.observed is None  # all-observed mask dropped as before
     np.testing.assert_array_equal(r.take_items([2, 0]).values, values[:, [2, 0]])
     np.testing.assert_array_equal(r.observed_count(), [3, 3, 3, 3])
+
+
+def test_scipy_blas_limit_is_restored():
+    lib = objective._scipy_openblas()
+    if lib is None:
+        pytest.skip("scipy does not ship a recognizable OpenBLAS here")
+    before = lib.scipy_openblas_get_num_threads()
+    with objective.scipy_blas_single_threaded():
+        assert lib.scipy_openblas_get_num_threads() == 1
+    assert lib.scipy_openblas_get_num_threads() == before

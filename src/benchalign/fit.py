@@ -15,7 +15,14 @@ from scipy.optimize import minimize
 from .data import Linked, PairSet, Preferences, Results, link
 from .errors import ConvergenceWarning, InsufficientDataError, check_param
 from .metrics import pairwise_accuracy
-from .objective import Objective, PairTerms, ScoreMatrix, model_scores, weights_from_theta
+from .objective import (
+    Objective,
+    PairTerms,
+    ScoreMatrix,
+    model_scores,
+    scipy_blas_single_threaded,
+    weights_from_theta,
+)
 
 DEFAULT_REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 CV_TOL = 1e-5
@@ -80,12 +87,13 @@ def fit_weights(
         x0 = np.concatenate([np.zeros(results.n_items), [log_beta0]])
     history: list[float] = []
     objective = Objective(matrix, terms, reg=reg, log_beta0=log_beta0, beta_reg=beta_reg)
-    res = minimize(
-        objective, x0, jac=True, method="L-BFGS-B",
-        bounds=[(None, None)] * results.n_items + [(log_beta0 - 15.0, log_beta0 + 15.0)],
-        callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
-        options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 10},
-    )
+    with scipy_blas_single_threaded():
+        res = minimize(
+            objective, x0, jac=True, method="L-BFGS-B",
+            bounds=[(None, None)] * results.n_items + [(log_beta0 - 15.0, log_beta0 + 15.0)],
+            callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
+            options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 10},
+        )
     theta = res.x[:-1]
     return WeightFit(theta, weights_from_theta(theta), float(np.exp(res.x[-1])), float(res.fun),
                      int(res.nit), bool(res.success), str(res.message), tuple(history))

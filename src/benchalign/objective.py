@@ -36,8 +36,10 @@ How it stays fast (the gradient stays exact throughout):
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 from scipy.special import softmax
@@ -69,6 +71,48 @@ def _parallel(fn, parts: list, threads: int) -> list:
     if threads not in _POOLS:
         _POOLS[threads] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="benchalign")
     return list(_POOLS[threads].map(fn, parts))
+
+
+@contextmanager
+def scipy_blas_single_threaded():
+    """Within the block, run the BLAS that scipy ships (OpenBLAS wheels) on one thread.
+
+    L-BFGS-B makes many level-1 BLAS calls on n_items-long vectors per iteration. A threaded
+    OpenBLAS wakes (and then spins) its threads for each of them: on a busy 2-core machine that cost
+    25-250 ms per iteration instead of 2-10 ms, and the spinning threads slowed the objective too.
+    numpy's BLAS is a separate library in the wheels and keeps its threads. The previous setting
+    is restored on exit; without a recognizable scipy OpenBLAS this does nothing.
+    """
+    lib = _scipy_openblas()
+    if lib is None:
+        yield
+        return
+    before = lib.scipy_openblas_get_num_threads()
+    lib.scipy_openblas_set_num_threads(1)
+    try:
+        yield
+    finally:
+        lib.scipy_openblas_set_num_threads(before)
+
+
+@functools.cache
+def _scipy_openblas():
+    import ctypes
+    import glob
+
+    import scipy
+
+    root = os.path.dirname(os.path.dirname(scipy.__file__))
+    patterns = ("scipy.libs/libscipy_openblas*", "scipy/.dylibs/libscipy_openblas*")
+    for path in sorted(p for pattern in patterns for p in glob.glob(os.path.join(root, pattern))):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.scipy_openblas_get_num_threads.restype = ctypes.c_int
+            lib.scipy_openblas_set_num_threads.argtypes = [ctypes.c_int]
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
 
 
 def _spans(n: int, parts: int, step: int = 1) -> list[tuple[int, int]]:
@@ -194,7 +238,8 @@ class ScoreMatrix:
 def _dense(x: np.ndarray, i: int, j: int, buf: np.ndarray) -> np.ndarray:
     """Rows i:j of x converted into the float buffer ``buf``."""
     out = buf[: (j - i) * x.shape[1]].reshape(j - i, x.shape[1])
-    np.copyto(out, x[i:j], casting="unsafe")
+    rows = x[i:j].view(np.uint8) if x.dtype == np.bool_ else x[i:j]  # uint8 converts faster
+    np.copyto(out, rows, casting="unsafe")
     return out
 
 
