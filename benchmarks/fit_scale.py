@@ -1,0 +1,237 @@
+"""Open LLM Leaderboard scale: fit 4,576 models × 21,606 questions with all ~10.5 M rated pairs.
+
+Measures, in one run (ratios are taken within the run, so a busy machine shifts both sides):
+
+* wall time of one full fit at a fixed regularization (``BenchmarkAligner(reg=...).fit``), its
+  iterations and final loss;
+* the floor: one ``R @ w`` plus one ``R.T @ g`` on the stored float32 matrix, plus one vectorized
+  pass over all pairs (``exp(s[a] - s[b])``), and the ratio of one loss+gradient evaluation of the
+  fit's objective to it;
+* peak resident memory of the process;
+* scoring 100,000 new generated models with the saved benchmark (``benchalign.artifact.score`` on
+  uint8 chunks of 5,000 models; drawing the chunks is not timed);
+* the same case with 30 % of the cells missing (fit time and its ratio to the dense fit);
+* agreement of the fast fit with a plain float64 reference fit on a smaller slice of the same data
+  (max weight difference).
+
+Run ``python benchmarks/fit_scale.py`` (about 2-3 minutes); ``--quick`` runs a small case to check
+the script. The last line is ``fit_s=<..> eval_floor_ratio=<..> peak_gb=<..> score_100k_s=<..>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit, softmax
+
+from benchalign import BenchmarkAligner, link
+from benchalign.artifact import AlignedBenchmark, load_benchmark, score
+from benchalign.fit import SMALL_FLOAT64_CELLS, fit_weights
+from benchalign.objective import Objective, PairTerms, ScoreMatrix, default_threads, model_scores
+from benchalign.simulate import OPEN_LLM_LEADERBOARD_V2, more_models, simulate
+
+
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # ru_maxrss is KiB on Linux
+
+
+def median_time(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def blas_name() -> str:
+    try:
+        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{info.get('name')} {info.get('version')}"
+    except Exception:  # older numpy: no dict mode
+        return "unknown"
+
+
+def make_case(n_models: int, sizes: dict[str, int], missing: float, seed: int):
+    start = time.perf_counter()
+    data = simulate(n_models, sizes, missing=missing, preference="ratings", seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # noisy ratings of 4,576 models: cycles are expected
+        linked = link(data.results, data.preferences)
+    print(f"  generated {n_models:,} models × {data.results.n_items:,} questions "
+          f"({missing:.0%} missing), {len(linked.pairs):,} rated pairs in "
+          f"{time.perf_counter() - start:.1f} s")
+    return data, linked
+
+
+def timed_fit(data, linked, reg: float) -> tuple[BenchmarkAligner, float]:
+    gc.collect()
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aligner = BenchmarkAligner(reg=reg).fit(data.results, linked)
+    return aligner, time.perf_counter() - start
+
+
+def floor_and_eval(data, linked, reg: float, repeats: int) -> dict[str, float]:
+    """Floor pieces and one loss+gradient evaluation of the objective the fit uses."""
+    r = data.results
+    pairs = linked.pairs
+    rng = np.random.default_rng(0)
+    w32 = rng.dirichlet(np.ones(r.n_items)).astype(np.float32)
+    g32 = rng.normal(size=r.n_models).astype(np.float32)
+    s32 = (r.values @ w32).astype(np.float32)
+    out = {
+        "matvec": median_time(lambda: r.values @ w32, repeats),
+        "rmatvec": median_time(lambda: g32 @ r.values, repeats),
+        "pair_pass": median_time(lambda: np.exp(s32[pairs.a] - s32[pairs.b]), repeats),
+    }
+    flat = rng.normal(size=len(pairs)).astype(np.float32)
+    out["exp_only"] = median_time(lambda: np.exp(flat), repeats)
+    matrix = ScoreMatrix.compact(r.values, r.observed)
+    terms = PairTerms(pairs.a, pairs.b, pairs.weight, pairs.target, r.n_models, dtype=np.float32)
+    objective = Objective(matrix, terms, reg=reg, log_beta0=1.0)
+    x = np.concatenate([0.1 * rng.normal(size=r.n_items), [1.0]])
+    out["eval"] = median_time(lambda: objective(x), repeats)
+    out["storage"] = f"{matrix.values.dtype}" + ("" if matrix.observed is None else f" + {matrix.observed.dtype} mask")
+    return out
+
+
+def score_throughput(data, aligner, n_new: int, chunk: int) -> tuple[float, float, float]:
+    """Seconds to score ``n_new`` generated models with the saved benchmark (drawing excluded),
+    the part of it spent in the weighted mean itself, and a checksum of the scores."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = AlignedBenchmark.from_aligner(aligner).save(Path(tmp) / "aligned.json")
+        benchmark = load_benchmark(path)
+    total, core, checksum = 0.0, 0.0, 0.0
+    for results in more_models(data, n_new, seed=7, chunk=chunk, dtype=np.uint8):
+        start = time.perf_counter()
+        table = score(benchmark, results)
+        total += time.perf_counter() - start
+        checksum += float(table["score"].sum())
+        start = time.perf_counter()
+        model_scores(benchmark.weights, values=results.values, observed=results.observed)
+        core += time.perf_counter() - start
+    return total, core, checksum
+
+
+def reference_agreement(data, linked, reg: float, n_models: int, n_items: int) -> dict[str, float]:
+    """Fit a slice of the same data with fit_weights (fast path) and with a plain float64 RankNet."""
+    rows = np.arange(n_models)
+    cols = np.arange(n_items)
+    results = data.results.take_models(rows).take_items(cols)
+    pairs = linked.pairs.within(rows, data.results.n_models)
+    start = time.perf_counter()
+    fast = fit_weights(results, pairs, reg=reg)
+    fast_s = time.perf_counter() - start
+    values = results.values.astype(np.float64)
+    a, b, c, p = pairs.a, pairs.b, pairs.weight, pairs.target
+    s0 = values.mean(axis=1)
+    log_beta0 = -np.log(np.std(s0))
+
+    def reference(x: np.ndarray) -> tuple[float, np.ndarray]:
+        theta, log_beta = x[:-1], x[-1]
+        w = softmax(theta)
+        s = values @ w
+        z = np.exp(log_beta) * (s[a] - s[b])
+        loss = np.dot(c, (1 - p) * z - log_expit(z)) / c.sum()
+        r = c * (expit(z) - p) / c.sum()
+        gs = np.exp(log_beta) * (np.bincount(a, r, len(s)) - np.bincount(b, r, len(s)))
+        gw = values.T @ gs
+        dev = theta - theta.mean()
+        loss += 0.5 * reg * dev @ dev / len(theta) + 0.5 * 1e-2 * (log_beta - log_beta0) ** 2
+        grad = np.concatenate([w * (gw - w @ gw) + reg * dev / len(theta),
+                               [r @ z + 1e-2 * (log_beta - log_beta0)]])
+        return loss, grad
+
+    x0 = np.concatenate([np.zeros(n_items), [log_beta0]])
+    start = time.perf_counter()
+    ref = minimize(reference, x0, jac=True, method="L-BFGS-B",
+                   bounds=[(None, None)] * n_items + [(log_beta0 - 15, log_beta0 + 15)],
+                   options={"maxiter": 500, "gtol": 1e-7, "ftol": 1e-10, "maxcor": 10})
+    ref_s = time.perf_counter() - start
+    w_ref = softmax(ref.x[:-1])
+    return {"models": n_models, "items": n_items, "pairs": len(pairs),
+            "cells": n_models * n_items, "fast_s": fast_s, "ref_s": ref_s,
+            "fast_iter": fast.n_iter, "ref_iter": int(ref.nit), "fast_loss": fast.loss,
+            "ref_loss": float(ref.fun), "max_abs": float(np.abs(fast.weights - w_ref).max()),
+            "max_w": float(w_ref.max()), "uniform": 1.0 / n_items}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=4576)
+    parser.add_argument("--reg", type=float, default=1.0, help="fixed regularization (default 1)")
+    parser.add_argument("--new-models", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=7, help="repeats of each timed piece")
+    parser.add_argument("--quick", action="store_true", help="small case, to check the script")
+    args = parser.parse_args(argv)
+    sizes = dict(OPEN_LLM_LEADERBOARD_V2)
+    if args.quick:
+        sizes = {k: max(5, v // 20) for k, v in sizes.items()}
+        args.models, args.new_models = 600, 10_000
+
+    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"BLAS {blas_name()}, numpy {np.__version__}, python {platform.python_version()}, "
+          f"benchalign threads {default_threads()}")
+    print("dense case")
+    data, linked = make_case(args.models, sizes, 0.0, args.seed)
+    aligner, fit_s = timed_fit(data, linked, args.reg)
+    print(f"  fit (reg={args.reg:g}): {fit_s:.2f} s, {aligner.n_iter_} iterations, "
+          f"final loss {aligner.loss_:.8f}, converged {aligner.converged_}")
+    floor = floor_and_eval(data, linked, args.reg, args.repeats)
+    floor_s = floor["matvec"] + floor["rmatvec"] + floor["pair_pass"]
+    strict_s = floor["matvec"] + floor["rmatvec"] + floor["exp_only"]
+    ratio = floor["eval"] / floor_s
+    print(f"  floor: R@w {floor['matvec'] * 1e3:.1f} ms + R.T@g {floor['rmatvec'] * 1e3:.1f} ms "
+          f"(float32) + pair pass exp(s[a]-s[b]) {floor['pair_pass'] * 1e3:.1f} ms "
+          f"= {floor_s * 1e3:.1f} ms")
+    print(f"  one loss+gradient ({floor['storage']}): {floor['eval'] * 1e3:.1f} ms "
+          f"-> ratio {ratio:.2f} (stricter floor with a gather-free exp over the pairs "
+          f"{strict_s * 1e3:.1f} ms -> ratio {floor['eval'] / strict_s:.2f})")
+    print(f"  peak RSS so far: {peak_gb():.2f} GB")
+    score_s, core_s, checksum = score_throughput(data, aligner, args.new_models, 5000)
+    print(f"  scoring {args.new_models:,} new models × {data.results.n_items:,} questions (uint8 "
+          f"chunks of 5,000) with the saved benchmark: {score_s:.2f} s with artifact.score "
+          f"(the weighted means alone, model_scores: {core_s:.2f} s; sum of scores {checksum:.1f})")
+    ref = reference_agreement(data, linked, args.reg, min(args.models, 1000),
+                              min(data.results.n_items, 5000))
+    print(f"  float64 reference on the first {ref['models']:,} models × {ref['items']:,} questions "
+          f"({ref['pairs']:,} pairs, {ref['cells'] / 1e6:.1f} M cells, "
+          f"{'fast uint8/float32 path' if ref['cells'] > SMALL_FLOAT64_CELLS else 'float64 path'}): "
+          f"max |w_fast - w_ref| = {ref['max_abs']:.2e} (max weight {ref['max_w']:.2e}, uniform "
+          f"{ref['uniform']:.2e}); loss {ref['fast_loss']:.10f} vs {ref['ref_loss']:.10f}; "
+          f"{ref['fast_iter']} vs {ref['ref_iter']} iterations, {ref['fast_s']:.2f} s vs "
+          f"{ref['ref_s']:.2f} s")
+    del data, linked, aligner
+    gc.collect()
+
+    print("30 % missing cells")
+    data, linked = make_case(args.models, sizes, 0.3, args.seed)
+    aligner_m, fit_m = timed_fit(data, linked, args.reg)
+    floor_m = floor_and_eval(data, linked, args.reg, max(3, args.repeats // 2))
+    print(f"  fit: {fit_m:.2f} s ({fit_m / fit_s:.2f}x dense), {aligner_m.n_iter_} iterations, "
+          f"final loss {aligner_m.loss_:.8f}, converged {aligner_m.converged_}; one "
+          f"loss+gradient ({floor_m['storage']}) {floor_m['eval'] * 1e3:.1f} ms "
+          f"({floor_m['eval'] / floor['eval']:.2f}x dense)")
+    peak = peak_gb()
+    print(f"peak RSS {peak:.2f} GB")
+    print(f"fit_s={fit_s:.2f} eval_floor_ratio={ratio:.2f} peak_gb={peak:.2f} score_100k_s={score_s:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
