@@ -406,6 +406,14 @@ def _log1p_sum_and_q(e: np.ndarray, scratch: np.ndarray, c: np.ndarray | None = 
     return _wsum(scratch, c)
 
 
+PRODUCT_SPAN = 16.0
+"""Largest margin range within a block of rows for which e^{z_j - z_i} is formed as a product of
+per-model exponentials in float32 (see :func:`_pair_exp_product`); wider blocks use exp per pair."""
+
+LOG_GROUP = 64
+"""Factors 1 + e in (1, 2] multiplied together before one log: 2^64 is far from float32 overflow."""
+
+
 def _sorted_triangle(zs: np.ndarray, dtype: np.dtype, threads: int
                      ) -> tuple[float, np.ndarray, np.ndarray]:
     """For margins sorted in decreasing order [k] (float64): Σ_{i<j} log(1 + e^{-(z_i - z_j)})
@@ -413,25 +421,32 @@ def _sorted_triangle(zs: np.ndarray, dtype: np.dtype, threads: int
     q = σ(-(z_i - z_j)), all float64.
 
     Runs over the upper triangle in row blocks of about BLOCK_ELEMENTS cells, the blocks dealt
-    round-robin to the threads (early blocks are longer). Differences are taken in float64 and
-    rounded once to ``dtype`` for exp and log.
+    round-robin to the threads (early blocks are longer). In float32, e_ij = e^{z_j - z_i} is the
+    product of two float64 exponentials per model (one rounding, no exp per pair) and the logs are
+    taken of products of LOG_GROUP factors (no log per pair); in float64 it is exp and log1p per
+    pair, the reference.
     """
     k = len(zs)
     step = max(1, min(k, BLOCK_ELEMENTS // max(k, 1)))
     starts = list(range(0, k - 1, step))
-    lower = np.tril(np.full((step, step), -np.inf, dtype=dtype))  # diagonal and below: no pair
     row = np.zeros(k)
+    fast = dtype == np.float32
 
     def blocks(mine: list[int]) -> tuple[float, np.ndarray]:
-        e_buf, d_buf = np.empty(step * k, dtype=dtype), np.empty(step * k, dtype=dtype)
+        size = step * k + LOG_GROUP
+        e_buf, d_buf = np.empty(size, dtype=dtype), np.empty(size, dtype=dtype)
         col, log_sum = np.zeros(k), 0.0
         for i in mine:
             j = min(i + step, k)
             e = e_buf[: (j - i) * (k - i)].reshape(j - i, k - i)
-            np.subtract(zs[None, i:], zs[i:j, None], out=e, casting="same_kind")  # <= 0 above diag
-            e[:, : j - i] += lower[: j - i, : j - i]
-            np.exp(e, out=e)
-            log_sum += _log1p_sum_and_q(e, d_buf[: e.size].reshape(e.shape))
+            if fast and zs[i] - zs[j - 1] <= PRODUCT_SPAN:
+                _pair_exp_product(zs, i, j, e)
+            else:
+                _pair_exp(zs, i, j, e)
+            d = d_buf[: e.size].reshape(e.shape)
+            np.add(e, 1.0, out=d)
+            np.divide(e, d, out=e)                                     # q
+            log_sum += _log_product_sum(d_buf, e.size) if fast else float(np.log(d).sum())
             row[i:j] = e.sum(axis=1, dtype=np.float64)
             col[i:] += e.sum(axis=0, dtype=np.float64)
         return log_sum, col
@@ -439,6 +454,53 @@ def _sorted_triangle(zs: np.ndarray, dtype: np.dtype, threads: int
     n_parts = max(1, min(threads, len(starts)))
     parts = _parallel(blocks, [starts[t::n_parts] for t in range(n_parts)], threads)
     return sum(p[0] for p in parts), row, np.sum([p[1] for p in parts], axis=0)
+
+
+def _pair_exp(zs: np.ndarray, i: int, j: int, e: np.ndarray) -> None:
+    """e[r, c] = exp(z[i + c] - z[i + r]) for c > r, else 0 (rows i:j, columns i:)."""
+    np.subtract(zs[None, i:], zs[i:j, None], out=e, casting="same_kind")  # <= 0 above diagonal
+    if e.dtype == np.float32:  # below e^-87 float32 turns subnormal (slow); such terms are noise
+        np.maximum(e, -87.0, out=e)
+    np.exp(e, out=e)
+    _zero_lower(e, j - i)
+
+
+def _pair_exp_product(zs: np.ndarray, i: int, j: int, e: np.ndarray) -> None:
+    """As :func:`_pair_exp` in float32, with exp(z_c - z_r) = exp(z_c - z_i) · exp(z_i - z_r).
+
+    Column factors below the smallest normal float32 are set to 0: with rows at most
+    e^PRODUCT_SPAN the products lost are below 1e-31, and no product is subnormal.
+    """
+    with np.errstate(under="ignore"):
+        cols = np.exp(zs[i:] - zs[i]).astype(np.float32)               # (0, 1], decreasing
+    cols[cols < np.finfo(np.float32).tiny] = 0.0
+    rows = np.exp(zs[i] - zs[i:j]).astype(np.float32)                  # [1, e^PRODUCT_SPAN]
+    np.multiply(rows[:, None], cols[None, :], out=e)
+    _zero_lower(e, j - i)
+
+
+def _zero_lower(e: np.ndarray, r: int) -> None:
+    """Zero the diagonal and below of the leading r × r square (pairs of a model with itself or
+    counted in an earlier row)."""
+    for t in range(r):
+        e[t, : t + 1] = 0.0
+
+
+def _log_product_sum(buf: np.ndarray, n: int) -> float:
+    """Σ log(buf[:n]) for factors in [1, 2], as logs of products of LOG_GROUP factors (float64 sum).
+
+    The factors are viewed as LOG_GROUP rows and multiplied by halving the rows: every product is
+    one contiguous vectorized multiply. Overwrites the buffer (which has LOG_GROUP spare cells for
+    padding with ones).
+    """
+    width = -(-n // LOG_GROUP)
+    buf[n: width * LOG_GROUP] = 1.0
+    prod = buf[: width * LOG_GROUP].reshape(LOG_GROUP, width)
+    rows = LOG_GROUP
+    while rows > 1:
+        rows //= 2
+        np.multiply(prod[:rows], prod[rows: 2 * rows], out=prod[:rows])
+    return float(np.log(prod[0]).sum(dtype=np.float64))
 
 
 def _complete_members(a: np.ndarray, b: np.ndarray, n_models: int) -> np.ndarray | None:
