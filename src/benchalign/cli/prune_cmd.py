@@ -1,0 +1,64 @@
+"""`benchalign prune`: a smaller aligned benchmark of K questions."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from ..artifact import AlignedBenchmark
+
+from ..prune import KEEP_FRACTION, RULES, prune
+from . import cli
+from .common import force_option, load_inputs, preference_options, results_option, seed_option
+from .fit_cmd import parse_reg
+
+
+@cli.command("prune")
+@results_option
+@preference_options
+@click.option("-k", "--k", "k", required=True, type=click.IntRange(min=1),
+              help="Number of questions to keep.")
+@click.option("--rule", type=click.Choice(RULES), default=RULES[0], show_default=True,
+              help="How to choose them: 'stratified' keeps the largest weights within each source "
+                   "benchmark's share of the weight; 'weight' the largest weights overall; "
+                   "'iterative' halves the items by weight and re-fits until K remain.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the pruned benchmark (a normal benchmark file for `score`).")
+@click.option("--reg", default="cv", show_default=True,
+              help="Pull toward the uniform benchmark: 'cv' (chosen by cross-validation on the "
+                   "full benchmark, then reused for the fits on kept questions) or a number >= 0.")
+@seed_option
+@force_option
+def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
+              rule: str, output: str, reg: str, seed: int, force: bool, **formats: object) -> None:
+    """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
+
+    The output lists only the kept questions (weights summing to 1) and is scored like any
+    benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
+    report` for the held-out accuracy of each rule vs K.
+    """
+    from ..outputs import check_writable
+
+    check_writable(output, force)
+    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
+    if k > results.n_items:
+        raise click.BadParameter(f"K={k} is more than the {results.n_items} questions of the "
+                                 "results; choose a smaller K.", param_hint="--k")
+    bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
+                  aligner_params={"reg": parse_reg(reg), "random_state": seed})
+    bench.save(output, force=force)
+    click.echo(_summary(bench, results.n_items, rule))
+    click.echo(f"wrote {output}")
+
+
+
+def _summary(bench: AlignedBenchmark, n_before: int, rule: str) -> str:
+    diag = bench.diagnostics
+    lines = [f"kept {len(bench.items)} of {n_before} questions (rule {rule}); weights re-fitted on "
+             f"{diag['n_train_models']} rated models, reg={diag['reg']:g}, "
+             f"converged={diag['converged']}", "questions and weight per benchmark:"]
+    names, codes = np.unique(bench.benchmarks.astype(str), return_inverse=True)
+    mass = np.bincount(codes, weights=bench.weights)
+    for name, count, m in zip(names, np.bincount(codes), mass):
+        lines.append(f"  {name:<30} {count:5d}  {m:6.1%}")
+    return "\n".join(lines)

@@ -1,0 +1,97 @@
+"""Pruned benchmarks: K items kept, weights re-fitted and normalized, files that `score` accepts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from benchalign import link, load_benchmark, preferences_from_frame, score
+from benchalign.cli import cli
+from benchalign.errors import ParameterError
+from benchalign.evaluate import SplitSpec
+from benchalign.prune import CONTROL, RULES, curve_table, format_curve, prune, prune_curve
+
+from .conftest import make_planted, write_long
+
+
+@pytest.fixture(scope="module")
+def data():
+    d = make_planted(n_models=40, n_items=40, seed=3)
+    return d, link(d.results, preferences_from_frame(d.ratings))
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_prune_keeps_k_items_with_normalized_weights(tmp_path, data, rule):
+    d, linked = data
+    bench = prune(d.results, linked, 8, rule=rule, aligner_params={"reg": 1.0})
+    assert len(bench.items) == 8 and len(set(bench.items)) == 8
+    assert set(bench.items) <= set(d.results.items)
+    assert bench.weights.sum() == pytest.approx(1.0) and (bench.weights >= 0).all()
+    assert bench.params["prune"]["rule"] == rule and bench.params["prune"]["k"] == 8
+    loaded = load_benchmark(bench.save(tmp_path / "p.json"))
+    assert np.array_equal(loaded.weights, bench.weights)
+    with pytest.warns(UserWarning, match="not in the benchmark"):
+        table = score(loaded, d.results)
+    assert len(table) == d.results.n_models and table["score"].notna().all()
+
+
+@pytest.mark.parametrize("rule", ["weight", "iterative"])
+def test_pruning_keeps_the_planted_preference_items(data, rule):
+    d, linked = data
+    bench = prune(d.results, linked, 10, rule=rule, aligner_params={"reg": 1.0})
+    # the planted preferences reward the "pref" quarter of the items only ("stratified" keeps
+    # each benchmark's share of the weight instead, by design)
+    assert np.mean([b == "pref" for b in bench.benchmarks]) >= 0.9
+
+
+def test_prune_is_deterministic(tmp_path, data):
+    d, linked = data
+    a = prune(d.results, linked, 5, rule="iterative").save(tmp_path / "a.json")
+    b = prune(d.results, linked, 5, rule="iterative").save(tmp_path / "b.json")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_prune_validates_k_and_rule(data):
+    d, linked = data
+    with pytest.raises(ParameterError, match="'k' parameter of prune"):
+        prune(d.results, linked, 41)
+    with pytest.raises(ParameterError, match="'rule' parameter"):
+        prune(d.results, linked, 5, rule="magic")
+
+
+def test_prune_survives_models_without_any_kept_item():
+    d = make_planted(n_models=30, n_items=24, seed=4, missing=0.6)
+    bench = prune(d.results, preferences_from_frame(d.ratings), 2, rule="weight",
+                  aligner_params={"reg": 1.0})
+    assert len(bench.items) == 2 and bench.weights.sum() == pytest.approx(1.0)
+
+
+def test_prune_curve_covers_every_rule_and_k(data):
+    d, linked = data
+    curve = prune_curve(d.results, linked, ks=(5, 10, None, 500), aligner_params={"reg": 1.0},
+                        split=SplitSpec("random", repeats=2))
+    assert set(curve["rule"]) == {*RULES, CONTROL}
+    assert sorted(curve["k"].unique()) == [5, 10, 40]
+    table = curve_table(curve, 40)
+    assert list(table.columns) == [5, 10, "all"] and list(table.index) == [*RULES, CONTROL]
+    assert curve["pairwise_accuracy"].between(0, 1).all()
+    assert "mean over 2 splits" in format_curve(curve, 40)
+
+
+def test_cli_prune_writes_a_file_that_score_accepts(tmp_path, data):
+    d, _ = data
+    write_long(d.results, tmp_path / "r.csv")
+    d.ratings.to_csv(tmp_path / "p.csv", index=False)
+    out = tmp_path / "pruned.json"
+    args = ["prune", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
+            "--k", "6", "--reg", "1", "-o", str(out)]
+    runner = CliRunner()
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert "kept 6 of 40 questions" in res.output
+    res = runner.invoke(cli, ["score", "--benchmark", str(out), "--results", str(tmp_path / "r.csv")])
+    assert res.exit_code == 0 and "rank,model,score" in res.output
+    assert runner.invoke(cli, args).exit_code == 2  # exists: needs --force
+    res = runner.invoke(cli, args[:-2] + ["--k", "99", "-o", str(tmp_path / "x.json")])
+    assert res.exit_code == 2 and "smaller K" in res.output
