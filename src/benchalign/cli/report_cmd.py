@@ -1,0 +1,110 @@
+"""`benchalign report`: the HTML report of one data set (the demo writes one for the shipped cases)."""
+
+from __future__ import annotations
+
+import click
+import pandas as pd
+
+from ..data import Linked, Results, load_models
+from ..errors import InputFormatError
+from ..evaluate import Split, SplitSpec, evaluate, parse_split
+from ..fit import BenchmarkAligner
+from ..outputs import check_writable, write_atomic
+from ..prune import CURVE_KS, prune_curve
+from ..report import LEARNING_SIZES, CaseReport, heldout_frame, item_texts, learning_curve, render_report
+from . import cli
+from .common import force_option, load_inputs, preference_options, progress_bar, results_option, seed_option
+
+
+def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
+               models: pd.DataFrame | None, items: pd.DataFrame | None, seed: int,
+               n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
+               prune_repeats: int = 5, prune_ks=CURVE_KS) -> CaseReport:
+    """Run every analysis of the report, with a progress bar per long step on a terminal.
+
+    evaluation : a report of :func:`evaluate` already computed on the same inputs (else run here).
+    """
+    if evaluation is None:
+        with progress_bar(sum(s.repeats for s in splits), f"{name}: evaluating") as bar:
+            evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
+                                  n_bootstrap=n_bootstrap, progress=bar.update)
+    with progress_bar(1, f"{name}: fitting") as bar:
+        weights = BenchmarkAligner(random_state=seed).fit(results, linked).weights_
+        heldout, note, label = _heldout(results, linked, evaluation, seed)
+        bar.update(1)
+    with progress_bar(learning_repeats, f"{name}: learning curve") as bar:
+        learning = learning_curve(results, linked, sizes=LEARNING_SIZES, repeats=learning_repeats,
+                                  seed=seed, progress=bar.update)
+    with progress_bar(prune_repeats, f"{name}: pruning curve") as bar:
+        pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=bar.update,
+                             split=SplitSpec("random", repeats=prune_repeats))
+    return CaseReport(name, evaluation, results.items, results.benchmarks, weights,
+                      item_texts(items), heldout, note, label, learning, pruned)
+
+
+def _heldout(results: Results, linked: Linked, evaluation: dict,
+             seed: int) -> tuple[pd.DataFrame, str, str]:
+    """The scatter's split, taken from the evaluation: the size split if there is one (train
+    small, rank large), else the first split of the first family."""
+    families = evaluation["splits"]
+    name = next((n for n in families if n.startswith("size:")), next(iter(families)))
+    record = families[name]["per_split"][0]
+    split = Split(results.index_of(record["train"]), results.index_of(record["test"]))
+    frame, given = heldout_frame(results, linked, split, seed=seed)
+    which = "the" if families[name]["n_splits"] == 1 else "its first"
+    note = (f"Split '{name}' ({which} hold-out): aligned fitted on the preferences among "
+            f"{len(split.train)} training models only.")
+    label = "preference rating" if given else "Bradley-Terry strength (held-out pairs)"
+    return frame, note, label
+
+
+def read_items(path: str | None) -> pd.DataFrame | None:
+    """The items table (item, text[, ...]) or None."""
+    if path is None:
+        return None
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputFormatError(f"{path}: cannot read the items table ({exc}); expected a CSV "
+                               "with columns item, text.") from exc
+
+
+@cli.command("report")
+@results_option
+@preference_options
+@click.option("--items", "items_path", type=click.Path(dir_okay=False), default=None,
+              help="Item texts: a table with columns item, text (CSV or CSV.gz), to show the "
+                   "top and bottom weighted questions.")
+@click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
+              help="Model metadata (model, params_b, organization, ...) for size and group splits.")
+@click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
+              help="Repeatable; as for `benchalign evaluate`.")
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
+              show_default=True, help="Bootstrap resamples of held-out models for the 95% CIs.")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Random splits of the learning curve and of the pruning curve.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the report (a single self-contained HTML file).")
+@click.option("--title", default=None, help="Title of the report (default: from the file names).")
+@seed_option
+@force_option
+def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+               items_path: str | None, models_path: str | None, splits: tuple[str, ...],
+               n_bootstrap: int, repeats: int, output: str, title: str | None, seed: int,
+               force: bool, **formats: object) -> None:
+    """Write an HTML report: held-out evaluation, scores vs ratings, where the weight goes,
+    learning curve and pruning curve.
+
+    The page is one file (figures embedded as SVG, no script, no network) that opens from disk.
+    The same inputs and seed give the same bytes.
+    """
+    check_writable(output, force)
+    specs = [parse_split(s) for s in splits]
+    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
+    models = load_models(models_path) if models_path else None
+    case = build_case(results_path, results, linked, splits=specs, models=models,
+                      items=read_items(items_path), seed=seed, n_bootstrap=n_bootstrap,
+                      learning_repeats=repeats, prune_repeats=repeats)
+    page = render_report([case], title=title or f"benchalign report: {preferences_path}")
+    write_atomic(output, page, force=force)
+    click.echo(f"wrote {output}")

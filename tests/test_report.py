@@ -1,0 +1,128 @@
+"""The HTML report: every section, self-contained, deterministic, no matplotlib state leaks, and
+(when Chromium is installed) loads in a real headless browser."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from benchalign import link, parse_split, preferences_from_frame
+from benchalign.cli import cli
+from benchalign.cli.report_cmd import build_case
+from benchalign.errors import InputFormatError
+from benchalign.report import item_texts, render_report
+
+from .conftest import make_planted, write_long
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SECTIONS = ("evaluation", "heldout", "weights", "learning", "pruning")
+
+
+def _case(seed: int = 5):
+    d = make_planted(n_models=36, n_items=32, seed=seed)
+    linked = link(d.results, preferences_from_frame(d.ratings))
+    items = pd.DataFrame({"item": d.results.items,
+                          "text": [f"Question <{i}> & more" for i in range(d.results.n_items)]})
+    return build_case("planted", d.results, linked, splits=[parse_split("random:0.3:2")],
+                      models=None, items=items, seed=0, n_bootstrap=50, learning_repeats=2,
+                      prune_repeats=2, prune_ks=(4, 10, None))
+
+
+@pytest.fixture(scope="module")
+def case():
+    return _case()
+
+
+@pytest.fixture(scope="module")
+def page(case) -> str:
+    return render_report([case], title="test report")
+
+
+def test_report_has_every_section(page):
+    for key in SECTIONS:
+        assert f'data-section="{key}"' in page
+    for method in ("aligned", "uniform", "ridge", "random_subset"):
+        assert f">{method}<" in page
+    assert "effective number of questions" in page and "split random" in page
+    assert "Question &lt;0&gt; &amp; more" in page  # item texts, escaped
+    assert re.search(r"<th>all</th>", page)  # the pruning table reaches K = all
+    assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', page)) == 5
+
+
+def test_report_is_self_contained(page):
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:|//|file:)", page)
+    assert "<script" not in page.lower()
+
+
+def test_report_is_deterministic(page):
+    assert render_report([_case()], title="test report") == page
+
+
+def test_plots_leave_no_global_state(case):
+    import matplotlib.pyplot as plt
+
+    before = dict(matplotlib.rcParams)
+    backend = matplotlib.get_backend()
+    render_report([case])
+    after = dict(matplotlib.rcParams)
+    assert {k for k in before if before[k] != after[k]} == set()
+    assert plt.get_fignums() == [] and matplotlib.get_backend() == backend
+
+
+def test_item_texts_need_item_and_text_columns():
+    assert item_texts(None) == {}
+    with pytest.raises(InputFormatError, match="lacks the column"):
+        item_texts(pd.DataFrame({"item": ["a"], "question": ["x"]}))
+
+
+def test_cli_report_writes_once_without_force(tmp_path):
+    d = make_planted(n_models=30, n_items=20, seed=7)
+    write_long(d.results, tmp_path / "r.csv")
+    d.ratings.to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame({"item": d.results.items, "text": "q"}).to_csv(tmp_path / "items.csv", index=False)
+    out = tmp_path / "report.html"
+    args = ["report", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
+            "--items", str(tmp_path / "items.csv"), "--split", "random:0.3:2", "--repeats", "1",
+            "--bootstrap", "50", "-o", str(out)]
+    runner = CliRunner()
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    first = out.read_bytes()
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 2 and "--force" in res.output
+    assert runner.invoke(cli, args + ["--force"]).exit_code == 0
+    assert out.read_bytes() == first
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(),
+                    reason="Chromium is not installed (/usr/bin/chromium); install it with "
+                           "`apt-get install -y chromium` to check the report in a real browser")
+def test_report_loads_in_headless_chromium(tmp_path, page):
+    report = tmp_path / "report.html"
+    report.write_text(page, encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_report.py"), str(report),
+                           str(shot)], capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "broken=0" in proc.stdout and shot.stat().st_size > 1000
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (/usr/bin/chromium)")
+def test_check_script_catches_a_broken_page(tmp_path, page):
+    report = tmp_path / "bad.html"
+    report.write_text(page.replace('data-section="pruning"', "").replace(
+        "</main>", '<img src="https://example.invalid/x.png"></main>'), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_report.py"), str(report),
+                           str(tmp_path / "s.png")], capture_output=True, text=True, timeout=180,
+                          check=False)
+    assert proc.returncode == 1
+    assert "external references" in proc.stderr and "'pruning' is missing" in proc.stderr
