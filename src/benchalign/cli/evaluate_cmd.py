@@ -13,7 +13,9 @@ from ..datasets import CASES, load_case
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
 from ..outputs import check_writable, write_atomic
+from ..report import render_report
 from . import cli
+from .report_cmd import build_case
 from .common import (
     force_option,
     load_inputs,
@@ -96,6 +98,9 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
 
 
 DEMO_SPLITS = {"metabench": ("random", "size:13"), "alpacaeval2": ("random",)}
+DEMO_REPORT = "benchalign-demo-report.html"
+DEMO_CURVES = {"learning_repeats": 2, "prune_repeats": 3}
+"""The demo report's curves use few splits to keep the demo short; `benchalign report` uses more."""
 
 
 @cli.command()
@@ -103,18 +108,22 @@ DEMO_SPLITS = {"metabench": ("random", "size:13"), "alpacaeval2": ("random",)}
               show_default=True, help="Which shipped real case to run.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the evaluation of every case as JSON.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=DEMO_REPORT,
+              show_default=True, help="Where to write the HTML report of the cases.")
 @seed_option
 @force_option
-def demo(cases: str, json_path: str | None, seed: int, force: bool) -> None:
+def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: bool) -> None:
     """Evaluate benchalign on the real data shipped inside the package.
 
     metabench: Open LLM Leaderboard v1, 6,349 models x 1,075 questions, 33 with Arena ratings
     (random and size splits). alpacaeval2: AlpacaEval 2.0, 58 models x 805 instructions, 14
     rated. Data licenses: CC BY-NC-SA 4.0 and CC BY-NC 4.0 (see benchalign/datasets/README.md).
+    Writes an HTML report (see `benchalign report`) to --report.
     """
     if json_path:
         check_writable(json_path, force)
-    out = {}
+    check_writable(report_path, force)
+    out, sections = {}, []
     for name in CASES if cases == "all" else (cases,):
         start = time.perf_counter()
         case = load_case(name)
@@ -124,7 +133,13 @@ def demo(cases: str, json_path: str | None, seed: int, force: bool) -> None:
         out[name] = run_and_print(case.results, linked, splits=list(DEMO_SPLITS[name]),
                                   models=case.models, seed=seed, n_bootstrap=1000,
                                   methods=dict(METHODS), inputs={"case": name})
+        sections.append(build_case(name, case.results, linked, models=case.models,
+                                   items=case.items, seed=seed, evaluation=out[name],
+                                   splits=[parse_split(s) for s in DEMO_SPLITS[name]],
+                                   **DEMO_CURVES))
         click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
     if json_path:
         write_atomic(json_path, _dump(out), force=force)
         click.echo(f"wrote {json_path}", err=True)
+    write_atomic(report_path, render_report(sections, title="benchalign demo report"), force=force)
+    click.echo(f"wrote {report_path}", err=True)
