@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         print("chromium not found; install it (apt-get install -y chromium) or pass --chromium",
               file=sys.stderr)
         return 2
+    if not args.report.is_file():
+        print(f"{args.report}: no such report file", file=sys.stderr)
+        return 1
     problems = static_problems(args.report.read_text(encoding="utf-8"))
     found, probe = browser_problems(chromium, args.report, args.screenshot, args.timeout)
     problems += found + screenshot_problems(args.screenshot)
