@@ -90,3 +90,13 @@ def test_mismatched_items_are_reported_or_strict_errors(fitted):
     renamed = type(r)(r.models, np.array([f"new/{i}" for i in r.items], dtype=object), r.benchmarks, r.values)
     with pytest.raises(ItemMismatchError, match="none of the benchmark's 20 items appear"):
         score(bench, renamed)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path, fitted):
+    import os
+
+    _, _, bench = fitted
+    path = bench.save(tmp_path / "b.json")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -120,3 +120,16 @@ def test_fit_accepts_linked_preferences(planted, planted_prefs):
     a = BenchmarkAligner(reg=1.0).fit(planted.results, linked)
     b = BenchmarkAligner(reg=1.0).fit(planted.results, planted_prefs)
     assert np.array_equal(a.weights_, b.weights_)
+
+
+def test_rated_models_without_any_item_are_left_out_with_a_warning():
+    from benchalign import DataWarning
+
+    data = make_planted(n_models=30, n_items=12, seed=9, missing=0.3)
+    r = data.results
+    observed = r.mask().copy()
+    observed[0] = False
+    emptied = Results(r.models, r.items, r.benchmarks, np.where(observed, r.values, 0).astype(np.float32), observed)
+    with pytest.warns(DataWarning, match="1 rated models have no result on any of the 12 items.*m000"):
+        aligner = BenchmarkAligner(reg=1.0).fit(emptied, preferences_from_frame(data.ratings))
+    assert aligner.n_train_models_ == 29

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .data import Linked, PairSet, Preferences, Results, link
-from .errors import ConvergenceWarning, InsufficientDataError, check_param
+from .errors import ConvergenceWarning, DataWarning, InsufficientDataError, check_param, format_rows
 from .metrics import pairwise_accuracy
 from .objective import (
     Objective,
@@ -213,7 +213,7 @@ class BenchmarkAligner:
             :class:`PairSet` whose ids are rows of ``results``.
         """
         self._validate_params()
-        pairs = _as_pairs(results, preferences, ignore_unknown)
+        pairs = _drop_models_without_items(results, _as_pairs(results, preferences, ignore_unknown))
         rated = pairs.models()
         if len(rated) < 2:
             raise InsufficientDataError("fitting needs preferences about at least 2 models.")
@@ -267,6 +267,22 @@ class BenchmarkAligner:
             )
         s, _ = model_scores(self.weights_, values=results.values, observed=results.observed)
         return s
+
+
+def _drop_models_without_items(results: Results, pairs: PairSet) -> PairSet:
+    """Rated models with no observed item cannot be scored: drop their pairs, and say so."""
+    if results.observed is None:
+        return pairs
+    rated = pairs.models()
+    empty = rated[~results.observed[rated].any(axis=1)]
+    if len(empty) == 0:
+        return pairs
+    warnings.warn(
+        f"{len(empty)} rated models have no result on any of the {results.n_items} items and are "
+        f"left out of the fit: {format_rows(results.models[empty].tolist())}.",
+        DataWarning, stacklevel=3,
+    )
+    return pairs.within(np.setdiff1d(rated, empty), results.n_models)
 
 
 def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet, ignore_unknown: bool) -> PairSet:
