@@ -234,15 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  scoring {args.new_models:,} new models × {dense.results.n_items:,} questions (uint8 "
           f"chunks of 5,000) with the saved benchmark: {score_s:.2f} s with artifact.score "
           f"(the weighted means alone, model_scores: {core_s:.2f} s; sum of scores {checksum:.1f})")
-    ref = reference_agreement(dense, dense_pairs, args.reg, min(args.models, 1000),
-                              min(dense.results.n_items, 5000))
-    print(f"  float64 reference on the first {ref['models']:,} models × {ref['items']:,} questions "
-          f"({ref['pairs']:,} pairs, {ref['cells'] / 1e6:.1f} M cells, "
-          f"{'fast uint8/float32 path' if ref['cells'] > SMALL_FLOAT64_CELLS else 'float64 path'}): "
-          f"max |w_fast - w_ref| = {ref['max_abs']:.2e} (max weight {ref['max_w']:.2e}, uniform "
-          f"{ref['uniform']:.2e}); loss {ref['fast_loss']:.10f} vs {ref['ref_loss']:.10f}; "
-          f"{ref['fast_iter']} vs {ref['ref_iter']} iterations, {ref['fast_s']:.2f} s vs "
-          f"{ref['ref_s']:.2f} s")
+    for reg in (args.reg, args.reg / 10):
+        ref = reference_agreement(dense, dense_pairs, reg, min(args.models, 1000),
+                                  min(dense.results.n_items, 5000))
+        path = "fast uint8/float32 path" if ref["cells"] > SMALL_FLOAT64_CELLS else "float64 path"
+        print(f"  float64 reference, reg={reg:g}, first {ref['models']:,} models × {ref['items']:,} "
+              f"questions ({ref['pairs']:,} pairs, {ref['cells'] / 1e6:.1f} M cells, {path}): "
+              f"max |w_fast - w_ref| = {ref['max_abs']:.2e} (max weight {ref['max_w']:.2e}, "
+              f"uniform {ref['uniform']:.2e}); loss {ref['fast_loss']:.10f} vs "
+              f"{ref['ref_loss']:.10f}; {ref['fast_iter']} vs {ref['ref_iter']} iterations, "
+              f"{ref['fast_s']:.2f} s vs {ref['ref_s']:.2f} s")
     peak = peak_gb()
     print(f"peak RSS {peak:.2f} GB; load average after {os.getloadavg()[0]:.2f}")
     print(f"fit_s={fit_s:.2f} eval_floor_ratio={ratio:.2f} peak_gb={peak:.2f} score_100k_s={score_s:.2f}")
