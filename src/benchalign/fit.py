@@ -23,6 +23,9 @@ from .objective import (
     scipy_blas_single_threaded,
     weights_from_theta,
 )
+from . import structured_fit as structured
+from .structured_fit import METHODS as STRUCTURED_METHODS
+from .structured_fit import PRIORS
 
 DEFAULT_REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 CV_TOL = 1e-5
@@ -69,14 +72,17 @@ def fit_weights(
         remap[rows] = np.arange(len(rows))
         local = pairs.remap(remap)
     # Small problems run in float64 so L-BFGS can meet tight tolerances; large ones keep a compact
-    # exact copy (uint8 for 0/1 results, else the stored float32), converted once per fit.
+    # exact copy (uint8 for 0/1 results, else the stored float32), converted once per fit, and
+    # evaluate exp/log of the pairs in float32 (margins and sums stay float64).
+    pair_dtype = np.float32
     if np.count_nonzero(seen) * results.n_items <= SMALL_FLOAT64_CELLS:
         sub = results if rows is None else results.take_models(rows)
         matrix = ScoreMatrix(sub.values.astype(np.float64), sub.observed)
+        pair_dtype = np.float64
     else:
         matrix = ScoreMatrix.compact(results.values, results.observed, rows)
     terms = PairTerms(local.a, local.b, local.weight, local.target, matrix.shape[0],
-                      dtype=matrix.dtype)
+                      dtype=pair_dtype)
     uniform = np.full(results.n_items, 1.0 / results.n_items)
     # the initial temperature comes from the stored (float32) results, as it always has
     s0, _ = model_scores(uniform, values=results.values, observed=results.observed)
@@ -163,6 +169,27 @@ class BenchmarkAligner:
         Gradient tolerance of L-BFGS.
     random_state : int
         Seed of the fold assignment; the fit is otherwise deterministic.
+    method : "auto", "items", "coverage", "grouped" or "lowrank"
+        How the log-weights are parametrized (see :mod:`benchalign.structured_fit` and
+        ``docs/few_preferences.md``): "items" a free weight per question; "coverage" the prior
+        alone (no weight fitted); "grouped" a weight per source benchmark plus question-level
+        deviations; "lowrank" weights in the span of the benchmark indicators and the leading item
+        loadings of all models' results. "auto" (default) chooses among uniform, the prior,
+        grouped, lowrank and items by ``cv_folds``-fold cross-validation over the rated training
+        models with the one-standard-error rule (the simplest candidate within one standard error
+        of the best).
+    prior : "coverage" or "uniform"
+        What the weights are pulled toward. "coverage" (default): the label-free weighting that
+        makes scores least sensitive to which benchmarks a model was evaluated on, learned from
+        every row of ``results`` (:func:`benchalign.structure.coverage_prior`; the uniform
+        benchmark when every model has every benchmark). "uniform": the plain mean.
+    n_components : "cv" or int >= 1
+        Item loadings used by "lowrank" ("cv" tries 4 and 16).
+
+    Unrated rows of ``results`` are used, without labels, by the "coverage" prior and the
+    "lowrank" loadings; in a held-out evaluation the held-out models' results take part in that
+    (transductive) structure, never their preferences. method="items" with prior="uniform" is the
+    original simplex RankNet.
 
     Attributes
     ----------
@@ -172,12 +199,22 @@ class BenchmarkAligner:
     beta_ : inverse temperature of the fitted margins (per unit of score).
     n_iter_, converged_, loss_, loss_history_ : optimizer diagnostics.
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
+    method_ : the chosen parametrization (e.g. "coverage", "lowrank:k=4:reg=1", "items:reg=10").
+    candidates_, candidate_scores_ : every candidate tried and its mean validation accuracy
+        (structured methods only; None for the original path). For structured methods ``reg_`` is
+        the question-level pull of the chosen candidate (the largest grid value when it has no
+        free question weights) and ``cv_scores_`` the best validation accuracy per grid value
+        (NaN where no candidate had it).
     """
 
     def __init__(
         self, *, reg: float | str = "cv", reg_grid: tuple[float, ...] = DEFAULT_REG_GRID,
         cv_folds: int = 5, max_iter: int = 1000, tol: float = 1e-7, random_state: int = 0,
+        method: str = "auto", prior: str = "coverage", n_components: int | str = "cv",
     ) -> None:
+        self.method = method
+        self.prior = prior
+        self.n_components = n_components
         self.reg = reg
         self.reg_grid = reg_grid
         self.cv_folds = cv_folds
@@ -201,6 +238,15 @@ class BenchmarkAligner:
                     isinstance(self.tol, (int, float)) and self.tol > 0, "a float in the range (0, inf)")
         check_param(name, "random_state", self.random_state,
                     isinstance(self.random_state, (int, np.integer)), "an int")
+        check_param(name, "method", self.method, self.method in STRUCTURED_METHODS,
+                    "one of " + ", ".join(f'"{m}"' for m in STRUCTURED_METHODS))
+        check_param(name, "prior", self.prior, self.prior in PRIORS,
+                    "one of " + ", ".join(f'"{p}"' for p in PRIORS))
+        check_param(name, "n_components", self.n_components,
+                    self.n_components == "cv" or (isinstance(self.n_components, (int, np.integer))
+                                                  and not isinstance(self.n_components, bool)
+                                                  and self.n_components >= 1),
+                    'an int in the range [1, inf) or "cv"')
 
     def fit(
         self, results: Results, preferences: Preferences | Linked | PairSet, *,
@@ -217,6 +263,9 @@ class BenchmarkAligner:
         rated = pairs.models()
         if len(rated) < 2:
             raise InsufficientDataError("fitting needs preferences about at least 2 models.")
+        if self.method != "items" or self.prior != "uniform":
+            return self._fit_structured(results, pairs, rated)
+        self.method_, self.candidates_, self.candidate_scores_ = "items", None, None
         # Only rated models enter the objective: work on their rows once.
         local = np.full(results.n_models, -1, dtype=np.int64)
         local[rated] = np.arange(len(rated))
@@ -240,6 +289,55 @@ class BenchmarkAligner:
         self.n_train_models_ = int(len(rated))
         self.n_train_pairs_ = int(len(pairs))
         return self
+
+    def _fit_structured(self, results: Results, pairs: PairSet, rated: np.ndarray) -> "BenchmarkAligner":
+        """Fit a structured method: candidates from every row of ``results``, CV over rated rows."""
+        cands = structured.candidates(self.method, results, prior=self.prior, reg=self.reg,
+                                      reg_grid=tuple(self.reg_grid), n_components=self.n_components)
+        self.candidates_ = [c.name for c in cands]
+        chosen, self.candidate_scores_ = 0, None
+        if len(cands) > 1:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                acc = structured.cross_validate(results, pairs, cands, n_folds=self._n_folds(rated),
+                                                seed=self.random_state,
+                                                max_iter=min(self.max_iter, CV_MAX_ITER), tol=CV_TOL)
+            if len(acc) == 0:
+                raise InsufficientDataError(
+                    "cross-validation found no fold with pairs on both sides; pass a fixed reg= "
+                    "(--reg on the CLI) or give preferences about more models."
+                )
+            chosen = structured.one_se_choice(acc, np.array([c.complexity for c in cands]))
+            self.candidate_scores_ = acc.mean(axis=0)
+        cand = cands[chosen]
+        fit = structured.fit_structured(structured.prepare(results, pairs), cand.param,
+                                        max_iter=self.max_iter, tol=self.tol)
+        if not fit.converged:
+            warnings.warn(
+                f"L-BFGS did not converge in {fit.n_iter} iterations ({fit.message}); "
+                "raise max_iter (--max-iter) or the regularization.",
+                ConvergenceWarning, stacklevel=3,
+            )
+        regs = [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands]
+        self.method_ = cand.name
+        self.reg_ = regs[chosen]
+        self.cv_scores_ = None if self.candidate_scores_ is None else np.array(
+            [max((a for a, r in zip(self.candidate_scores_, regs) if r == g), default=np.nan)
+             for g in self.reg_grid])
+        self.weights_, self.beta_, self.loss_ = fit.weights, fit.beta, fit.loss
+        self.loss_history_, self.n_iter_, self.converged_ = fit.loss_history, fit.n_iter, fit.converged
+        self.items_, self.benchmarks_ = results.items.copy(), results.benchmarks.copy()
+        self.n_train_models_, self.n_train_pairs_ = int(len(rated)), int(len(pairs))
+        return self
+
+    def _n_folds(self, rated: np.ndarray) -> int:
+        n_folds = min(self.cv_folds, len(rated) // 2)
+        if n_folds < 2:
+            raise InsufficientDataError(
+                f"cross-validating the regularization needs preferences about at least 4 models, "
+                f"got {len(rated)}; pass a fixed reg= (--reg on the CLI)."
+            )
+        return n_folds
 
     def _choose_reg(self, results: Results, pairs: PairSet, rated: np.ndarray) -> tuple[float, np.ndarray | None]:
         if self.reg != "cv":

@@ -25,13 +25,17 @@ How it stays fast (the gradient stays exact throughout):
 * When the pairs are *all* pairs among a set of models with one common weight (a rating list, or
   any complete round robin), the symmetric rest only depends on the sorted scores: after one sort,
   :math:`\sum |z|` is an O(n) sum and :math:`\log(1 + e^{-|z|})` runs over the upper triangle of the
-  sorted score differences in cache-sized row blocks (no index gathers, no pair-sized arrays).
-  Other pair sets run in chunks of pairs with preallocated buffers.
+  sorted score differences in cache-sized row blocks (no index gathers, no pair-sized arrays), with
+  :math:`e^{z_j - z_i}` formed as a product of per-model exponentials and the logs taken of
+  products of 64 factors. Other pair sets run in chunks of pairs with preallocated buffers.
 * :class:`ScoreMatrix` keeps float32/float64 matrices as they are (BLAS ``gemv``, no copy) and reads
   uint8/bool matrices (0/1 results, the observed mask) in cache-sized row blocks converted to
-  float32, so a 0/1 matrix costs a quarter of the memory traffic of float32.
-* Precision follows the data: float64 values run everything in float64 (the reference path);
-  float32 or compact values run the hot loops in float32 and accumulate sums in float64.
+  float64: exact products and sums at a quarter of float32's memory traffic.
+* Precision: margins and every sum are float64; the round-robin pass is float64 throughout. The
+  chunked pass of other pair sets evaluates ``exp``/``log`` of each pair in float32 when
+  :class:`PairTerms` has dtype float32 (what the fit uses on large data), so rounding errors stay
+  per pair and average out; float64 values and dtype float64 are the reference path.
+* Block loops and pair passes run on a few reused worker threads (numpy releases the GIL).
 """
 
 from __future__ import annotations
@@ -299,8 +303,9 @@ class PairTerms:
     :meth:`loss_and_grad` adds the symmetric rest, by the sorted-triangle pass when the pairs are a
     complete round robin with one common weight (``complete`` is True), else chunk by chunk.
 
-    dtype : float32 (fast) or float64 (reference) for exp and log of each pair; margins and every
-        sum are float64 in both, so rounding errors stay per pair and average out.
+    dtype : float32 (fast) or float64 (reference) for exp and log of each pair in the chunked
+        pass; margins and every sum are float64 in both, so rounding errors stay per pair and
+        average out. The round-robin pass is float64 throughout (it has no exp or log per pair).
     threads : worker threads (default :func:`default_threads`).
     """
 
@@ -346,7 +351,7 @@ class PairTerms:
         zs = zm[order]
         k = len(zs)
         slope = 0.5 * (k - 1 - 2 * np.arange(k, dtype=np.float64))  # d(Σ|Δ|/2)/dz, sorted
-        log_sum, row, col = _sorted_triangle(zs, self.dtype, self.threads)
+        log_sum, row, col = _sorted_triangle(zs, self.threads)
         c = self.common_weight
         sym = c * (float(np.dot(slope, zs)) + log_sum)
         gz = np.zeros(self.n_models)
@@ -406,49 +411,47 @@ def _log1p_sum_and_q(e: np.ndarray, scratch: np.ndarray, c: np.ndarray | None = 
     return _wsum(scratch, c)
 
 
-PRODUCT_SPAN = 16.0
+PRODUCT_SPAN = 600.0
 """Largest margin range within a block of rows for which e^{z_j - z_i} is formed as a product of
-per-model exponentials in float32 (see :func:`_pair_exp_product`); wider blocks use exp per pair."""
+per-model exponentials (see :func:`_pair_exp_product`); wider blocks use exp per pair."""
 
 LOG_GROUP = 64
-"""Factors 1 + e in (1, 2] multiplied together before one log: 2^64 is far from float32 overflow."""
+"""Factors 1 + e in (1, 2] multiplied together before one log (at most 2^64)."""
 
 
-def _sorted_triangle(zs: np.ndarray, dtype: np.dtype, threads: int
-                     ) -> tuple[float, np.ndarray, np.ndarray]:
+def _sorted_triangle(zs: np.ndarray, threads: int) -> tuple[float, np.ndarray, np.ndarray]:
     """For margins sorted in decreasing order [k] (float64): Σ_{i<j} log(1 + e^{-(z_i - z_j)})
     and, per position, the row sums Σ_{j>i} q_ij and column sums Σ_{i<j} q_ij of
-    q = σ(-(z_i - z_j)), all float64.
+    q = σ(-(z_i - z_j)), all in float64.
 
     Runs over the upper triangle in row blocks of about BLOCK_ELEMENTS cells, the blocks dealt
-    round-robin to the threads (early blocks are longer). In float32, e_ij = e^{z_j - z_i} is the
-    product of two float64 exponentials per model (one rounding, no exp per pair) and the logs are
-    taken of products of LOG_GROUP factors (no log per pair); in float64 it is exp and log1p per
-    pair, the reference.
+    round-robin to the threads (early blocks are longer). No exp or log per pair: e^{z_j - z_i} is
+    the product of two per-model exponentials, and log(1 + e) is taken of products of LOG_GROUP
+    factors. Float64 costs no more than float32 here (no casts) and keeps the loss free of float32
+    rounding noise, which L-BFGS would otherwise see in its last line searches.
     """
     k = len(zs)
     step = max(1, min(k, BLOCK_ELEMENTS // max(k, 1)))
     starts = list(range(0, k - 1, step))
     row = np.zeros(k)
-    fast = dtype == np.float32
 
     def blocks(mine: list[int]) -> tuple[float, np.ndarray]:
         size = step * k + LOG_GROUP
-        e_buf, d_buf = np.empty(size, dtype=dtype), np.empty(size, dtype=dtype)
+        e_buf, d_buf = np.empty(size), np.empty(size)
         col, log_sum = np.zeros(k), 0.0
         for i in mine:
             j = min(i + step, k)
             e = e_buf[: (j - i) * (k - i)].reshape(j - i, k - i)
-            if fast and zs[i] - zs[j - 1] <= PRODUCT_SPAN:
+            if zs[i] - zs[j - 1] <= PRODUCT_SPAN:
                 _pair_exp_product(zs, i, j, e)
             else:
                 _pair_exp(zs, i, j, e)
             d = d_buf[: e.size].reshape(e.shape)
             np.add(e, 1.0, out=d)
             np.divide(e, d, out=e)                                     # q
-            log_sum += _log_product_sum(d_buf, e.size) if fast else float(np.log(d).sum())
-            row[i:j] = e.sum(axis=1, dtype=np.float64)
-            col[i:] += e.sum(axis=0, dtype=np.float64)
+            log_sum += _log_product_sum(d_buf, e.size)
+            row[i:j] = e.sum(axis=1)
+            col[i:] += e.sum(axis=0)
         return log_sum, col
 
     n_parts = max(1, min(threads, len(starts)))
@@ -458,23 +461,22 @@ def _sorted_triangle(zs: np.ndarray, dtype: np.dtype, threads: int
 
 def _pair_exp(zs: np.ndarray, i: int, j: int, e: np.ndarray) -> None:
     """e[r, c] = exp(z[i + c] - z[i + r]) for c > r, else 0 (rows i:j, columns i:)."""
-    np.subtract(zs[None, i:], zs[i:j, None], out=e, casting="same_kind")  # <= 0 above diagonal
-    if e.dtype == np.float32:  # below e^-87 float32 turns subnormal (slow); such terms are noise
-        np.maximum(e, -87.0, out=e)
+    np.subtract(zs[None, i:], zs[i:j, None], out=e)                    # <= 0 above the diagonal
+    np.maximum(e, -700.0, out=e)  # below e^-700 exp turns subnormal (slow); such terms are noise
     np.exp(e, out=e)
     _zero_lower(e, j - i)
 
 
 def _pair_exp_product(zs: np.ndarray, i: int, j: int, e: np.ndarray) -> None:
-    """As :func:`_pair_exp` in float32, with exp(z_c - z_r) = exp(z_c - z_i) · exp(z_i - z_r).
+    """As :func:`_pair_exp`, with exp(z_c - z_r) = exp(z_c - z_i) · exp(z_i - z_r).
 
-    Column factors below the smallest normal float32 are set to 0: with rows at most
-    e^PRODUCT_SPAN the products lost are below 1e-31, and no product is subnormal.
+    Column factors below the smallest normal float64 are set to 0: with row factors at most
+    e^PRODUCT_SPAN the products lost are below 1e-47, and no product is subnormal.
     """
     with np.errstate(under="ignore"):
-        cols = np.exp(zs[i:] - zs[i]).astype(np.float32)               # (0, 1], decreasing
-    cols[cols < np.finfo(np.float32).tiny] = 0.0
-    rows = np.exp(zs[i] - zs[i:j]).astype(np.float32)                  # [1, e^PRODUCT_SPAN]
+        cols = np.exp(zs[i:] - zs[i])                                  # (0, 1], decreasing
+    cols[cols < np.finfo(np.float64).tiny] = 0.0
+    rows = np.exp(zs[i] - zs[i:j])                                     # [1, e^PRODUCT_SPAN]
     np.multiply(rows[:, None], cols[None, :], out=e)
     _zero_lower(e, j - i)
 
