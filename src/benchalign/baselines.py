@@ -147,6 +147,27 @@ def aligned(results: Results, train: Train, seed: int) -> np.ndarray:
     return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
 
 
+def aligned_with(method: str, prior: str = "coverage") -> Method:
+    """benchalign's aligner with one parametrization (see :class:`BenchmarkAligner`)."""
+
+    def fit_and_score(results: Results, train: Train, seed: int) -> np.ndarray:
+        fit = BenchmarkAligner(method=method, prior=prior, random_state=seed).fit(results, train.pairs)
+        return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
+
+    fit_and_score.__doc__ = f"benchalign's aligner with method={method!r}, prior={prior!r}."
+    return fit_and_score
+
+
+VARIANTS: dict[str, Method] = {
+    "aligned_items": aligned_with("items", "uniform"),
+    "aligned_coverage": aligned_with("coverage"),
+    "aligned_grouped": aligned_with("grouped"),
+    "aligned_lowrank": aligned_with("lowrank"),
+}
+"""The aligner's other parametrizations: aligned_items is the original simplex RankNet (a free
+weight per question pulled toward uniform); the others are described in docs/few_preferences.md.
+Run with ``benchalign evaluate --methods``; not part of the default method list."""
+
 METHODS: dict[str, Method] = {
     "aligned": aligned,
     "uniform": uniform,

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from ..baselines import METHODS
+from ..baselines import METHODS, VARIANTS
 from ..data import Linked, Results, link, load_models
 from ..datasets import CASES, load_case
 from ..evaluate import evaluate as run_evaluation
@@ -29,14 +29,15 @@ from .common import (
 def _methods(spec: str | None) -> dict:
     if not spec:
         return dict(METHODS)
+    known = {**METHODS, **VARIANTS}
     names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in METHODS]
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise click.BadParameter(f"unknown methods {', '.join(unknown)}; choose from "
-                                 f"{', '.join(METHODS)}")
+                                 f"{', '.join(known)}")
     if "uniform" not in names:
         names.insert(0, "uniform")
-    return {n: METHODS[n] for n in METHODS if n in names}
+    return {n: known[n] for n in known if n in names}
 
 
 def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,
@@ -65,7 +66,8 @@ def _dump(report: dict) -> str:
                    "(default 0.3, 20 repeats); 'size:B' trains below B billion parameters and tests "
                    "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups.")
 @click.option("--methods", default=None,
-              help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included).")
+              help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included); "
+                   f"also the aligner's variants {', '.join(VARIANTS)}.")
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
               show_default=True, help="Bootstrap resamples of held-out models for the 95% CIs.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,

@@ -12,6 +12,8 @@ import numpy as np
 from ..artifact import AlignedBenchmark, load_benchmark, score
 from ..formats.options import load_results_from_options
 from ..fit import BenchmarkAligner
+from ..structured_fit import METHODS as STRUCTURED_METHODS
+from ..structured_fit import PRIORS
 from ..outputs import check_writable, write_atomic
 from . import cli
 from .common import force_option, load_inputs, preference_options, results_option, seed_option
@@ -41,10 +43,20 @@ def parse_reg(value: str) -> float | str:
                    "the rated models, or give a number >= 0 (0 = no pull).")
 @click.option("--max-iter", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Maximum L-BFGS iterations.")
+@click.option("--method", type=click.Choice(STRUCTURED_METHODS), default="auto", show_default=True,
+              help="Parametrization of the weights: 'auto' chooses by cross-validation among the "
+                   "uniform mean, the coverage prior, 'grouped', 'lowrank' and 'items'; 'items' "
+                   "is a free weight per question (with --prior uniform: the original method). "
+                   "See docs/few_preferences.md.")
+@click.option("--prior", type=click.Choice(PRIORS), default="coverage", show_default=True,
+              help="What the weights are pulled toward: 'coverage' makes scores insensitive to "
+                   "which benchmarks a model has (learned from all models' results, no labels); "
+                   "'uniform' is the plain mean.")
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        reg: str, max_iter: int, seed: int, force: bool, **formats: object) -> None:
+        reg: str, max_iter: int, method: str, prior: str, seed: int, force: bool,
+        **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
@@ -53,9 +65,11 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
     check_writable(output, force)
     results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
                                   **formats)
-    aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed)
+    aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed,
+                               method=method, prior=prior)
     aligner.fit(results, linked)
-    bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind})
+    bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind, "method": method,
+                                                    "prior": prior, "chosen": aligner.method_})
     bench.save(output, force=force)
     click.echo(_summary(bench, aligner))
     click.echo(f"wrote {output}")
@@ -66,7 +80,7 @@ def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
     effective = float(np.exp(-np.sum(w * np.log(np.where(w > 0, w, 1.0)))))
     lines = [
         f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
-        f"({aligner.n_train_pairs_} pairs); reg={aligner.reg_:g}"
+        f"({aligner.n_train_pairs_} pairs); {aligner.method_}; reg={aligner.reg_:g}"
         + (" (chosen by cross-validation)" if aligner.cv_scores_ is not None else "")
         + f"; {aligner.n_iter_} iterations, converged={aligner.converged_}",
         f"effective number of questions: {effective:.1f} of {len(w)}",

@@ -1,0 +1,210 @@
+"""Question structure learned from every model's results, no preferences involved.
+
+Thousands of models without preferences still show which questions move together. This module
+turns the full results matrix (rated and unrated models alike) into item features that
+:mod:`benchalign.structured_fit` uses as a low-dimensional basis for the log-weights:
+
+* :func:`item_loadings`: the leading eigenvectors of the item × item covariance, computed from
+  observed cells only (each entry averages over the models that have both items; nothing is
+  imputed);
+* :func:`benchmark_indicators`: one column per source benchmark.
+
+Using unrated rows is label-free and transductive: in a held-out evaluation the held-out models'
+*results* take part in the covariance (as any unrated model's would), never their preferences.
+
+Computing the covariance costs two [n_items × n_models] × [n_models × n_items] products (about
+a second for 6,000 × 1,000); results are cached per matrix content so repeated fits on the same
+results (cross-validation, evaluation splits) pay it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from .data import Results
+from .objective import weights_from_theta
+
+ROW_BLOCK = 2048
+_CACHE: OrderedDict[tuple, "ItemStructure"] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+@dataclass(frozen=True)
+class ItemStructure:
+    """Label-free description of the items of one results matrix.
+
+    mean : [n_items] mean score over the models that have the item.
+    loadings : [n_items, k_max] leading eigenvectors of the observed-cell covariance, each scaled
+        to root-mean-square 1 over items and signed so that its sum is >= 0; ordered by eigenvalue.
+    eigenvalues : [k_max] their eigenvalues (score units²).
+    """
+
+    mean: np.ndarray
+    loadings: np.ndarray
+    eigenvalues: np.ndarray
+
+
+def _fingerprint(results: Results) -> tuple:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(np.ascontiguousarray(results.values).view(np.uint8).data)
+    if results.observed is not None:
+        h.update(np.packbits(results.observed).data)
+    return results.values.shape, h.hexdigest()
+
+
+def item_covariance(results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """``(mean [n_items], cov [n_items, n_items])`` from observed cells only.
+
+    cov[i, j] averages (x_mi - μ_i)(x_mj - μ_j) over the models m that have both items (0 where
+    no model has both). Row blocks keep the float64 temporaries small.
+    """
+    n, p = results.values.shape
+    mask = results.mask()
+    count = mask.sum(axis=0)
+    mean = np.where(count > 0, results.values.sum(axis=0, dtype=np.float64) / np.maximum(count, 1), 0.0)
+    cross = np.zeros((p, p))
+    both = np.zeros((p, p))
+    for i in range(0, n, ROW_BLOCK):
+        m = mask[i:i + ROW_BLOCK].astype(np.float64)
+        x = (results.values[i:i + ROW_BLOCK] - mean) * m
+        cross += x.T @ x
+        both += m.T @ m
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = np.where(both > 1, cross / np.maximum(both, 1), 0.0)
+    return mean, cov
+
+
+def item_structure(results: Results, k_max: int = 32) -> ItemStructure:
+    """The :class:`ItemStructure` of ``results`` (all rows), cached by matrix content."""
+    key = (_fingerprint(results), int(k_max))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    mean, cov = item_covariance(results)
+    k = int(min(k_max, results.n_items))
+    vals, vecs = np.linalg.eigh(cov)
+    order = np.argsort(vals)[::-1][:k]
+    vals, vecs = vals[order], vecs[:, order]
+    vecs = vecs * np.sqrt(results.n_items)  # unit norm -> RMS 1 over items
+    sign = np.where(vecs.sum(axis=0) < 0, -1.0, 1.0)
+    out = ItemStructure(mean, vecs * sign, vals)
+    _CACHE[key] = out
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
+
+
+def benchmark_indicators(results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """``(G [n_items, n_benchmarks] 0/1, names)``: which source benchmark each item belongs to."""
+    names, codes = np.unique(results.benchmarks, return_inverse=True)
+    g = np.zeros((results.n_items, len(names)))
+    g[np.arange(results.n_items), codes] = 1.0
+    return g, names
+
+
+# --------------------------------------------------------------------------------------------------
+# Coverage-consistent prior
+# --------------------------------------------------------------------------------------------------
+
+MAX_PATTERNS = 64
+MIN_REFERENCE_MODELS = 20
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which source benchmarks the models were evaluated on.
+
+    patterns : [n_patterns, n_benchmarks] 0/1, the incomplete benchmark-coverage patterns that
+        occur (most frequent first, at most :data:`MAX_PATTERNS`).
+    share : [n_patterns] share of all models with each pattern.
+    reference : rows of the models that have at least one item of every benchmark.
+    """
+
+    patterns: np.ndarray
+    share: np.ndarray
+    reference: np.ndarray
+
+
+def coverage(results: Results) -> Coverage:
+    """The benchmark-coverage patterns of ``results`` (all rows)."""
+    g, _ = benchmark_indicators(results)
+    present = (results.mask().astype(np.float32) @ g.astype(np.float32)) > 0
+    full = present.all(axis=1)
+    if full.all():
+        return Coverage(np.zeros((0, g.shape[1])), np.zeros(0), np.flatnonzero(full))
+    uniq, counts = np.unique(present[~full & present.any(axis=1)], axis=0, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:MAX_PATTERNS]
+    return Coverage(uniq[order].astype(np.float64), counts[order] / results.n_models,
+                    np.flatnonzero(full))
+
+
+def coverage_loss_and_grad(theta: np.ndarray, *, values: np.ndarray, observed: np.ndarray,
+                           groups: np.ndarray, patterns: np.ndarray, share: np.ndarray,
+                           reg: float) -> tuple[float, np.ndarray]:
+    r"""How much the weighted-mean score depends on which benchmarks a model was evaluated on.
+
+    For the reference models (every benchmark present) ``values``/``observed`` [n, n_items],
+    weights w = softmax(θ), per-model benchmark sums W [n, B] = (V∘M)(G∘w), D [n, B] = M(G∘w),
+    the full score s = W1/D1 and the score under coverage pattern p_k, s_k = Wp_k / Dp_k:
+
+    .. math:: L(\theta) = \frac{\sum_k \pi_k\,\mathrm{mean}_m (s_{k,m} - s_m)^2}{\mathrm{var}_m(s)}
+              + \frac{\lambda}{2}\mathrm{mean}_q(\theta_q - \bar\theta)^2,
+
+    the share-weighted squared score shift caused by missing benchmarks, relative to the spread
+    of the scores (so concentrating the weight on trivial items does not help). groups [n_items, B]
+    0/1; patterns [K, B]; share [K]. Returns ``(loss, grad [n_items])``.
+    """
+    w = weights_from_theta(theta)
+    gw = groups * w[:, None]
+    big_w, big_d = values @ gw, observed @ gw
+    num, den = big_w @ patterns.T, big_d @ patterns.T  # [n, K]
+    s_k = num / den
+    s = big_w.sum(axis=1) / big_d.sum(axis=1)
+    n = len(s)
+    sc = s - s.mean()
+    var = float(sc @ sc) / n
+    err = s_k - s[:, None]
+    data = float((err**2 @ share).sum()) / n / var
+    g_sk = 2.0 * err * share[None, :] / (n * var)
+    g_s = -g_sk.sum(axis=1) - data * 2.0 * sc / (n * var)
+    g_bw = (g_sk / den) @ patterns + (g_s / big_d.sum(axis=1))[:, None]
+    g_bd = -((g_sk * s_k / den) @ patterns) - (g_s * s / big_d.sum(axis=1))[:, None]
+    g_w = ((values.T @ g_bw) * groups).sum(axis=1) + ((observed.T @ g_bd) * groups).sum(axis=1)
+    dev = theta - theta.mean()
+    loss = data + 0.5 * reg * float(dev @ dev) / len(theta)
+    grad = w * (g_w - w @ g_w) + reg * dev / len(theta)
+    return loss, grad
+
+
+def coverage_prior(results: Results, reg: float = 0.01, max_iter: int = 300) -> np.ndarray:
+    """Log-weights [n_items] that make scores insensitive to missing benchmarks (label-free).
+
+    Minimizes :func:`coverage_loss_and_grad` over the models that have every benchmark, for the
+    incomplete coverage patterns that occur among all models. Zeros (the uniform benchmark) when
+    every model has every benchmark or fewer than :data:`MIN_REFERENCE_MODELS` models have all.
+    Cached by matrix content and ``reg``.
+    """
+    key = ("coverage", _fingerprint(results), float(reg), int(max_iter))
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    cov = coverage(results)
+    theta = np.zeros(results.n_items)
+    if len(cov.patterns) and len(cov.reference) >= MIN_REFERENCE_MODELS:
+        groups, _ = benchmark_indicators(results)
+        ref = results.take_models(cov.reference)
+        kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
+                      groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
+        res = minimize(lambda t: coverage_loss_and_grad(t, **kwargs), theta, jac=True,
+                       method="L-BFGS-B",
+                       options={"maxiter": max_iter, "gtol": 1e-8})
+        theta = res.x - res.x.mean()
+    _CACHE[key] = theta
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return theta
