@@ -462,7 +462,9 @@ def _sorted_triangle(zs: np.ndarray, threads: int) -> tuple[float, np.ndarray, n
 def _pair_exp(zs: np.ndarray, i: int, j: int, e: np.ndarray) -> None:
     """e[r, c] = exp(z[i + c] - z[i + r]) for c > r, else 0 (rows i:j, columns i:)."""
     np.subtract(zs[None, i:], zs[i:j, None], out=e)                    # <= 0 above the diagonal
-    np.maximum(e, -700.0, out=e)  # below e^-700 exp turns subnormal (slow); such terms are noise
+    # above the diagonal z_c - z_r <= 0; the rest is zeroed below, so cap it at 0 (no overflow);
+    # below e^-700 exp turns subnormal (slow), and such terms are far below rounding anyway
+    np.clip(e, -700.0, 0.0, out=e)
     np.exp(e, out=e)
     _zero_lower(e, j - i)
 
