@@ -11,8 +11,9 @@ Measures, in one run (ratios are taken within the run, so a busy machine shifts 
 * scoring 100,000 new generated models with the saved benchmark (``benchalign.artifact.score`` on
   uint8 chunks of 5,000 models; drawing the chunks is not timed);
 * the same case with 30 % of the cells missing (fit time and its ratio to the dense fit);
-* agreement of the fast fit with a plain float64 reference fit on a smaller slice of the same data
-  (max weight difference).
+* agreement of the fast fit (uint8 blocks, round-robin pass; taken because the slice has more than
+  SMALL_FLOAT64_CELLS cells) with a plain float64 RankNet over the pair list on a slice of the same
+  data (max weight difference), at the chosen regularization and a tenth of it.
 
 Run ``python benchmarks/fit_scale.py`` (about 2-3 minutes); ``--quick`` runs a small case to check
 the script. The last line is ``fit_s=<..> eval_floor_ratio=<..> peak_gb=<..> score_100k_s=<..>``.
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     for reg in (args.reg, args.reg / 10):
         ref = reference_agreement(dense, dense_pairs, reg, min(args.models, 1000),
                                   min(dense.results.n_items, 5000))
-        path = "fast uint8/float32 path" if ref["cells"] > SMALL_FLOAT64_CELLS else "float64 path"
+        path = "fast path" if ref["cells"] > SMALL_FLOAT64_CELLS else "small-problem float64 path"
         print(f"  float64 reference, reg={reg:g}, first {ref['models']:,} models × {ref['items']:,} "
               f"questions ({ref['pairs']:,} pairs, {ref['cells'] / 1e6:.1f} M cells, {path}): "
               f"max |w_fast - w_ref| = {ref['max_abs']:.2e} (max weight {ref['max_w']:.2e}, "
