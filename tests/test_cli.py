@@ -80,3 +80,16 @@ def test_unknown_method_is_a_usage_error(files):
     res = run("evaluate", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
               "--methods", "magic")
     assert res.exit_code == 2 and "unknown methods magic" in res.output
+
+
+def test_simulate_writes_a_case_that_fit_reads(tmp_path):
+    out = tmp_path / "sim"
+    res = run("simulate", str(out), "--models", "30", "--benchmarks", "a=20,b=10", "--seed", "3")
+    assert res.exit_code == 0, res.output
+    assert {"results.csv", "preferences.csv", "models.csv", "items.csv", "truth.csv", "params.json"} <= {
+        p.name for p in out.iterdir()}
+    res = run("fit", "--results", str(out / "results.csv"), "--preferences", str(out / "preferences.csv"),
+              "-o", str(tmp_path / "b.json"), "--reg", "1")
+    assert res.exit_code == 0, res.output
+    bad = run("simulate", str(tmp_path / "x"), "--benchmarks", "a=zero")
+    assert bad.exit_code == 2 and "name=count pairs" in bad.output

@@ -177,7 +177,7 @@ def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False
         "model": results.models,
         "score": np.where(uncovered, np.nan, s),
         "coverage": coverage,
-        "n_items": sub.mask().sum(axis=1),
+        "n_items": sub.observed_count(),
     })
     frame = frame.sort_values(["score", "model"], ascending=[False, True], na_position="last",
                               kind="stable").reset_index(drop=True)
