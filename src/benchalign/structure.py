@@ -113,6 +113,7 @@ def benchmark_indicators(results: Results) -> tuple[np.ndarray, np.ndarray]:
 
 MAX_PATTERNS = 64
 MIN_REFERENCE_MODELS = 20
+MAX_REFERENCE_MODELS = 1000
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,9 @@ def coverage_prior(results: Results, reg: float = 0.01, max_iter: int = 300) -> 
     theta = np.zeros(results.n_items)
     if len(cov.patterns) and len(cov.reference) >= MIN_REFERENCE_MODELS:
         groups, _ = benchmark_indicators(results)
-        ref = results.take_models(cov.reference)
+        # an evenly spaced subset of the reference models bounds the cost on large leaderboards
+        step = max(1, len(cov.reference) // MAX_REFERENCE_MODELS)
+        ref = results.take_models(cov.reference[::step][:MAX_REFERENCE_MODELS])
         kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
                       groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
         res = minimize(lambda t: coverage_loss_and_grad(t, **kwargs), theta, jac=True,

@@ -273,8 +273,10 @@ def one_se_choice(acc: np.ndarray, complexity: np.ndarray) -> int:
 
 METHODS = ("auto", "items", "coverage", "grouped", "lowrank")
 PRIORS = ("coverage", "uniform")
-GROUP_REGS = (0.1, 1.0)
-LOWRANK_REGS = (0.1, 1.0)
+GROUP_REGS = (0.01, 0.1, 1.0)
+LOWRANK_REGS = (0.01, 0.1, 1.0)
+AUTO_ITEM_STRENGTHS = 2
+""""auto" tries the free per-question family only at the strongest strengths of ``reg_grid``."""
 LOWRANK_COMPONENTS = (4, 16)
 GROUP_ITEM_REGS = (1.0, 10.0, 100.0)
 
@@ -351,7 +353,9 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         out += [Candidate(f"grouped:reg={g:g}", 1, grouped(groups, g, None, theta0))
                 for g in GROUP_REGS]
     out += lowrank_family()
-    out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0)) for g in sorted(reg_grid)[::-1]]
+    # only the strongest pulls: weak ones overfit with few rated models and converge slowly
+    out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0))
+            for g in sorted(reg_grid)[::-1][:AUTO_ITEM_STRENGTHS]]
     return out
 
 

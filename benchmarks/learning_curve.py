@@ -1,0 +1,120 @@
+"""Learning curve: held-out pairwise accuracy vs number of rated training models (issue 6).
+
+For each case (metabench, alpacaeval2, simulated) and each training size n in --sizes ("all" =
+every rated model not held out), repeat --repeats times: hold out 30 % of the rated models, draw n
+training models from the rest, fit every method on the training preferences only, and score the
+held-out pairs. Reports the mean accuracy, a 95 % interval over splits, and the mean paired
+difference to the uniform mean with its 95 % interval (normal, over splits).
+
+Simulated case: benchalign.simulate with 4,020 models (20 rated + 4,000 unrated at n = 20), a
+planted weighting; the "oracle" row scores with the planted weights (the ceiling).
+
+    nice python benchmarks/learning_curve.py --repeats 50 --out benchmarks/results/learning_curve.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+
+from benchalign.baselines import METHODS, VARIANTS, Train
+from benchalign.data import link
+from benchalign.datasets import load_case
+from benchalign.errors import ConvergenceWarning
+from benchalign.metrics import pairwise_accuracy
+from benchalign.objective import model_scores
+
+ALL = {**METHODS, **VARIANTS}
+
+
+def load(name: str):
+    if name != "simulated":
+        case = load_case(name)
+        return case.results, link(case.results, case.preferences), None
+    from benchalign.simulate import simulate
+
+    sizes = {"bench_a": 150, "bench_b": 150, "bench_c": 100, "bench_d": 100}
+    data = simulate(n_models=4100, n_items_per_benchmark=sizes, n_rated=100, missing=0.1,
+                    noise=0.2, seed=0)
+    return data.results, link(data.results, data.preferences), data.true_weights
+
+
+def run(name: str, methods: list[str], sizes: list[str], repeats: int, seed: int) -> dict:
+    results, linked, truth = load(name)
+    rated = linked.rated
+    n_test = max(2, int(round(0.3 * len(rated))))
+    rng = np.random.default_rng(seed)
+    out: dict = {}
+    for size in sizes:
+        n_max = len(rated) - n_test
+        n = n_max if size == "all" else int(size)
+        if n > n_max or n < 4:
+            continue
+        acc = {m: [] for m in methods + (["oracle"] if truth is not None else [])}
+        for r in range(repeats):
+            perm = rng.permutation(rated)
+            test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:n_test + n])
+            train_pairs = linked.pairs.within(train, results.n_models)
+            test_pairs = linked.pairs.within(test, results.n_models)
+            ratings = np.full(results.n_models, np.nan)
+            ratings[train] = linked.ratings[train]
+            tr = Train(train_pairs, ratings)
+            for m in methods:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    s = ALL[m](results, tr, seed + r)
+                acc[m].append(pairwise_accuracy(s, test_pairs))
+            if truth is not None:
+                s = model_scores(truth, values=results.values, observed=results.observed)[0]
+                acc["oracle"].append(pairwise_accuracy(s, test_pairs))
+        out[size] = {m: np.asarray(v) for m, v in acc.items()}
+        print(f"{name} n={size}: " + ", ".join(f"{m} {np.mean(v):.3f}" for m, v in out[size].items()),
+              flush=True)
+    return out
+
+
+def table(name: str, curve: dict) -> str:
+    lines = [f"### {name}", "", "| method | " + " | ".join(f"n={s}" for s in curve) + " |",
+             "|---|" + "---|" * len(curve)]
+    methods = list(next(iter(curve.values())))
+    for m in methods:
+        cells = []
+        for s, acc in curve.items():
+            v = acc[m]
+            d = v - acc["uniform"]
+            half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
+            cells.append(f"{v.mean():.3f} ({d.mean():+.3f} ± {half:.3f})")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    n_rep = len(next(iter(next(iter(curve.values())).values())))
+    lines += ["", f"Held-out pairwise accuracy, mean over {n_rep} splits (paired difference to "
+              "uniform ± 95 % normal interval over splits).", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", default="metabench,alpacaeval2,simulated")
+    ap.add_argument("--methods", default="uniform,aligned,aligned_items,aligned_coverage,"
+                    "aligned_grouped,aligned_lowrank,benchmark_mean,best_benchmark,ridge,random_subset")
+    ap.add_argument("--sizes", default="5,10,15,20,25,all")
+    ap.add_argument("--repeats", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    text = ["# Learning curves (issue 6)", ""]
+    for name in args.cases.split(","):
+        start = time.perf_counter()
+        curve = run(name, args.methods.split(","), args.sizes.split(","), args.repeats, args.seed)
+        text.append(table(name, curve))
+        text.append(f"({name}: {time.perf_counter() - start:.0f} s)\n")
+        print(text[-2], flush=True)
+        if args.out:
+            with open(args.out, "w") as f:
+                f.write("\n".join(text) + "\n")
+
+
+if __name__ == "__main__":
+    main()
