@@ -48,7 +48,10 @@ class AlignedBenchmark:
         """Wrap a fitted :class:`~benchalign.fit.BenchmarkAligner`."""
         diag = {
             "reg": aligner.reg_,
-            "cv_scores": None if aligner.cv_scores_ is None else [float(x) for x in aligner.cv_scores_],
+            "cv_scores": _finite_or_none(aligner.cv_scores_),
+            "method": getattr(aligner, "method_", None),
+            "candidates": list(getattr(aligner, "candidates_", None) or []) or None,
+            "candidate_cv_scores": _finite_or_none(getattr(aligner, "candidate_scores_", None)),
             "beta": aligner.beta_,
             "n_iter": aligner.n_iter_,
             "converged": aligner.converged_,
@@ -89,6 +92,13 @@ class AlignedBenchmark:
         """``item, benchmark, weight`` sorted by decreasing weight."""
         frame = pd.DataFrame({"item": self.items, "benchmark": self.benchmarks, "weight": self.weights})
         return frame.sort_values(["weight", "item"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _finite_or_none(values) -> list | None:
+    """JSON list of floats with ``None`` (null) where a value is NaN (e.g. a grid value CV never tried)."""
+    if values is None:
+        return None
+    return [float(x) if np.isfinite(x) else None for x in np.asarray(values, dtype=float)]
 
 
 def _jsonable(value: object) -> object:

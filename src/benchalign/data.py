@@ -628,10 +628,14 @@ def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -
     from scipy.stats import spearmanr
 
     sub = results.take_models(rows)
-    plain = sub.values.sum(axis=1) / sub.mask().sum(axis=1)
+    counts = sub.mask().sum(axis=1)
+    has = counts > 0  # rated models without any item are reported by the fit, not here
+    if has.sum() < 5:
+        return
+    plain = sub.values.sum(axis=1)[has] / counts[has]
     if np.ptp(plain) == 0:
         return
-    rho = spearmanr(plain, ratings[rows]).statistic
+    rho = spearmanr(plain, ratings[rows[has]]).statistic
     if rho < -0.5:
         import warnings
 
