@@ -78,15 +78,55 @@ def heldout_scatter(frame: pd.DataFrame, rating_label: str, title_suffix: str) -
         axes = fig.subplots(1, 2, sharex=True)
         for ax, method in zip(axes, ("aligned", "uniform")):
             ax.scatter(frame["rating"], frame[method], color=color(method), zorder=3)
-            for _, row in frame.iterrows():
-                ax.annotate(short_name(row["model"]), (row["rating"], row[method]),
-                            xytext=(3, 2), textcoords="offset points", fontsize=6.5,
-                            color="#333333")
             ax.set_xlabel(rating_label)
             ax.set_ylabel(f"{method} score")
             ax.set_title(f"{method}{title_suffix}")
+        fig.draw_without_rendering()  # fix the layout, so label boxes are measured where they land
+        for ax, method in zip(axes, ("aligned", "uniform")):
+            label_points(ax, frame["rating"].to_numpy(float), frame[method].to_numpy(float),
+                         [short_name(m) for m in frame["model"]])
 
     return render(draw, (11, 4.6))
+
+
+LABEL_OFFSETS = [(3, 2), (3, -8), (-3, 2), (-3, -8), (0, 6), (0, -11), (6, 9), (6, -14),
+                 (-6, 9), (-6, -14), (8, -3), (-8, -3)]
+"""Label positions tried around a point, in points (x right, y up), nearest first."""
+
+
+def label_points(ax, x: np.ndarray, y: np.ndarray, labels: Sequence[str], fontsize: float = 6.5) -> None:
+    """Label each point at the first offset where the label overlaps no other label or point.
+
+    Points are labelled top to bottom; a label that finds no free offset gets a thin leader line
+    from a spot further out, so every point stays labelled. Deterministic (no randomness).
+    """
+    renderer = ax.figure._get_renderer()
+    pts = ax.transData.transform(np.column_stack([x, y]))
+    placed: list = []
+    for i in np.lexsort((x, -y)):
+        if not (np.isfinite(x[i]) and np.isfinite(y[i])):
+            continue
+        text = None
+        for dx, dy in LABEL_OFFSETS:
+            text = ax.annotate(labels[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points",
+                               ha="left" if dx >= 0 else "right", fontsize=fontsize, color="#333333")
+            box = text.get_window_extent(renderer).expanded(1.02, 1.1)
+            hits_point = box.count_contains(np.delete(pts, i, axis=0)) > 0
+            if not hits_point and not any(box.overlaps(b) for b in placed):
+                break
+            text.remove()
+            text = None
+        if text is None:  # crowded: step out along a leader line until free (or give up after 8 steps)
+            for step in range(1, 9):
+                dy = 10 + 9 * step
+                text = ax.annotate(labels[i], (x[i], y[i]), xytext=(12, dy if step % 2 else -dy),
+                                   textcoords="offset points", fontsize=fontsize, color="#333333",
+                                   arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.5})
+                box = text.get_window_extent(renderer)
+                if not any(box.overlaps(b) for b in placed) or step == 8:
+                    break
+                text.remove()
+        placed.append(text.get_window_extent(renderer))
 
 
 def benchmark_mass(names: Sequence[str], mass: np.ndarray, share: np.ndarray) -> str:
