@@ -95,3 +95,49 @@ def test_cli_prune_writes_a_file_that_score_accepts(tmp_path, data):
     assert runner.invoke(cli, args).exit_code == 2  # exists: needs --force
     res = runner.invoke(cli, args[:-2] + ["--k", "99", "-o", str(tmp_path / "x.json")])
     assert res.exit_code == 2 and "smaller K" in res.output
+
+
+@pytest.mark.parametrize("method", ["auto", "grouped", "lowrank", "items"])
+def test_restricted_refit_is_the_chosen_parametrization_on_fewer_items(data, method):
+    from benchalign import BenchmarkAligner
+
+    d, linked = data
+    full = BenchmarkAligner(method=method, prior="coverage").fit(d.results, linked)
+    everything = np.arange(d.results.n_items)
+    same = full.refit_restricted(d.results, linked, everything)
+    # restricting to every item is the same fit: no new search, the same weights
+    assert same.method_ == full.method_ and same.candidates_ == [full.method_]
+    np.testing.assert_allclose(same.weights_, full.weights_, atol=1e-6)
+    kept = everything[::3]
+    sub = full.refit_restricted(d.results, linked, kept)
+    assert list(sub.items_) == list(d.results.items[kept])
+    assert sub.weights_.sum() == pytest.approx(1.0) and (sub.weights_ >= 0).all()
+
+
+def test_pruned_fit_takes_the_prior_from_every_model():
+    """As in fit, the label-free prior comes from every row of results, not only the rated ones."""
+    import pandas as pd
+
+    from benchalign.data import results_from_long
+    from benchalign.structure import coverage_prior
+
+    d = make_planted(n_models=60, n_items=40, seed=5)
+    long = pd.DataFrame({
+        "model": np.repeat(d.results.models, d.results.n_items),
+        "benchmark": np.tile(d.results.benchmarks, d.results.n_models),
+        "item": np.tile(d.results.items, d.results.n_models),
+        "score": d.results.values.ravel(),
+    })
+    # a third of the models (rated and unrated) lack the whole "pref" benchmark
+    lacking = set(d.results.models[::3])
+    results = results_from_long(long[~(long["model"].isin(lacking) & (long["benchmark"] == "pref"))])
+    rated = d.ratings.iloc[:20]
+    linked = link(results, preferences_from_frame(rated))
+    theta0 = coverage_prior(results)
+    only_rated = coverage_prior(results.take_models(linked.rated))
+    assert np.abs(theta0 - only_rated).max() > 1e-3  # the unrated rows do change the prior
+
+    bench = prune(results, linked, 10, aligner_params={"method": "coverage"})
+    kept = np.searchsorted(results.items, bench.items)
+    expected = np.exp(theta0[kept] - theta0[kept].max())
+    np.testing.assert_allclose(bench.weights, expected / expected.sum(), rtol=1e-6)

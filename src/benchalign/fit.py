@@ -222,6 +222,13 @@ class BenchmarkAligner:
         self.tol = tol
         self.random_state = random_state
 
+    PARAMS = ("reg", "reg_grid", "cv_folds", "max_iter", "tol", "random_state", "method", "prior",
+              "n_components")
+
+    def get_params(self) -> dict:
+        """The constructor parameters (scikit-learn style), e.g. to build an unfitted copy."""
+        return {k: getattr(self, k) for k in self.PARAMS}
+
     def _validate_params(self) -> None:
         name = type(self).__name__
         check_param(name, "reg", self.reg,
@@ -266,6 +273,7 @@ class BenchmarkAligner:
         if self.method != "items" or self.prior != "uniform":
             return self._fit_structured(results, pairs, rated)
         self.method_, self.candidates_, self.candidate_scores_ = "items", None, None
+        self.param_ = None
         # Only rated models enter the objective: work on their rows once.
         local = np.full(results.n_models, -1, dtype=np.int64)
         local[rated] = np.arange(len(rated))
@@ -290,10 +298,37 @@ class BenchmarkAligner:
         self.n_train_pairs_ = int(len(pairs))
         return self
 
-    def _fit_structured(self, results: Results, pairs: PairSet, rated: np.ndarray) -> "BenchmarkAligner":
-        """Fit a structured method: candidates from every row of ``results``, CV over rated rows."""
-        cands = structured.candidates(self.method, results, prior=self.prior, reg=self.reg,
-                                      reg_grid=tuple(self.reg_grid), n_components=self.n_components)
+    def refit_restricted(self, results: Results, preferences: Preferences | Linked | PairSet,
+                         cols: np.ndarray) -> "BenchmarkAligner":
+        """A new aligner fitted on the item columns ``cols`` of ``results`` with this (fitted)
+        aligner's chosen parametrization restricted to them: the same prior, basis and strengths,
+        no new search (what :mod:`benchalign.prune` uses to re-weight the kept questions).
+
+        results : the results this aligner was fitted on (all items); cols : [k] item columns.
+        """
+        sub = results.take_items(cols)
+        new = BenchmarkAligner(**self.get_params())
+        if getattr(self, "param_", None) is None:  # the plain simplex path: same strength, no CV
+            new.reg = self.reg_
+            return new.fit(sub, preferences)
+        new._validate_params()
+        pairs = _drop_models_without_items(sub, _as_pairs(sub, preferences, False))
+        if len(pairs.models()) < 2:
+            raise InsufficientDataError("fitting needs preferences about at least 2 models.")
+        return new._fit_structured(sub, pairs, pairs.models(),
+                                   fixed=(self.method_, self.reg_, self.param_.restrict(cols)))
+
+    def _fit_structured(self, results: Results, pairs: PairSet, rated: np.ndarray,
+                        fixed: tuple | None = None) -> "BenchmarkAligner":
+        """Fit a structured method: candidates from every row of ``results``, CV over rated rows.
+
+        fixed : (name, reg, parametrization) to fit as given, without building candidates.
+        """
+        if fixed is not None:
+            cands = [structured.Candidate(fixed[0], 0, fixed[2])]
+        else:
+            cands = structured.candidates(self.method, results, prior=self.prior, reg=self.reg,
+                                          reg_grid=tuple(self.reg_grid), n_components=self.n_components)
         self.candidates_ = [c.name for c in cands]
         chosen, self.candidate_scores_ = 0, None
         if len(cands) > 1:
@@ -318,8 +353,9 @@ class BenchmarkAligner:
                 "raise max_iter (--max-iter) or the regularization.",
                 ConvergenceWarning, stacklevel=3,
             )
-        regs = [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands]
-        self.method_ = cand.name
+        regs = ([fixed[1]] if fixed is not None
+                else [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands])
+        self.method_, self.param_ = cand.name, cand.param
         self.reg_ = regs[chosen]
         self.cv_scores_ = None if self.candidate_scores_ is None else np.array(
             [max((a for a, r in zip(self.candidate_scores_, regs) if r == g), default=np.nan)

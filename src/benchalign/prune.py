@@ -13,9 +13,12 @@ Selection rules (every fit sees the training preferences only):
   simplex built from plain fits.
 * ``random`` (a control, not offered by :func:`prune`): the plain mean over K random items.
 
-Every fit after the first reuses the regularization strength of the first one (chosen by
-cross-validation unless a number is given), so a pruned benchmark costs one cross-validated fit
-plus a few fixed-strength fits, and the kept weights are the weights of a fit on the kept items.
+Every fit after the first reuses the parametrization the first one chose (by cross-validation
+unless fixed), restricted to the kept items: the same prior, basis and strengths
+(:meth:`BenchmarkAligner.refit_restricted`). A pruned benchmark costs one cross-validated fit plus
+a few fixed fits, and the kept weights are the weights of a fit on the kept items. Like
+:meth:`BenchmarkAligner.fit`, the fits see every row of ``results`` (the label-free prior and item
+structure come from all models) and the preferences of the training models only.
 """
 
 from __future__ import annotations
@@ -61,8 +64,7 @@ def prune(
     rows = pairs.models()
     if len(rows) < 2:
         raise InsufficientDataError("pruning needs preferences about at least 2 models.")
-    sub, local = _rated(results, pairs, rows)
-    fits = prune_path(sub, local, [k], rule=rule, aligner_params=aligner_params,
+    fits = prune_path(results, pairs, [k], rule=rule, aligner_params=aligner_params,
                       keep_fraction=keep_fraction, quiet=False)
     meta = {"prune": {"rule": rule, "k": int(k), "n_items_before": int(results.n_items),
                       "keep_fraction": float(keep_fraction) if rule == "iterative" else None}}
@@ -86,13 +88,6 @@ def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet) -> 
     return link(results, preferences).pairs
 
 
-def _rated(results: Results, pairs: PairSet, rows: np.ndarray) -> tuple[Results, PairSet]:
-    """Only the rated models' rows (fits never look at the others), pairs renumbered to them."""
-    local = np.full(results.n_models, -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    return results.take_models(rows), pairs.remap(local)
-
-
 def prune_path(
     results: Results, pairs: PairSet, ks: Sequence[int], *, rule: str,
     aligner_params: dict | None = None, keep_fraction: float = KEEP_FRACTION, quiet: bool = True,
@@ -110,13 +105,12 @@ def prune_path(
         if quiet:
             warnings.simplefilter("ignore", ConvergenceWarning)
         full = full if full is not None else BenchmarkAligner(**params).fit(results, pairs)
-        params["reg"] = full.reg_
         targets = sorted({int(k) for k in ks}, reverse=True)
         if rule == "iterative":
-            return _iterate(results, pairs, params, full, targets, keep_fraction)
+            return _iterate(results, pairs, full, targets, keep_fraction)
         groups = results.benchmarks if rule == "stratified" else None
         everything = np.arange(results.n_items)
-        return {k: _refit_top(results, pairs, params, everything, full, k, groups) for k in targets}
+        return {k: _refit_top(results, pairs, everything, full, k, groups) for k in targets}
 
 
 def _top(cols: np.ndarray, weights: np.ndarray, k: int, groups: np.ndarray | None = None) -> np.ndarray:
@@ -148,34 +142,35 @@ def _quotas(mass: np.ndarray, size: np.ndarray, k: int) -> np.ndarray:
     return quota
 
 
-def _fit_on(results: Results, pairs: PairSet, params: dict, cols: np.ndarray) -> BenchmarkAligner:
-    """Fit on the item columns ``cols``, leaving out pairs with a model that has none of them."""
-    sub = results.take_items(cols)
-    scorable = sub.mask().any(axis=1)
+def _fit_on(results: Results, pairs: PairSet, full: BenchmarkAligner, cols: np.ndarray) -> BenchmarkAligner:
+    """Re-fit the full fit's chosen parametrization on the item columns ``cols`` (of all items),
+    leaving out pairs with a model that has none of them."""
+    scorable = results.take_items(cols).observed_count() > 0
     if not scorable.all():
         pairs = pairs.select(scorable[pairs.a] & scorable[pairs.b])
-    return BenchmarkAligner(**params).fit(sub, pairs)
+    return full.refit_restricted(results, pairs, cols)
 
 
-def _refit_top(results: Results, pairs: PairSet, params: dict, cols: np.ndarray,
-               fit: BenchmarkAligner, k: int,
+def _refit_top(results: Results, pairs: PairSet, cols: np.ndarray, fit: BenchmarkAligner, k: int,
                groups: np.ndarray | None) -> tuple[np.ndarray, BenchmarkAligner]:
     if k == len(cols):
         return cols, fit
     kept = _top(cols, fit.weights_, k, groups)
-    return kept, _fit_on(results, pairs, params, kept)
+    return kept, _fit_on(results, pairs, fit, kept)
 
 
-def _iterate(results: Results, pairs: PairSet, params: dict, full: BenchmarkAligner,
-             targets: list[int], keep_fraction: float) -> dict[int, tuple[np.ndarray, BenchmarkAligner]]:
-    cols, fit = np.arange(results.n_items), full
+def _iterate(results: Results, pairs: PairSet, full: BenchmarkAligner, targets: list[int],
+             keep_fraction: float) -> dict[int, tuple[np.ndarray, BenchmarkAligner]]:
+    """Halve the items by weight and re-fit (on all items' columns), until each target K."""
+    cols, weights = np.arange(results.n_items), full.weights_
     out = {}
     for k in targets:
         while len(cols) > k:
             size = max(k, int(np.ceil(len(cols) * keep_fraction)))
-            cols = _top(cols, fit.weights_, size)
-            fit = _fit_on(results, pairs, params, cols)
-        out[k] = (cols, fit)
+            cols = _top(cols, weights, size)
+            fit = _fit_on(results, pairs, full, cols)
+            weights = fit.weights_
+        out[k] = (cols, fit if len(cols) < results.n_items else full)
     return out
 
 
@@ -220,14 +215,12 @@ def prune_curve(
 
 def _split_rows(i: int, results: Results, train: PairSet, test: PairSet, sizes: list[int],
                 rules: Sequence[str], aligner_params: dict | None, seed: int) -> list[tuple]:
-    rows = train.models()
-    sub, local = _rated(results, train, rows)
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        full = BenchmarkAligner(**(aligner_params or {})).fit(sub, local)
+        full = BenchmarkAligner(**(aligner_params or {})).fit(results, train)
     for rule in rules:
-        path = prune_path(sub, local, sizes, rule=rule, aligner_params=aligner_params, full=full)
+        path = prune_path(results, train, sizes, rule=rule, aligner_params=aligner_params, full=full)
         for k in sizes:
             cols, fit = path[k]
             out.append((i, rule, k, _accuracy(results, test, cols, fit.weights_)))

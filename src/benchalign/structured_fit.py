@@ -73,6 +73,13 @@ class Parametrization:
         same = self.block[:, None] == self.block[None, :]
         return np.where(same, gram * np.sqrt(scale[:, None] * scale[None, :]), 0.0)
 
+    def restrict(self, cols: np.ndarray) -> "Parametrization":
+        """The same parametrization on the item columns ``cols`` only (e.g. a pruned benchmark):
+        basis rows and prior log-weights of those items, the same blocks and strengths."""
+        cols = np.asarray(cols, dtype=np.int64)
+        return Parametrization(self.basis[cols], self.block, self.block_regs, self.item_reg,
+                               None if self.theta0 is None else self.theta0[cols])
+
     def theta(self, x: np.ndarray) -> np.ndarray:
         """Log-weights [n_items] at parameters x."""
         p = self.n_coef
