@@ -22,6 +22,7 @@ from benchalign.structure import (
 from benchalign.structured_fit import (
     Parametrization,
     StructuredObjective,
+    identifiable,
     one_se_choice,
 )
 
@@ -121,6 +122,24 @@ def test_one_standard_error_rule_prefers_simpler_candidates():
     acc = np.array([[0.70, 0.72, 0.80], [0.74, 0.76, 0.70], [0.72, 0.74, 0.75]])
     assert one_se_choice(acc, np.array([0, 1, 2])) == 1
     assert one_se_choice(acc, np.array([0, 0, 2])) == 1
+
+
+def test_searches_skip_bases_with_as_many_coefficients_as_rated_models(planted, planted_prefs):
+    from benchalign.structured_fit import Candidate, fixed, items, lowrank
+
+    n = planted.results.n_items
+    groups = np.ones((n, 1))
+    loads = np.random.default_rng(0).standard_normal((n, 16))
+    cands = [Candidate("uniform", 0, fixed(n, None)), Candidate("items", 3, items(n, 1.0, None)),
+             Candidate("k4", 2, lowrank(groups, loads[:, :4], 0.1, None)),
+             Candidate("k16", 2, lowrank(groups, loads, 0.1, None))]
+    assert [c.name for c in identifiable(cands, 10)] == ["uniform", "items", "k4"]  # 17 coefs > 9
+    assert [c.name for c in identifiable(cands, 19)] == ["uniform", "items", "k4", "k16"]
+    assert [c.name for c in identifiable(cands[3:], 3)] == ["k16"]  # a lone candidate stays
+    # end to end: with 6 rated models auto never tries the 16-factor basis
+    few = preferences_from_frame(planted.ratings.iloc[:6])
+    a = BenchmarkAligner(random_state=0, cv_folds=3).fit(planted.results, few)
+    assert not any(c.startswith("lowrank:k=16") for c in a.candidates_)
 
 
 @pytest.mark.parametrize("method", ["auto", "lowrank", "grouped", "coverage"])

@@ -329,6 +329,7 @@ class BenchmarkAligner:
         else:
             cands = structured.candidates(self.method, results, prior=self.prior, reg=self.reg,
                                           reg_grid=tuple(self.reg_grid), n_components=self.n_components)
+            cands = structured.identifiable(cands, len(rated))
         self.candidates_ = [c.name for c in cands]
         chosen, self.candidate_scores_ = 0, None
         if len(cands) > 1:

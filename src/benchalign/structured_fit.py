@@ -274,6 +274,21 @@ def one_se_choice(acc: np.ndarray, complexity: np.ndarray) -> int:
     return int(pool[np.argmax(mean[pool])])
 
 
+def identifiable(cands: list[Candidate], n_rated: int) -> list[Candidate]:
+    """The candidates of a search whose coefficient count is below ``n_rated - 1``.
+
+    A ranking of n rated models has n - 1 degrees of freedom; a basis with as many coefficients
+    (e.g. benchmark indicators + 16 item factors with 10 rated models) can fit any ordering of the
+    training models, so cross-validation over 2-model folds rewards luck (on alpacaeval2 such a pick
+    cost one split a third of its held-out pairs). Free per-question deviations are kept: their
+    pull toward the prior is what limits them. A single candidate is always kept.
+    """
+    if len(cands) <= 1:
+        return cands
+    kept = [c for c in cands if c.param is None or c.param.n_coef < n_rated - 1]
+    return kept or cands[:1]
+
+
 # --------------------------------------------------------------------------------------------------
 # The candidate families of BenchmarkAligner's methods
 # --------------------------------------------------------------------------------------------------
