@@ -7,7 +7,8 @@ held-out pairs. Reports the mean accuracy, a 95 % interval over splits, and the 
 difference to the uniform mean with its 95 % interval (normal, over splits).
 
 Simulated case: benchalign.simulate with 4,020 models (20 rated + 4,000 unrated at n = 20), a
-planted weighting; the "oracle" row scores with the planted weights (the ceiling).
+planted weighting; the "oracle" row scores with the planted weights (the ceiling), and
+"oracle_shares" with only the planted benchmark shares, spread evenly within each benchmark.
 
     nice python benchmarks/learning_curve.py --repeats 50 --out benchmarks/results/learning_curve.md
 """
@@ -42,6 +43,15 @@ def load(name: str):
     return data.results, link(data.results, data.preferences), data.true_weights
 
 
+def shares_only(weights: np.ndarray, benchmarks: np.ndarray) -> np.ndarray:
+    """The planted benchmark shares spread evenly over each benchmark's items: the part of the
+    planted weighting that item structure can reveal (the item multipliers are independent
+    log-normal draws, unrelated to anything in the results)."""
+    codes = np.unique(benchmarks, return_inverse=True)[1]
+    per_item = (np.bincount(codes, weights) / np.bincount(codes))[codes]
+    return per_item / per_item.sum()
+
+
 def run(name: str, methods: list[str], sizes: list[str], repeats: int, seed: int) -> dict:
     results, linked, truth = load(name)
     rated = linked.rated
@@ -53,7 +63,8 @@ def run(name: str, methods: list[str], sizes: list[str], repeats: int, seed: int
         n = n_max if size == "all" else int(size)
         if n > n_max or n < 4:
             continue
-        acc = {m: [] for m in methods + (["oracle"] if truth is not None else [])}
+        ceilings = ["oracle", "oracle_shares"] if truth is not None else []
+        acc = {m: [] for m in methods + ceilings}
         for r in range(repeats):
             perm = rng.permutation(rated)
             test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:n_test + n])
@@ -67,9 +78,10 @@ def run(name: str, methods: list[str], sizes: list[str], repeats: int, seed: int
                     warnings.simplefilter("ignore", ConvergenceWarning)
                     s = ALL[m](results, tr, seed + r)
                 acc[m].append(pairwise_accuracy(s, test_pairs))
-            if truth is not None:
-                s = model_scores(truth, values=results.values, observed=results.observed)[0]
-                acc["oracle"].append(pairwise_accuracy(s, test_pairs))
+            for c in ceilings:
+                w = truth if c == "oracle" else shares_only(truth, results.benchmarks)
+                s = model_scores(w, values=results.values, observed=results.observed)[0]
+                acc[c].append(pairwise_accuracy(s, test_pairs))
         out[size] = {m: np.asarray(v) for m, v in acc.items()}
         print(f"{name} n={size}: " + ", ".join(f"{m} {np.mean(v):.3f}" for m, v in out[size].items()),
               flush=True)
