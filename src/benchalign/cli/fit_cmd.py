@@ -33,25 +33,33 @@ def parse_reg(value: str) -> float | str:
     return reg
 
 
+def method_options(func):
+    """--reg, --method and --prior: how the weights are parametrized and regularized."""
+    func = click.option(
+        "--prior", type=click.Choice(PRIORS), default="coverage", show_default=True,
+        help="What the weights are pulled toward: 'coverage' makes scores insensitive to which "
+             "benchmarks a model has (learned from all models' results, no labels); 'uniform' is "
+             "the plain mean.")(func)
+    func = click.option(
+        "--method", type=click.Choice(STRUCTURED_METHODS), default="auto", show_default=True,
+        help="Parametrization of the weights: 'auto' chooses by cross-validation among the coverage "
+             "prior, the uniform mean, 'grouped', 'lowrank' and 'items'; 'items' is a free weight per "
+             "question (with --prior uniform: the original method). See docs/few_preferences.md.")(func)
+    return click.option(
+        "--reg", default="cv", show_default=True,
+        help="Strength of the pull toward the prior: 'cv' chooses it (with --method auto: the "
+             "parametrization too) by cross-validation over the rated models, or a number >= 0 "
+             "(0 = no pull; with --method auto a number means a free weight per question).")(func)
+
+
 @cli.command()
 @results_option
 @preference_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the aligned benchmark (JSON).")
-@click.option("--reg", default="cv", show_default=True,
-              help="Pull toward the uniform benchmark: 'cv' chooses it by cross-validation over "
-                   "the rated models, or give a number >= 0 (0 = no pull).")
+@method_options
 @click.option("--max-iter", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Maximum L-BFGS iterations.")
-@click.option("--method", type=click.Choice(STRUCTURED_METHODS), default="auto", show_default=True,
-              help="Parametrization of the weights: 'auto' chooses by cross-validation among the "
-                   "uniform mean, the coverage prior, 'grouped', 'lowrank' and 'items'; 'items' "
-                   "is a free weight per question (with --prior uniform: the original method). "
-                   "See docs/few_preferences.md.")
-@click.option("--prior", type=click.Choice(PRIORS), default="coverage", show_default=True,
-              help="What the weights are pulled toward: 'coverage' makes scores insensitive to "
-                   "which benchmarks a model has (learned from all models' results, no labels); "
-                   "'uniform' is the plain mean.")
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,

@@ -10,7 +10,7 @@ from ..artifact import AlignedBenchmark
 from ..prune import KEEP_FRACTION, RULES, prune
 from . import cli
 from .common import force_option, load_inputs, preference_options, results_option, seed_option
-from .fit_cmd import parse_reg
+from .fit_cmd import method_options, parse_reg
 
 
 @cli.command("prune")
@@ -24,16 +24,17 @@ from .fit_cmd import parse_reg
                    "'iterative' halves the items by weight and re-fits until K remain.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the pruned benchmark (a normal benchmark file for `score`).")
-@click.option("--reg", default="cv", show_default=True,
-              help="Pull toward the uniform benchmark: 'cv' (chosen by cross-validation on the "
-                   "full benchmark, then reused for the fits on kept questions) or a number >= 0.")
+@method_options
 @seed_option
 @force_option
 def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
-              rule: str, output: str, reg: str, seed: int, force: bool, **formats: object) -> None:
+              rule: str, output: str, reg: str, method: str, prior: str, seed: int, force: bool,
+              **formats: object) -> None:
     """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
 
-    The output lists only the kept questions (weights summing to 1) and is scored like any
+    The first fit on every question chooses the parametrization (--method, --reg); the kept
+    questions are re-weighted with that choice restricted to them. The output lists only the
+    kept questions (weights summing to 1) and is scored like any
     benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
     report` for the held-out accuracy of each rule vs K.
     """
@@ -45,7 +46,8 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
         raise click.BadParameter(f"K={k} is more than the {results.n_items} questions of the "
                                  "results; choose a smaller K.", param_hint="--k")
     bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
-                  aligner_params={"reg": parse_reg(reg), "random_state": seed})
+                  aligner_params={"reg": parse_reg(reg), "random_state": seed, "method": method,
+                                  "prior": prior})
     bench.save(output, force=force)
     click.echo(_summary(bench, results.n_items, rule))
     click.echo(f"wrote {output}")
@@ -55,7 +57,7 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
 def _summary(bench: AlignedBenchmark, n_before: int, rule: str) -> str:
     diag = bench.diagnostics
     lines = [f"kept {len(bench.items)} of {n_before} questions (rule {rule}); weights re-fitted on "
-             f"{diag['n_train_models']} rated models, reg={diag['reg']:g}, "
+             f"{diag['n_train_models']} rated models, {diag['method']}, reg={diag['reg']:g}, "
              f"converged={diag['converged']}", "questions and weight per benchmark:"]
     names, codes = np.unique(bench.benchmarks.astype(str), return_inverse=True)
     mass = np.bincount(codes, weights=bench.weights)
