@@ -291,10 +291,11 @@ def format_table(report: dict[str, object]) -> str:
         lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits, "
                      f"{fam['n_train_models']:.1f} train / {fam['n_test_models']:.1f} held-out "
                      "models on average")
-        header = f"  {'method':<15}" + "".join(f"{m:>24}" for m in METRICS) + f"{'Δacc vs uniform':>26}"
+        width = max(15, *(len(m) + 1 for m in fam["methods"]))
+        header = f"  {'method':<{width}}" + "".join(f"{m:>24}" for m in METRICS) + f"{'Δacc vs uniform':>26}"
         lines.append(header)
         for method, entry in fam["methods"].items():
-            row = f"  {method:<15}" + "".join(f"{_fmt(entry[m]):>24}" for m in METRICS)
+            row = f"  {method:<{width}}" + "".join(f"{_fmt(entry[m]):>24}" for m in METRICS)
             paired = entry.get("paired_vs_uniform")
             row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
             lines.append(row)
