@@ -180,3 +180,21 @@ def test_new_parameters_are_validated(planted, planted_prefs, param, value, allo
     assert str(err.value) == (
         f"The '{param}' parameter of BenchmarkAligner must be {allowed}. Got {value!r} instead."
     )
+
+
+def test_item_factors_of_many_items_match_the_exact_covariance(monkeypatch):
+    """Above EXACT_MAX_ITEMS the leading factors come from a truncated SVD that never forms the
+    p × p covariance; with cells missing at random it finds the same factors."""
+    import benchalign.structure as st
+    from benchalign.simulate import simulate
+
+    d = simulate(n_models=600, n_items_per_benchmark={"a": 120, "b": 80}, missing=0.3, seed=4)
+    exact = st.item_structure(d.results, k_max=4)
+    monkeypatch.setattr(st, "EXACT_MAX_ITEMS", 10)
+    st._CACHE.clear()
+    approx = st.item_structure(d.results, k_max=4)
+    st._CACHE.clear()
+    np.testing.assert_allclose(approx.mean, exact.mean)
+    np.testing.assert_allclose(approx.eigenvalues[:2], exact.eigenvalues[:2], rtol=0.1)
+    cos = np.abs((approx.loadings * exact.loadings).sum(axis=0)) / d.results.n_items
+    assert cos[0] > 0.99 and cos[1] > 0.95, cos

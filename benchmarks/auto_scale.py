@@ -1,0 +1,54 @@
+"""Time the default fit (method="auto": coverage prior, CV over candidate parametrizations) at
+Open LLM Leaderboard v2 scale.
+
+    nice python benchmarks/auto_scale.py [--rated 1000] [--missing 0.3]
+
+Simulated 4,576 models × 21,606 questions (benchalign.simulate), ratings for --rated of them.
+Prints the time of each stage: simulation, link, the label-free structure (coverage prior and item
+factors, from every model), and the whole default fit, with the candidate it chose. fit_scale.py
+times the plain fixed-strength fit; this is what `benchalign fit` with no options costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+from benchalign import BenchmarkAligner
+from benchalign.data import link
+from benchalign.errors import ConvergenceWarning
+from benchalign.simulate import simulate
+from benchalign.structure import coverage_prior, item_structure
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", type=int, default=4576)
+    ap.add_argument("--rated", type=int, default=1000)
+    ap.add_argument("--missing", type=float, default=0.3)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    def stage(name, func):
+        start = time.perf_counter()
+        out = func()
+        print(f"{name:<40}{time.perf_counter() - start:8.1f} s", flush=True)
+        return out
+
+    data = stage(f"simulate {args.models} x 21,606", lambda: simulate(
+        n_models=args.models, n_rated=args.rated, missing=args.missing, seed=args.seed))
+    linked = stage(f"link ({args.rated} rated)", lambda: link(data.results, data.preferences))
+    print(f"pairs: {len(linked.pairs):,}")
+    stage("coverage prior (all models)", lambda: coverage_prior(data.results))
+    stage("item factors (all models, k=16)", lambda: item_structure(data.results, k_max=16))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        aligner = stage("BenchmarkAligner().fit (default auto)",
+                        lambda: BenchmarkAligner(random_state=args.seed).fit(data.results, linked))
+    print(f"chose {aligner.method_} among {len(aligner.candidates_)} candidates; "
+          f"{sum(issubclass(w.category, ConvergenceWarning) for w in caught)} convergence warnings")
+
+
+if __name__ == "__main__":
+    main()
