@@ -49,9 +49,9 @@ class AlignedBenchmark:
         diag = {
             "reg": aligner.reg_,
             "cv_scores": _finite_or_none(aligner.cv_scores_),
-            "method": getattr(aligner, "method_", None),
-            "candidates": list(getattr(aligner, "candidates_", None) or []) or None,
-            "candidate_cv_scores": _finite_or_none(getattr(aligner, "candidate_scores_", None)),
+            "method": aligner.method_,
+            "candidates": aligner.candidates_,
+            "candidate_cv_scores": _finite_or_none(aligner.candidate_scores_),
             "beta": aligner.beta_,
             "n_iter": aligner.n_iter_,
             "converged": aligner.converged_,

@@ -628,7 +628,7 @@ def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -
     from scipy.stats import spearmanr
 
     sub = results.take_models(rows)
-    counts = sub.mask().sum(axis=1)
+    counts = sub.observed_count()
     has = counts > 0  # rated models without any item are reported by the fit, not here
     if has.sum() < 5:
         return

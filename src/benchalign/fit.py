@@ -7,7 +7,6 @@ parameters, ``fit`` validates them, learns ``weights_`` and returns ``self``.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
@@ -19,6 +18,7 @@ from .objective import (
     Objective,
     PairTerms,
     ScoreMatrix,
+    WeightFit,
     model_scores,
     scipy_blas_single_threaded,
     weights_from_theta,
@@ -32,25 +32,6 @@ CV_TOL = 1e-5
 CV_MAX_ITER = 200
 SMALL_FLOAT64_CELLS = 1 << 22
 """Gradient tolerance of the inner cross-validation fits: they only need to rank validation pairs."""
-
-
-@dataclass(frozen=True)
-class WeightFit:
-    """Outcome of one optimizer run.
-
-    theta : [n_items] log-weights; weights : [n_items] on the simplex; beta : inverse temperature
-    (score units⁻¹); loss : final objective; n_iter, converged, message : from L-BFGS;
-    loss_history : objective after each iteration.
-    """
-
-    theta: np.ndarray
-    weights: np.ndarray
-    beta: float
-    loss: float
-    n_iter: int
-    converged: bool
-    message: str
-    loss_history: tuple[float, ...]
 
 
 def fit_weights(
@@ -265,11 +246,7 @@ class BenchmarkAligner:
         preferences : :class:`Preferences` (linked to ``results`` by name), a :class:`Linked`, or a
             :class:`PairSet` whose ids are rows of ``results``.
         """
-        self._validate_params()
-        pairs = _drop_models_without_items(results, _as_pairs(results, preferences, ignore_unknown))
-        rated = pairs.models()
-        if len(rated) < 2:
-            raise InsufficientDataError("fitting needs preferences about at least 2 models.")
+        pairs, rated = self._training_pairs(results, preferences, ignore_unknown)
         if self.method != "items" or self.prior != "uniform":
             return self._fit_structured(results, pairs, rated)
         self.method_, self.candidates_, self.candidate_scores_ = "items", None, None
@@ -280,12 +257,7 @@ class BenchmarkAligner:
         sub, pairs = results.take_models(rated), pairs.remap(local)
         self.reg_, self.cv_scores_ = self._choose_reg(sub, pairs, rated)
         fit = fit_weights(sub, pairs, reg=self.reg_, max_iter=self.max_iter, tol=self.tol)
-        if not fit.converged:
-            warnings.warn(
-                f"L-BFGS did not converge in {fit.n_iter} iterations ({fit.message}); "
-                "raise max_iter (--max-iter) or the regularization.",
-                ConvergenceWarning, stacklevel=2,
-            )
+        _warn_unconverged(fit, stacklevel=3)
         self.weights_ = fit.weights
         self.beta_ = fit.beta
         self.loss_ = fit.loss
@@ -308,24 +280,33 @@ class BenchmarkAligner:
         """
         sub = results.take_items(cols)
         new = BenchmarkAligner(**self.get_params())
-        if getattr(self, "param_", None) is None:  # the plain simplex path: same strength, no CV
+        if self.param_ is None:  # the plain simplex path: same strength, no CV
             new.reg = self.reg_
             return new.fit(sub, preferences)
-        new._validate_params()
-        pairs = _drop_models_without_items(sub, _as_pairs(sub, preferences, False))
-        if len(pairs.models()) < 2:
-            raise InsufficientDataError("fitting needs preferences about at least 2 models.")
-        return new._fit_structured(sub, pairs, pairs.models(),
-                                   fixed=(self.method_, self.reg_, self.param_.restrict(cols)))
+        pairs, rated = new._training_pairs(sub, preferences, False)
+        only = structured.Candidate(self.method_, 0, self.param_.restrict(cols))
+        return new._fit_structured(sub, pairs, rated, only=only, only_reg=self.reg_)
 
-    def _fit_structured(self, results: Results, pairs: PairSet, rated: np.ndarray,
-                        fixed: tuple | None = None) -> "BenchmarkAligner":
+    def _training_pairs(self, results: Results, preferences: Preferences | Linked | PairSet,
+                        ignore_unknown: bool) -> tuple[PairSet, np.ndarray]:
+        """Validate the parameters; the pairs on ``results`` rows that a fit can use (rated models
+        without any observed item left out, with a warning) and their sorted model rows."""
+        self._validate_params()
+        pairs = _drop_models_without_items(results, _as_pairs(results, preferences, ignore_unknown))
+        rated = pairs.models()
+        if len(rated) < 2:
+            raise InsufficientDataError("fitting needs preferences about at least 2 models.")
+        return pairs, rated
+
+    def _fit_structured(self, results: Results, pairs: PairSet, rated: np.ndarray, *,
+                        only: structured.Candidate | None = None,
+                        only_reg: float | None = None) -> "BenchmarkAligner":
         """Fit a structured method: candidates from every row of ``results``, CV over rated rows.
 
-        fixed : (name, reg, parametrization) to fit as given, without building candidates.
+        only, only_reg : a candidate to fit as given (no search) and the strength to report for it.
         """
-        if fixed is not None:
-            cands = [structured.Candidate(fixed[0], 0, fixed[2])]
+        if only is not None:
+            cands = [only]
         else:
             cands = structured.candidates(self.method, results, prior=self.prior, reg=self.reg,
                                           reg_grid=tuple(self.reg_grid), n_components=self.n_components)
@@ -348,16 +329,10 @@ class BenchmarkAligner:
         cand = cands[chosen]
         fit = structured.fit_structured(structured.prepare(results, pairs), cand.param,
                                         max_iter=self.max_iter, tol=self.tol)
-        if not fit.converged:
-            warnings.warn(
-                f"L-BFGS did not converge in {fit.n_iter} iterations ({fit.message}); "
-                "raise max_iter (--max-iter) or the regularization.",
-                ConvergenceWarning, stacklevel=3,
-            )
-        regs = ([fixed[1]] if fixed is not None
-                else [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands])
+        _warn_unconverged(fit, stacklevel=4)
         self.method_, self.param_ = cand.name, cand.param
-        self.reg_ = regs[chosen]
+        regs = [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands]
+        self.reg_ = only_reg if only is not None else regs[chosen]
         self.cv_scores_ = None if self.candidate_scores_ is None else np.array(
             [max((a for a, r in zip(self.candidate_scores_, regs) if r == g), default=np.nan)
              for g in self.reg_grid])
@@ -402,6 +377,15 @@ class BenchmarkAligner:
             )
         s, _ = model_scores(self.weights_, values=results.values, observed=results.observed)
         return s
+
+
+def _warn_unconverged(fit: WeightFit, stacklevel: int) -> None:
+    if not fit.converged:
+        warnings.warn(
+            f"L-BFGS did not converge in {fit.n_iter} iterations ({fit.message}); "
+            "raise max_iter (--max-iter) or the regularization.",
+            ConvergenceWarning, stacklevel=stacklevel,
+        )
 
 
 def _drop_models_without_items(results: Results, pairs: PairSet) -> PairSet:

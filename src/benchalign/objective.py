@@ -44,6 +44,7 @@ import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import softmax
@@ -133,6 +134,25 @@ def weights_from_theta(theta: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 # The score matrix
 # --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeightFit:
+    """Outcome of one optimizer run.
+
+    theta : [n_items] log-weights; weights : [n_items] on the simplex; beta : inverse temperature
+    (score units⁻¹); loss : final objective; n_iter, converged, message : from L-BFGS;
+    loss_history : objective after each iteration.
+    """
+
+    theta: np.ndarray
+    weights: np.ndarray
+    beta: float
+    loss: float
+    n_iter: int
+    converged: bool
+    message: str
+    loss_history: tuple[float, ...]
 
 
 class ScoreMatrix:

@@ -58,6 +58,17 @@ def _fingerprint(results: Results) -> tuple:
     return results.values.shape, h.hexdigest()
 
 
+def _item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """``(count [n_items], mean [n_items])``: models having each item and their mean score (0
+    for an item no model has). Missing cells hold 0 in ``values``, so plain column sums work."""
+    if results.observed is None:
+        count = np.full(results.n_items, results.n_models, dtype=np.float64)
+    else:
+        count = np.count_nonzero(results.observed, axis=0).astype(np.float64)
+    total = results.values.sum(axis=0, dtype=np.float64)
+    return count, np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+
 def item_covariance(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """``(mean [n_items], cov [n_items, n_items])`` from observed cells only.
 
@@ -66,8 +77,7 @@ def item_covariance(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """
     n, p = results.values.shape
     mask = results.mask()
-    count = mask.sum(axis=0)
-    mean = np.where(count > 0, results.values.sum(axis=0, dtype=np.float64) / np.maximum(count, 1), 0.0)
+    _, mean = _item_means(results)
     cross = np.zeros((p, p))
     both = np.zeros((p, p))
     for i in range(0, n, ROW_BLOCK):
@@ -122,11 +132,7 @@ def _leading_factors_large(results: Results, k: int) -> tuple[np.ndarray, np.nda
 
     n, p = results.values.shape
     mask = results.observed
-    if mask is None:
-        count = np.full(p, n, dtype=np.float64)
-    else:
-        count = np.count_nonzero(mask, axis=0).astype(np.float64)
-    mean = np.where(count > 0, results.values.sum(axis=0, dtype=np.float64) / np.maximum(count, 1), 0.0)
+    count, mean = _item_means(results)
     scale = np.where(count > 1, np.sqrt(n) / np.maximum(count, 1), 0.0)
     a = np.empty((n, p), dtype=np.float32)
     for i in range(0, n, ROW_BLOCK):

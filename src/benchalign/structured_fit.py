@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .data import PairSet, Results
-from .objective import Objective, PairTerms, ScoreMatrix, model_scores, weights_from_theta
+from .objective import Objective, PairTerms, ScoreMatrix, WeightFit, model_scores, weights_from_theta
 
 SMALL_FLOAT64_CELLS = 1 << 22
 """Rated sub-matrices up to this many cells are fitted in float64 (tight tolerances)."""
@@ -152,18 +152,11 @@ def prepare(results: Results, pairs: PairSet) -> Prepared:
 
 
 @dataclass(frozen=True)
-class StructuredFit:
-    """Outcome of one structured fit: parameters x, log-weights, weights, optimizer diagnostics."""
+class StructuredFit(WeightFit):
+    """Outcome of one structured fit: a :class:`~benchalign.objective.WeightFit` plus the fitted
+    parameters x [n_params] of its :class:`Parametrization`."""
 
     x: np.ndarray
-    theta: np.ndarray
-    weights: np.ndarray
-    beta: float
-    loss: float
-    n_iter: int
-    converged: bool
-    message: str
-    loss_history: tuple[float, ...]
 
 
 def fit_structured(prepared: Prepared, param: Parametrization, *, x0: np.ndarray | None = None,
@@ -183,9 +176,8 @@ def fit_structured(prepared: Prepared, param: Parametrization, *, x0: np.ndarray
         options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3, "maxcor": 10},
     )
     theta = param.theta(res.x)
-    return StructuredFit(res.x, theta, weights_from_theta(theta), float(np.exp(res.x[-1])),
-                         float(res.fun), int(res.nit), bool(res.success), str(res.message),
-                         tuple(history))
+    return StructuredFit(theta, weights_from_theta(theta), float(np.exp(res.x[-1])), float(res.fun),
+                         int(res.nit), bool(res.success), str(res.message), tuple(history), x=res.x)
 
 
 def scores(results: Results, weights: np.ndarray) -> np.ndarray:
