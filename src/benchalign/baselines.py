@@ -163,6 +163,7 @@ VARIANTS: dict[str, Method] = {
     "aligned_coverage": aligned_with("coverage"),
     "aligned_grouped": aligned_with("grouped"),
     "aligned_lowrank": aligned_with("lowrank"),
+    "aligned_factors": aligned_with("factors"),
 }
 """The aligner's other parametrizations: aligned_items is the original simplex RankNet (a free
 weight per question pulled toward uniform); the others are described in docs/few_preferences.md.

@@ -250,7 +250,7 @@ class BenchmarkAligner:
         if self.method != "items" or self.prior != "uniform":
             return self._fit_structured(results, pairs, rated)
         self.method_, self.candidates_, self.candidate_scores_ = "items", None, None
-        self.param_ = None
+        self.param_ = self.candidate_ = self.distill_corr_ = None
         # Only rated models enter the objective: work on their rows once.
         local = np.full(results.n_models, -1, dtype=np.int64)
         local[rated] = np.arange(len(rated))
@@ -280,11 +280,11 @@ class BenchmarkAligner:
         """
         sub = results.take_items(cols)
         new = BenchmarkAligner(**self.get_params())
-        if self.param_ is None:  # the plain simplex path: same strength, no CV
+        if self.candidate_ is None:  # the plain simplex path: same strength, no CV
             new.reg = self.reg_
             return new.fit(sub, preferences)
         pairs, rated = new._training_pairs(sub, preferences, False)
-        only = structured.Candidate(self.method_, 0, self.param_.restrict(cols))
+        only = self.candidate_.restrict(cols)
         return new._fit_structured(sub, pairs, rated, only=only, only_reg=self.reg_)
 
     def _training_pairs(self, results: Results, preferences: Preferences | Linked | PairSet,
@@ -327,10 +327,9 @@ class BenchmarkAligner:
             chosen = structured.one_se_choice(acc, np.array([c.complexity for c in cands]))
             self.candidate_scores_ = acc.mean(axis=0)
         cand = cands[chosen]
-        fit = structured.fit_structured(structured.prepare(results, pairs), cand.param,
-                                        max_iter=self.max_iter, tol=self.tol)
+        fit, self.distill_corr_ = cand.fit(results, pairs, max_iter=self.max_iter, tol=self.tol)
         _warn_unconverged(fit, stacklevel=4)
-        self.method_, self.param_ = cand.name, cand.param
+        self.method_, self.param_, self.candidate_ = cand.name, cand.param, cand
         regs = [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands]
         self.reg_ = only_reg if only is not None else regs[chosen]
         self.cv_scores_ = None if self.candidate_scores_ is None else np.array(

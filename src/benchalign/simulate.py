@@ -9,10 +9,14 @@ The generative story (item-response theory with several latent abilities):
   guessing floor g_b; P(correct) = g_b + (1 - g_b) σ(a_i θ_m·u_i + d_i);
 * scores are 0/1 draws (or, with ``graded``, the mean of 4 draws: partial credit), and a chosen share
   of cells is missing at random;
-* a planted true weighting w* (benchmark shares × log-normal item weights, some items irrelevant)
-  gives each model a true score (the w*-weighted mean of its observed results); preferences follow
+* a planted true weighting w* gives each model a true score (the w*-weighted mean of its observed results); preferences follow
   the standardized true score plus model-level noise, as ratings (Elo scale), sampled pairs or
-  battles with ties.
+  battles with ties. The weighting is benchmark shares (Dirichlet) × item multipliers, planted one
+  of two ways: ``planted="items"`` draws the multipliers independently (log-normal, a share of
+  items irrelevant), so nothing in the results reveals them; ``planted="skills"`` ties them to what
+  the item measures, exp(SKILL_TILT · z_i) with z_i the item's standardized loading (slope ×
+  direction) on skill dimension 1, the items that load least on it irrelevant: preferences that
+  favour one skill, which the unrated models' results can reveal.
 
 Item parameters take their spread from the IRT fits of metabench (Open LLM Leaderboard v1): slopes
 log-normal with median about 2.9 and log-sd 0.6, about 3 % negative; intercepts spread over several
@@ -67,6 +71,9 @@ ROW_BLOCK = 1 << 20
 """Cells generated per block."""
 
 PreferenceForm = Literal["ratings", "pairs", "battles"]
+Planting = Literal["items", "skills"]
+SKILL_TILT = 1.0
+"""planted="skills": log item multiplier per standard deviation of the item's skill loading."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,7 +115,7 @@ def simulate(
     n_rated: int | None = None, missing: float = 0.0, graded: bool = False,
     preference: PreferenceForm = "ratings", n_comparisons: int | None = None,
     tie_rate: float = 0.1, n_dims: int = 4, noise: float = 0.3, irrelevant: float = 0.3,
-    seed: int = 0,
+    planted: Planting = "items", seed: int = 0,
 ) -> SimulatedData:
     """Generate results and preferences (see the module docstring for the model).
 
@@ -122,17 +129,20 @@ def simulate(
         ``tie_rate``). n_comparisons defaults to 20 per rated model.
     n_dims : latent ability dimensions (>= 1). noise : sd of the model-level preference noise, in
         units of the true score's sd (0 = preferences follow the planted weighting exactly).
-    irrelevant : share of items with true weight 0.
+    irrelevant : share of items with true weight 0 (planted="items": at random; "skills": those
+        with the lowest loading on the preferred skill).
+    planted : "items" (item multipliers independent of everything in the results) or "skills"
+        (multipliers grow with the item's loading on one skill; see the module docstring).
     seed : the same seed and arguments give identical data.
     """
     sizes = dict(OPEN_LLM_LEADERBOARD_V2 if n_items_per_benchmark is None else n_items_per_benchmark)
     _check_args(n_models, sizes, n_rated, missing, preference, n_comparisons, tie_rate, n_dims,
-                noise, irrelevant)
+                noise, irrelevant, planted)
     n_rated = n_models if n_rated is None else n_rated
     rng = np.random.default_rng(seed)
     items = _item_table(sizes, n_dims, rng)
     abilities = rng.standard_normal((n_models, n_dims))
-    true_weights = _true_weights(items, irrelevant, rng)
+    true_weights = _true_weights(items, irrelevant, planted, rng)
     items["true_weight"] = true_weights
     results = _results(abilities, items, missing, graded, rng)
     true_scores = _weighted_mean(results, true_weights)
@@ -143,14 +153,15 @@ def simulate(
                               20 * n_rated if n_comparisons is None else n_comparisons, tie_rate, rng)
     params = dict(n_models=n_models, n_items_per_benchmark=sizes, n_rated=n_rated, missing=missing,
                   graded=graded, preference=preference, n_comparisons=n_comparisons,
-                  tie_rate=tie_rate, n_dims=n_dims, noise=noise, irrelevant=irrelevant, seed=seed)
+                  tie_rate=tie_rate, n_dims=n_dims, noise=noise, irrelevant=irrelevant,
+                  planted=planted, seed=seed)
     models = _model_table(results.models, abilities[:, 0], rng)
     return SimulatedData(results, frame, models, items.drop(columns="direction"), true_weights,
                          true_scores, utility, abilities, _loadings(items), params)
 
 
 def _check_args(n_models, sizes, n_rated, missing, preference, n_comparisons, tie_rate, n_dims,
-                noise, irrelevant) -> None:
+                noise, irrelevant, planted) -> None:
     def check(name, value, ok, allowed):
         check_param("simulate", name, value, ok, allowed)
 
@@ -170,6 +181,7 @@ def _check_args(n_models, sizes, n_rated, missing, preference, n_comparisons, ti
     check("n_dims", n_dims, isinstance(n_dims, int) and n_dims >= 1, "an int in the range [1, inf)")
     check("noise", noise, noise >= 0, "a float in the range [0, inf)")
     check("irrelevant", irrelevant, 0.0 <= irrelevant < 1.0, "a float in the range [0, 1)")
+    check("planted", planted, planted in ("items", "skills"), 'one of "items", "skills"')
 
 
 def _item_table(sizes: dict[str, int], n_dims: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -199,12 +211,20 @@ def _item_table(sizes: dict[str, int], n_dims: int, rng: np.random.Generator) ->
     return table.sort_values("item", kind="stable", ignore_index=True)  # Results keeps items sorted
 
 
-def _true_weights(items: pd.DataFrame, irrelevant: float, rng: np.random.Generator) -> np.ndarray:
-    """Benchmark shares (Dirichlet) × log-normal item weights, a share of items set to 0."""
+def _true_weights(items: pd.DataFrame, irrelevant: float, planted: str,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Benchmark shares (Dirichlet) × item multipliers (see ``planted``), a share of items at 0."""
     benches, codes = np.unique(items["benchmark"].to_numpy(), return_inverse=True)
     share = rng.dirichlet(np.full(len(benches), 2.0))
-    raw = np.exp(rng.standard_normal(len(items)))
-    raw[rng.random(len(items)) < irrelevant] = 0.0
+    if planted == "skills":
+        direction = np.stack(items["direction"].to_numpy())
+        z = items["slope"].to_numpy() * direction[:, min(1, direction.shape[1] - 1)]
+        z = (z - z.mean()) / max(z.std(), 1e-12)
+        raw = np.exp(SKILL_TILT * z)
+        raw[z < np.quantile(z, irrelevant)] = 0.0
+    else:
+        raw = np.exp(rng.standard_normal(len(items)))
+        raw[rng.random(len(items)) < irrelevant] = 0.0
     if raw.sum() == 0:
         raw[rng.integers(len(items))] = 1.0
     per_bench = np.bincount(codes, raw, minlength=len(benches))

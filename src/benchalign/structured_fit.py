@@ -29,6 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .data import PairSet, Results
+from .factor_fit import FACTOR_COMPONENTS, FACTOR_REGS, FactorSpec, factor_basis
 from .objective import Objective, PairTerms, ScoreMatrix, WeightFit, model_scores, weights_from_theta
 
 SMALL_FLOAT64_CELLS = 1 << 22
@@ -203,6 +204,28 @@ class Candidate:
     complexity: int
     param: Parametrization | None = None
     prior: np.ndarray | None = None
+    factor: FactorSpec | None = None
+
+    @property
+    def n_coef(self) -> int:
+        """Coefficients fitted on the rated models (free question deviations not counted)."""
+        if self.factor is not None:
+            return self.factor.n_coef
+        return 0 if self.param is None else self.param.n_coef
+
+    def restrict(self, cols: np.ndarray) -> "Candidate":
+        """The same candidate on the item columns ``cols`` (see :meth:`Parametrization.restrict`)."""
+        if self.factor is not None:
+            return Candidate(self.name, self.complexity, factor=self.factor.restrict(cols))
+        return Candidate(self.name, self.complexity, self.param.restrict(cols))
+
+    def fit(self, results: Results, pairs: PairSet, *, max_iter: int,
+            tol: float) -> tuple[StructuredFit, float | None]:
+        """The final fit on every training pair: (fit, correlation of the distilled scores with
+        the factor score, or None for log-weight parametrizations)."""
+        if self.factor is not None:
+            return self.factor.fit(results, pairs, max_iter=max_iter, tol=tol)
+        return fit_structured(prepare(results, pairs), self.param, max_iter=max_iter, tol=tol), None
 
     def weights(self, prepared: Prepared, *, max_iter: int, tol: float,
                 x0: np.ndarray | None = None) -> tuple[np.ndarray, StructuredFit | None]:
@@ -244,8 +267,11 @@ def cross_validate(results: Results, pairs: PairSet, candidates: list[Candidate]
         prepared = prepare(results, train)
         row = []
         for cand in candidates:
-            w, _ = cand.weights(prepared, max_iter=max_iter, tol=tol)
-            row.append(pairwise_accuracy(scores(sub, w), val))
+            if cand.factor is not None:  # judged by its linear factor score (see factor_fit)
+                s = cand.factor.fold_scores(train, rated, max_iter=max_iter, tol=tol)
+            else:
+                s = scores(sub, cand.weights(prepared, max_iter=max_iter, tol=tol)[0])
+            row.append(pairwise_accuracy(s, val))
         rows.append(row)
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(candidates))
 
@@ -277,7 +303,7 @@ def identifiable(cands: list[Candidate], n_rated: int) -> list[Candidate]:
     """
     if len(cands) <= 1:
         return cands
-    kept = [c for c in cands if c.param is None or c.param.n_coef < n_rated - 1]
+    kept = [c for c in cands if c.n_coef < n_rated - 1]
     return kept or cands[:1]
 
 
@@ -285,7 +311,7 @@ def identifiable(cands: list[Candidate], n_rated: int) -> list[Candidate]:
 # The candidate families of BenchmarkAligner's methods
 # --------------------------------------------------------------------------------------------------
 
-METHODS = ("auto", "items", "coverage", "grouped", "lowrank")
+METHODS = ("auto", "items", "coverage", "grouped", "lowrank", "factors")
 PRIORS = ("coverage", "uniform")
 GROUP_REGS = (0.01, 0.1, 1.0)
 LOWRANK_REGS = (0.01, 0.1, 1.0)
@@ -348,6 +374,13 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         return [Candidate(f"lowrank:k={k}:reg={g:g}", 2, lowrank(groups, loads[:, :k], g, theta0))
                 for k in ks if k <= loads.shape[1] for g in strengths(LOWRANK_REGS)]
 
+    def factor_family() -> list[Candidate]:
+        ks = FACTOR_COMPONENTS if n_components == "cv" else (int(n_components),)
+        regs = FACTOR_REGS if reg == "cv" else (float(reg),)
+        return [Candidate(f"factors:k={k}:reg={g:g}", 1,
+                          factor=FactorSpec(factor_basis(results, theta0, k), g))
+                for k in ks if k <= min(n, max(FACTOR_COMPONENTS)) for g in regs]
+
     if method == "coverage":
         return [Candidate(f"{prior}", 0, fixed(n, theta0))]
     if method == "items":
@@ -357,6 +390,8 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
                 for g in strengths(GROUP_REGS) for d in strengths(GROUP_ITEM_REGS)]
     if method == "lowrank":
         return lowrank_family()
+    if method == "factors":
+        return factor_family()
     # auto
     if reg != "cv":
         return [Candidate(f"items:reg={float(reg):g}", 3, items(n, float(reg), theta0))]
@@ -370,6 +405,7 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         out += [Candidate(f"grouped:reg={g:g}", 1, grouped(groups, g, None, theta0))
                 for g in GROUP_REGS]
     out += lowrank_family()
+    out += factor_family()
     # only the strongest pulls: weak ones overfit with few rated models and converge slowly
     out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0))
             for g in sorted(reg_grid)[::-1][:AUTO_ITEM_STRENGTHS]]

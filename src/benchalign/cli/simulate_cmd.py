@@ -51,13 +51,17 @@ def parse_benchmarks(text: str) -> dict[str, int]:
                    "the planted weighting exactly).")
 @click.option("--irrelevant", type=click.FloatRange(0, 1, max_open=True), default=0.3, show_default=True,
               help="Share of questions with planted weight 0.")
+@click.option("--planted", type=click.Choice(["items", "skills"]), default="items", show_default=True,
+              help="How the planted question weights arise: 'items' independent draws that nothing "
+                   "in the results reveals; 'skills' growing with how much a question measures one "
+                   "skill (learnable from the unrated models' results).")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="csv", show_default=True,
               help="File format of the results table.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
 @force_option
 def simulate_cmd(out_dir: str, n_models: int, benchmarks: str, n_rated: int | None, missing: float,
                  graded: bool, preference: str, n_comparisons: int | None, tie_rate: float,
-                 n_dims: int, noise: float, irrelevant: float, fmt: str, seed: int,
+                 n_dims: int, noise: float, irrelevant: float, planted: str, fmt: str, seed: int,
                  force: bool) -> None:
     """Generate question-level results and preferences with a planted question weighting.
 
@@ -67,7 +71,8 @@ def simulate_cmd(out_dir: str, n_models: int, benchmarks: str, n_rated: int | No
     """
     data = simulate(n_models, parse_benchmarks(benchmarks), n_rated=n_rated, missing=missing,
                     graded=graded, preference=preference, n_comparisons=n_comparisons,
-                    tie_rate=tie_rate, n_dims=n_dims, noise=noise, irrelevant=irrelevant, seed=seed)
+                    tie_rate=tie_rate, n_dims=n_dims, noise=noise, irrelevant=irrelevant,
+                    planted=planted, seed=seed)
     paths = write_simulated(data, out_dir, fmt, force=force)
     for name, path in paths.items():
         click.echo(f"wrote {path}")

@@ -1,0 +1,199 @@
+r"""The "factors" method: the rated models choose a direction in the space of the leading factors of
+all models' results; the weights are the non-negative question weighting whose scores follow it.
+
+Two stages, so that the preferences only have to determine a handful of numbers:
+
+1. **Features, label-free**, from every row of ``results``: the prior's score (coverage prior or
+   uniform mean) and the scores of each model on the k leading item factors (the eigenvectors of
+   :func:`benchalign.structure.item_structure`; a model's factor score is its centred results,
+   missing cells at the item mean, projected on the factor), each standardized over all models.
+   With 4,000 unrated models the factors are estimated well even when only 20 models are rated.
+2. **Direction, from the preferences**: a linear score ``z = F v`` [n_models] of the features,
+   fitted by the pairwise cross-entropy of :mod:`benchalign.objective` on the rated training
+   pairs with a ridge pull ``λ/2 |v_factors|²`` (the prior's coefficient is free, so a strong pull
+   means "rank like the prior").
+3. **Weights, label-free again**: the question weights ``w >= 0`` whose weighted-mean scores
+   (observed cells only, exactly as every benchalign score) correlate best with ``z`` over **all**
+   models, by L-BFGS-B from the signed linear weights that produce ``z`` exactly, clipped at 0.
+   The unrated models are the training data of this step, so it needs no preferences.
+
+Why not log-weights in the span of the factors (``method="lowrank"``)? The factor loadings of 0/1
+items are attenuated by item difficulty, so a weighting that favours the questions of one skill is
+a *linear* combination of factor scores, not a log-linear one of loadings: on simulated data with
+such a weighting and 1,000 rated models lowrank recovers about two thirds of the uniform-to-truth
+gap and this method all of it (``benchmarks/simulated_ceiling.py``).
+
+Cross-validation inside :class:`~benchalign.fit.BenchmarkAligner` judges a factor candidate by its
+linear score ``z`` on the validation models (stage 3 runs once, on the chosen candidate); the
+benchmark file records how well the final weights reproduce ``z`` (``distill_corr``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy.optimize import minimize, minimize_scalar
+
+from .data import PairSet, Results
+from .objective import PairTerms, ScoreMatrix, weights_from_theta
+
+FACTOR_COMPONENTS = (4, 8, 16)
+"""Item factors tried by "factors" (and by "auto")."""
+FACTOR_REGS = (0.1, 1.0)
+"""Ridge pulls λ on the factor coefficients tried by "factors" (per-pair loss units)."""
+ROW_BLOCK = 4096
+DISTILL_MAX_ITER = 500
+
+
+@dataclass(frozen=True)
+class FactorBasis:
+    """Label-free features of every model and the signed item weights that produce them.
+
+    features : [n_models, q] standardized features (column 0 the prior's score).
+    item_map : [n_items, q] signed linear item weights: ``features[:, j]`` equals
+        ``Xc @ item_map[:, j]`` with ``Xc`` the centred results (missing cells 0), up to a constant
+        (exactly for the factor columns, approximately for the prior's weighted-mean score).
+    prior_weights : [n_items] the prior's weights (non-negative, sum 1).
+    """
+
+    features: np.ndarray
+    item_map: np.ndarray
+    prior_weights: np.ndarray
+
+
+def centred_scores(results: Results, mean: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """``Xc @ directions`` [n_models, q], Xc the results minus the item means with missing cells
+    at 0 (their item mean), in row blocks (no full float64 copy)."""
+    out = np.empty((results.n_models, directions.shape[1]))
+    d32 = directions.astype(np.float64)
+    for i in range(0, results.n_models, ROW_BLOCK):
+        j = min(i + ROW_BLOCK, results.n_models)
+        block = results.values[i:j].astype(np.float64) - mean
+        if results.observed is not None:
+            block[~results.observed[i:j]] = 0.0
+        out[i:j] = block @ d32
+    return out
+
+
+def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorBasis:
+    """The features of :mod:`benchalign.factor_fit` stage 1 for ``k`` item factors."""
+    from .structure import item_structure
+
+    st = item_structure(results, k_max=max(FACTOR_COMPONENTS))
+    k = min(k, st.loadings.shape[1])
+    directions = st.loadings[:, :k] / np.sqrt(results.n_items)      # unit-norm eigenvectors
+    w0 = weights_from_theta(np.zeros(results.n_items) if theta0 is None else theta0)
+    raw = centred_scores(results, st.mean, np.column_stack([w0, directions]))
+    sd = raw.std(axis=0)
+    sd[sd <= 0] = 1.0
+    return FactorBasis(raw / sd, np.column_stack([w0, directions]) / sd, w0)
+
+
+def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, max_iter: int = 200,
+                  tol: float = 1e-7) -> tuple[np.ndarray, float, int, bool, tuple[float, ...]]:
+    """Stage 2: ``v`` [q] minimizing the pairwise cross-entropy of ``features @ v`` on ``pairs``
+    (ids are rows of ``features``) plus ``λ/2 |v[1:]|²``. Returns (v, loss, n_iter, converged,
+    loss history)."""
+    terms = PairTerms(pairs.a, pairs.b, pairs.weight, pairs.target, features.shape[0])
+    free = np.ones(features.shape[1])
+    free[0] = 0.0
+
+    def objective(v: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, gs, _ = terms.loss_and_grad(features @ v, 1.0)
+        pull = free * v
+        return loss + 0.5 * lam * float(pull @ pull), features.T @ gs + lam * pull
+
+    v0 = np.zeros(features.shape[1])
+    v0[0] = 1.0
+    history: list[float] = []
+    res = minimize(objective, v0, jac=True, method="L-BFGS-B",
+                   callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
+                   options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3})
+    return res.x, float(res.fun), int(res.nit), bool(res.success), tuple(history)
+
+
+def distill(results: Results, target: np.ndarray, start: np.ndarray, *,
+            max_iter: int = DISTILL_MAX_ITER) -> tuple[np.ndarray, float]:
+    """Stage 3: weights [n_items] (non-negative, sum 1) whose weighted-mean scores over each
+    model's observed items correlate best with ``target`` [n_models] over all models, from
+    ``start`` (non-negative, not all zero). Returns (weights, correlation)."""
+    matrix = ScoreMatrix.compact(results.values, results.observed)
+    t = (target - target.mean()) / max(target.std(), 1e-12)
+    n = len(t)
+
+    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+        s, den = matrix.scores(w)
+        ok = den > 1e-12 * max(w.sum(), 1e-300)
+        s = np.where(ok, s, np.nan)
+        sc = np.where(ok, s - np.nanmean(s), 0.0)
+        sd = np.sqrt(sc @ sc / n)
+        if not np.isfinite(sd) or sd <= 0:
+            return 0.0, np.zeros_like(w)
+        c = float(sc @ t) / (n * sd)
+        gs = -np.where(ok, (t - c * sc / sd) / (n * sd), 0.0)
+        return -c, matrix.pullback(gs, np.where(ok, s, 0.0), np.where(ok, den, 1.0))
+
+    x0 = start / start.sum()
+    res = minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * len(x0),
+                   options={"maxiter": max_iter, "gtol": 1e-9, "ftol": 1e-12})
+    w = res.x if res.x.sum() > 0 else x0
+    return w / w.sum(), float(-objective(w)[0])
+
+
+def fit_beta(scores: np.ndarray, pairs: PairSet) -> tuple[float, float]:
+    """(β, loss): the inverse temperature minimizing the pairwise cross-entropy of ``scores``
+    [n_models] on ``pairs`` (ids are rows of ``scores``)."""
+    terms = PairTerms(pairs.a, pairs.b, pairs.weight, pairs.target, len(scores))
+    res = minimize_scalar(lambda lb: terms.loss_and_grad(scores, float(np.exp(lb)))[0],
+                          bounds=(-10.0, 15.0), method="bounded")
+    return float(np.exp(res.x)), float(res.fun)
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """A "factors" candidate: its :class:`FactorBasis` (from every row and item of the results),
+    the ridge pull ``reg`` on the factor coefficients, and optionally the item columns ``cols`` the
+    weights are distilled on (a pruned benchmark; the features stay those of all questions)."""
+
+    basis: FactorBasis = field(repr=False)
+    reg: float
+    cols: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_coef(self) -> int:
+        return int(self.basis.features.shape[1])
+
+    def restrict(self, cols: np.ndarray) -> "FactorSpec":
+        return replace(self, cols=np.asarray(cols, dtype=np.int64))
+
+    def fold_scores(self, pairs: PairSet, rows: np.ndarray, *, max_iter: int, tol: float) -> np.ndarray:
+        """Stage 2 on ``pairs`` (ids are rows of the results), then the linear score [len(rows)]
+        of the models ``rows``: what cross-validation compares."""
+        v = fit_direction(self.basis.features, pairs, self.reg, max_iter=max_iter, tol=tol)[0]
+        return self.basis.features[rows] @ v
+
+    def fit(self, results: Results, pairs: PairSet, *, max_iter: int, tol: float):
+        """Stages 2 and 3: a :class:`~benchalign.structured_fit.StructuredFit` whose ``x`` is v and
+        whose weights are distilled on ``results`` (the ``cols`` items when restricted; the same
+        models as the basis). Also returns the correlation of the final scores with ``z``."""
+        from .structured_fit import StructuredFit
+
+        feats = self.basis.features
+        v, _, n_iter, converged, history = fit_direction(feats, pairs, self.reg, max_iter=max_iter, tol=tol)
+        item_map = self.basis.item_map if self.cols is None else self.basis.item_map[self.cols]
+        prior = self.basis.prior_weights if self.cols is None else self.basis.prior_weights[self.cols]
+        start = np.clip(item_map @ v, 0.0, None)
+        if not start.any():
+            start = prior.copy()
+        w, corr = distill(results, feats @ v, start)
+        rows = pairs.models()
+        local = np.full(results.n_models, -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        s = ScoreMatrix(results.values, results.observed).scores(w)[0]
+        beta, loss = fit_beta(s[rows], pairs.remap(local))
+        theta = np.log(np.maximum(w, 1e-300))
+        fit = StructuredFit(theta, w, beta, loss, n_iter, converged,
+                            "direction fitted by L-BFGS-B; weights distilled on all models",
+                            history, x=v)
+        return fit, corr
