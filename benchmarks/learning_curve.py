@@ -6,8 +6,9 @@ training models from the rest, fit every method on the training preferences only
 held-out pairs. Reports the mean accuracy, a 95 % interval over splits, and the mean paired
 difference to the uniform mean with its 95 % interval (normal, over splits).
 
-Simulated case: benchalign.simulate with 4,020 models (20 rated + 4,000 unrated at n = 20), a
-planted weighting; the "oracle" row scores with the planted weights (the ceiling), and
+Simulated cases: benchalign.simulate with 4,100 models of which 100 rated (at n = 20: 20 rated
+training models, 30 held out, 4,000 unrated), a planted weighting tied to one skill ("simulated",
+planted="skills") or independent of the results ("simulated_items", planted="items"); the "oracle" row scores with the planted weights (the ceiling), and
 "oracle_shares" with only the planted benchmark shares, spread evenly within each benchmark.
 
     nice python benchmarks/learning_curve.py --repeats 50 --out benchmarks/results/learning_curve.md
@@ -31,22 +32,27 @@ from benchalign.objective import model_scores
 ALL = {**METHODS, **VARIANTS}
 
 
+SIMULATED = {"simulated": "skills", "simulated_items": "items"}
+"""Simulated cases and their planting (see benchalign.simulate): "skills" ties the planted weights
+to what a question measures, "items" draws them independently of everything in the results."""
+
+
 def load(name: str):
-    if name != "simulated":
+    if name not in SIMULATED:
         case = load_case(name)
         return case.results, link(case.results, case.preferences), None
     from benchalign.simulate import simulate
 
     sizes = {"bench_a": 150, "bench_b": 150, "bench_c": 100, "bench_d": 100}
     data = simulate(n_models=4100, n_items_per_benchmark=sizes, n_rated=100, missing=0.1,
-                    noise=0.2, seed=0)
+                    noise=0.2, planted=SIMULATED[name], seed=0)
     return data.results, link(data.results, data.preferences), data.true_weights
 
 
 def shares_only(weights: np.ndarray, benchmarks: np.ndarray) -> np.ndarray:
-    """The planted benchmark shares spread evenly over each benchmark's items: the part of the
-    planted weighting that item structure can reveal (the item multipliers are independent
-    log-normal draws, unrelated to anything in the results)."""
+    """The planted benchmark shares spread evenly over each benchmark's items: with
+    planted="items" the part of the planted weighting that anything in the results can reveal
+    (the item multipliers are independent log-normal draws)."""
     codes = np.unique(benchmarks, return_inverse=True)[1]
     per_item = (np.bincount(codes, weights) / np.bincount(codes))[codes]
     return per_item / per_item.sum()
@@ -108,9 +114,9 @@ def table(name: str, curve: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", default="metabench,alpacaeval2,simulated")
+    ap.add_argument("--cases", default="metabench,alpacaeval2,simulated,simulated_items")
     ap.add_argument("--methods", default="uniform,aligned,aligned_items,aligned_coverage,"
-                    "aligned_grouped,aligned_lowrank,benchmark_mean,best_benchmark,ridge,random_subset")
+                    "aligned_grouped,aligned_lowrank,aligned_factors,benchmark_mean,best_benchmark,ridge,random_subset")
     ap.add_argument("--sizes", default="5,10,15,20,25,all")
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)

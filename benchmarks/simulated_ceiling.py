@@ -3,10 +3,10 @@
 The learning-curve case of benchmarks/learning_curve.py, but with every simulated model rated:
 hold out 30 models, train on 3,000 rated ones, and compare the uniform mean, the planted weights
 (oracle), the planted benchmark shares spread evenly within each benchmark (oracle_shares) and
-the free per-question, grouped and lowrank fits. Prints the mean held-out pairwise accuracy and
-the share of the uniform-to-oracle gap each recovers.
+the free per-question, grouped, lowrank and factors fits, for either planting (--planted). Prints
+the mean held-out pairwise accuracy and the share of the uniform-to-oracle gap each recovers.
 
-    nice python benchmarks/simulated_ceiling.py --repeats 4
+    nice python benchmarks/simulated_ceiling.py --repeats 4 --planted skills
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from benchalign.simulate import simulate
 from learning_curve import shares_only
 
 SIZES = {"bench_a": 150, "bench_b": 150, "bench_c": 100, "bench_d": 100}
-FITS = {"items_3000": "aligned_items", "grouped_3000": "aligned_grouped", "lowrank_3000": "aligned_lowrank"}
+FITS = {"items": "aligned_items", "grouped": "aligned_grouped", "lowrank": "aligned_lowrank",
+        "factors": "aligned_factors"}
 
 
 def main() -> None:
@@ -34,10 +35,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=4)
     ap.add_argument("--n-train", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--planted", choices=["skills", "items"], default="skills",
+                    help="planted weighting of the simulator (see benchalign.simulate)")
     args = ap.parse_args()
     start = time.perf_counter()
     d = simulate(n_models=4100, n_items_per_benchmark=SIZES, n_rated=4100, missing=0.1, noise=0.2,
-                 seed=0)
+                 planted=args.planted, seed=0)
     res = d.results
     linked = link(res, d.preferences)
     fixed = {"uniform": np.full(res.n_items, 1.0 / res.n_items), "oracle": d.true_weights,
@@ -64,7 +67,7 @@ def main() -> None:
     print(f"{'method':<16}{'accuracy':>10}{'share of gap':>14}")
     for name, v in acc.items():
         print(f"{name:<16}{np.mean(v):>10.3f}{(np.mean(v) - u) / (o - u):>14.0%}")
-    print(f"({args.repeats} splits, 30 held-out models, {args.n_train} rated training models; "
+    print(f"(planted={args.planted}, {args.repeats} splits, 30 held-out models, {args.n_train} rated training models; "
           f"{time.perf_counter() - start:.0f} s)")
 
 

@@ -97,7 +97,7 @@ def test_cli_prune_writes_a_file_that_score_accepts(tmp_path, data):
     assert res.exit_code == 2 and "smaller K" in res.output
 
 
-@pytest.mark.parametrize("method", ["auto", "grouped", "lowrank", "items"])
+@pytest.mark.parametrize("method", ["auto", "grouped", "lowrank", "factors", "items"])
 def test_restricted_refit_is_the_chosen_parametrization_on_fewer_items(data, method):
     from benchalign import BenchmarkAligner
 

@@ -52,6 +52,9 @@ class AlignedBenchmark:
             "method": aligner.method_,
             "candidates": aligner.candidates_,
             "candidate_cv_scores": _finite_or_none(aligner.candidate_scores_),
+            # method "factors": correlation over all models of the written weights' scores with
+            # the fitted factor score they reproduce (None for other methods)
+            "distill_corr": aligner.distill_corr_,
             "beta": aligner.beta_,
             "n_iter": aligner.n_iter_,
             "converged": aligner.converged_,

@@ -150,22 +150,24 @@ class BenchmarkAligner:
         Gradient tolerance of L-BFGS.
     random_state : int
         Seed of the fold assignment; the fit is otherwise deterministic.
-    method : "auto", "items", "coverage", "grouped" or "lowrank"
-        How the log-weights are parametrized (see :mod:`benchalign.structured_fit` and
-        ``docs/few_preferences.md``): "items" a free weight per question; "coverage" the prior
-        alone (no weight fitted); "grouped" a weight per source benchmark plus question-level
-        deviations; "lowrank" weights in the span of the benchmark indicators and the leading item
-        loadings of all models' results. "auto" (default) chooses among uniform, the prior,
-        grouped, lowrank and items by ``cv_folds``-fold cross-validation over the rated training
-        models with the one-standard-error rule (the simplest candidate within one standard error
-        of the best).
+    method : "auto", "items", "coverage", "grouped", "lowrank" or "factors"
+        How the weights are parametrized (see :mod:`benchalign.structured_fit`,
+        :mod:`benchalign.factor_fit` and ``docs/few_preferences.md``): "items" a free weight per
+        question; "coverage" the prior alone (no weight fitted); "grouped" a weight per source
+        benchmark plus question-level deviations; "lowrank" log-weights in the span of the
+        benchmark indicators and the leading item loadings of all models' results; "factors" the
+        rated models fit a direction among the prior's score and the leading factor scores of all
+        models, and the weights are the non-negative weighting whose scores follow it over all
+        models. "auto" (default) chooses among uniform, the prior, grouped, lowrank, factors and
+        items by ``cv_folds``-fold cross-validation over the rated training models with the
+        one-standard-error rule (the simplest candidate within one standard error of the best).
     prior : "coverage" or "uniform"
         What the weights are pulled toward. "coverage" (default): the label-free weighting that
         makes scores least sensitive to which benchmarks a model was evaluated on, learned from
         every row of ``results`` (:func:`benchalign.structure.coverage_prior`; the uniform
         benchmark when every model has every benchmark). "uniform": the plain mean.
     n_components : "cv" or int >= 1
-        Item loadings used by "lowrank" ("cv" tries 4 and 16).
+        Item factors used by "lowrank" ("cv" tries 4 and 16) and "factors" ("cv": 4, 8 and 16).
 
     Unrated rows of ``results`` are used, without labels, by the "coverage" prior and the
     "lowrank" loadings; in a held-out evaluation the held-out models' results take part in that
@@ -181,6 +183,8 @@ class BenchmarkAligner:
     n_iter_, converged_, loss_, loss_history_ : optimizer diagnostics.
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
     method_ : the chosen parametrization (e.g. "coverage", "lowrank:k=4:reg=1", "items:reg=10").
+    distill_corr_ : for a "factors" choice, the correlation over all models of the final weights'
+        scores with the factor score they reproduce; None otherwise.
     candidates_, candidate_scores_ : every candidate tried and its mean validation accuracy
         (structured methods only; None for the original path). For structured methods ``reg_`` is
         the question-level pull of the chosen candidate (the largest grid value when it has no

@@ -1,0 +1,109 @@
+"""method="factors": a direction among the leading factors of all models, weights distilled from it."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from benchalign import BenchmarkAligner
+from benchalign.data import link
+from benchalign.errors import ParameterError
+from benchalign.factor_fit import distill, factor_basis, fit_direction
+from benchalign.metrics import pairwise_accuracy
+from benchalign.objective import model_scores
+from benchalign.simulate import simulate
+from benchalign.structured_fit import candidates, identifiable
+
+
+@pytest.fixture(scope="module")
+def skills():
+    """Planted weights tied to one skill; 300 of 1,500 models rated."""
+    d = simulate(1500, {"a": 60, "b": 60, "c": 40}, n_rated=300, missing=0.1, noise=0.1,
+                 planted="skills", seed=3)
+    return d, link(d.results, d.preferences)
+
+
+def _split(linked, n_train, seed=0):
+    perm = np.random.default_rng(seed).permutation(linked.rated)
+    return np.sort(perm[:100]), np.sort(perm[100:100 + n_train])
+
+
+def test_factors_recover_a_skill_weighting_that_the_uniform_mean_misses(skills):
+    d, linked = skills
+    res = d.results
+    test, train = _split(linked, 200)
+    test_pairs = linked.pairs.within(test, res.n_models)
+    fit = BenchmarkAligner(method="factors").fit(res, linked.pairs.within(train, res.n_models))
+    acc = {name: pairwise_accuracy(model_scores(w, values=res.values, observed=res.observed)[0], test_pairs)
+           for name, w in [("uniform", np.full(res.n_items, 1 / res.n_items)),
+                           ("oracle", d.true_weights), ("factors", fit.weights_)]}
+    gap = acc["oracle"] - acc["uniform"]
+    assert gap > 0.02, acc                         # the case is worth aligning at all
+    assert acc["factors"] - acc["uniform"] > 0.6 * gap, acc
+    assert fit.method_.startswith("factors:k=") and fit.method_ in fit.candidates_
+    assert (fit.weights_ >= 0).all() and fit.weights_.sum() == pytest.approx(1.0)
+    assert fit.distill_corr_ > 0.95
+    # the distilled weights favour the questions the planted ones favour (many weightings rank
+    # alike, so the match is partial: 0.49 here; a constant weighting would have no correlation)
+    assert np.corrcoef(fit.weights_, d.true_weights)[0, 1] > 0.4
+
+
+def test_distill_finds_a_non_negative_weighting_that_reproduces_its_target(skills):
+    d, _ = skills
+    res = d.results
+    rng = np.random.default_rng(0)
+    w_true = rng.exponential(size=res.n_items) * (rng.random(res.n_items) < 0.7)
+    target = model_scores(w_true / w_true.sum(), values=res.values, observed=res.observed)[0]
+    w, corr = distill(res, target, np.ones(res.n_items))
+    assert (w >= 0).all() and w.sum() == pytest.approx(1.0)
+    assert corr > 0.999
+    s = model_scores(w, values=res.values, observed=res.observed)[0]
+    assert np.corrcoef(s, target)[0, 1] == pytest.approx(corr, abs=1e-9)
+
+
+def test_direction_fit_is_pulled_toward_the_prior_score(skills):
+    d, linked = skills
+    basis = factor_basis(d.results, None, 4)
+    assert basis.features.shape == (d.results.n_models, 5)
+    np.testing.assert_allclose(basis.features.std(axis=0), 1.0)
+    pairs = linked.pairs
+    weak = fit_direction(basis.features, pairs, 1e-3)[0]
+    strong = fit_direction(basis.features, pairs, 1e3)[0]
+    # a strong pull leaves only the prior's coefficient free: the factor part vanishes
+    assert np.abs(strong[1:]).max() < 1e-2 * np.abs(weak[1:]).max()
+    assert strong[0] > 0
+
+
+def test_factor_candidates_count_their_coefficients_for_the_identifiability_guard(skills):
+    d, _ = skills
+    cands = candidates("factors", d.results, prior="uniform", reg="cv", reg_grid=(1.0,),
+                       n_components="cv")
+    assert [c.name for c in cands][:2] == ["factors:k=4:reg=0.1", "factors:k=4:reg=1"]
+    assert {c.n_coef for c in cands} == {5, 9, 17}
+    kept = identifiable(cands, n_rated=12)          # 12 rated models: fewer than 11 coefficients
+    assert {c.n_coef for c in kept} == {5, 9}
+
+
+def test_auto_can_choose_factors_and_records_it(skills):
+    d, linked = skills
+    _, train = _split(linked, 60, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = BenchmarkAligner().fit(d.results, linked.pairs.within(train, d.results.n_models))
+    assert any(c.startswith("factors:") for c in fit.candidates_)
+    assert len(fit.candidate_scores_) == len(fit.candidates_)
+
+
+def test_simulated_skill_planting_follows_the_skill_loading():
+    d = simulate(400, {"a": 80, "b": 80}, planted="skills", irrelevant=0.25, seed=2)
+    loading = d.loadings[1]                          # slope × direction on skill dimension 1
+    w = d.true_weights
+    assert (w == 0).mean() == pytest.approx(0.25, abs=0.01)
+    assert loading[w == 0].max() <= loading[w > 0].min()   # the least skill-loaded are irrelevant
+    same_bench = d.items["benchmark"].to_numpy() == "a"
+    pos = same_bench & (w > 0)
+    assert np.corrcoef(loading[pos], np.log(w[pos]))[0, 1] > 0.99
+    with pytest.raises(ParameterError, match="planted"):
+        simulate(50, {"a": 5}, planted="noise")
