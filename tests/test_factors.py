@@ -80,7 +80,7 @@ def test_factor_candidates_count_their_coefficients_for_the_identifiability_guar
     d, _ = skills
     cands = candidates("factors", d.results, prior="uniform", reg="cv", reg_grid=(1.0,),
                        n_components="cv")
-    assert [c.name for c in cands][:2] == ["factors:k=4:reg=0.1", "factors:k=4:reg=1"]
+    assert [c.name for c in cands][:3] == ["factors:k=4:reg=0.01", "factors:k=4:reg=0.1", "factors:k=4:reg=1"]
     assert {c.n_coef for c in cands} == {5, 9, 17}
     kept = identifiable(cands, n_rated=12)          # 12 rated models: fewer than 11 coefficients
     assert {c.n_coef for c in kept} == {5, 9}

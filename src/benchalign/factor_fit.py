@@ -40,7 +40,7 @@ from .objective import PairTerms, ScoreMatrix, weights_from_theta
 
 FACTOR_COMPONENTS = (4, 8, 16)
 """Item factors tried by "factors" (and by "auto")."""
-FACTOR_REGS = (0.1, 1.0)
+FACTOR_REGS = (0.01, 0.1, 1.0)
 """Ridge pulls λ on the factor coefficients tried by "factors" (per-pair loss units)."""
 ROW_BLOCK = 4096
 DISTILL_MAX_ITER = 500
