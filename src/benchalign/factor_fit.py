@@ -61,23 +61,28 @@ class FactorBasis:
     item_map: np.ndarray
     prior_weights: np.ndarray
 
+    def first(self, k: int) -> "FactorBasis":
+        """The basis with only the ``k`` leading factors (columns are standardized one by one, so
+        this equals the basis built for ``k`` factors)."""
+        return FactorBasis(self.features[:, :k + 1], self.item_map[:, :k + 1], self.prior_weights)
+
 
 def centred_scores(results: Results, mean: np.ndarray, directions: np.ndarray) -> np.ndarray:
     """``Xc @ directions`` [n_models, q], Xc the results minus the item means with missing cells
     at 0 (their item mean), in row blocks (no full float64 copy)."""
     out = np.empty((results.n_models, directions.shape[1]))
-    d32 = directions.astype(np.float64)
     for i in range(0, results.n_models, ROW_BLOCK):
         j = min(i + ROW_BLOCK, results.n_models)
         block = results.values[i:j].astype(np.float64) - mean
         if results.observed is not None:
             block[~results.observed[i:j]] = 0.0
-        out[i:j] = block @ d32
+        out[i:j] = block @ directions
     return out
 
 
 def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorBasis:
-    """The features of :mod:`benchalign.factor_fit` stage 1 for ``k`` item factors."""
+    """The features of :mod:`benchalign.factor_fit` stage 1 for ``k`` item factors (fewer when
+    the results have fewer items); :meth:`FactorBasis.first` gives those of fewer factors."""
     from .structure import item_structure
 
     st = item_structure(results, k_max=max(FACTOR_COMPONENTS))
@@ -122,23 +127,28 @@ def distill(results: Results, target: np.ndarray, start: np.ndarray, *,
     t = (target - target.mean()) / max(target.std(), 1e-12)
     n = len(t)
 
-    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+    def correlation(w: np.ndarray, grad: bool):
+        """-corr and its gradient (grad=True), or corr alone."""
         s, den = matrix.scores(w)
         ok = den > 1e-12 * max(w.sum(), 1e-300)
-        s = np.where(ok, s, np.nan)
-        sc = np.where(ok, s - np.nanmean(s), 0.0)
+        masked = np.where(ok, s, np.nan)
+        sc = np.where(ok, masked - np.nanmean(masked), 0.0)
         sd = np.sqrt(sc @ sc / n)
         if not np.isfinite(sd) or sd <= 0:
-            return 0.0, np.zeros_like(w)
+            return (0.0, np.zeros_like(w)) if grad else 0.0
         c = float(sc @ t) / (n * sd)
+        if not grad:
+            return c
         gs = -np.where(ok, (t - c * sc / sd) / (n * sd), 0.0)
         return -c, matrix.pullback(gs, np.where(ok, s, 0.0), np.where(ok, den, 1.0))
 
     x0 = start / start.sum()
-    res = minimize(objective, x0, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * len(x0),
+    res = minimize(correlation, x0, args=(True,), jac=True, method="L-BFGS-B",
+                   bounds=[(0.0, None)] * len(x0),
                    options={"maxiter": max_iter, "gtol": 1e-9, "ftol": 1e-12})
     w = res.x if res.x.sum() > 0 else x0
-    return w / w.sum(), float(-objective(w)[0])
+    w = w / w.sum()
+    return w, correlation(w, False)
 
 
 def fit_beta(scores: np.ndarray, pairs: PairSet) -> tuple[float, float]:
@@ -190,6 +200,7 @@ class FactorSpec:
         rows = pairs.models()
         local = np.full(results.n_models, -1, dtype=np.int64)
         local[rows] = np.arange(len(rows))
+        # scored from the stored values: distill's compact matrix computes in float32
         s = ScoreMatrix(results.values, results.observed).scores(w)[0]
         beta, loss = fit_beta(s[rows], pairs.remap(local))
         theta = np.log(np.maximum(w, 1e-300))

@@ -254,7 +254,7 @@ class BenchmarkAligner:
         if self.method != "items" or self.prior != "uniform":
             return self._fit_structured(results, pairs, rated)
         self.method_, self.candidates_, self.candidate_scores_ = "items", None, None
-        self.param_ = self.candidate_ = self.distill_corr_ = None
+        self.candidate_ = self.distill_corr_ = None
         # Only rated models enter the objective: work on their rows once.
         local = np.full(results.n_models, -1, dtype=np.int64)
         local[rated] = np.arange(len(rated))
@@ -333,7 +333,7 @@ class BenchmarkAligner:
         cand = cands[chosen]
         fit, self.distill_corr_ = cand.fit(results, pairs, max_iter=self.max_iter, tol=self.tol)
         _warn_unconverged(fit, stacklevel=4)
-        self.method_, self.param_, self.candidate_ = cand.name, cand.param, cand
+        self.method_, self.candidate_ = cand.name, cand
         regs = [structured.candidate_reg(c, tuple(self.reg_grid)) for c in cands]
         self.reg_ = only_reg if only is not None else regs[chosen]
         self.cv_scores_ = None if self.candidate_scores_ is None else np.array(

@@ -193,25 +193,23 @@ def scores(results: Results, weights: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One parametrization to try: ``param`` None means "use the prior as is" (nothing fitted).
+    """One parametrization to try: exactly one of ``param`` and ``factor`` is set.
 
     name : label in diagnostics; complexity : rank used by the one-standard-error rule
-    (lower = fewer effective parameters); param : the :class:`Parametrization` to fit, or None;
-    prior : [n_items] log-weights used when ``param`` is None.
+    (lower = fewer effective parameters); param : the log-weight :class:`Parametrization` to fit
+    (:func:`fixed` for "use the prior as is"); factor : a "factors" candidate
+    (:mod:`benchalign.factor_fit`).
     """
 
     name: str
     complexity: int
     param: Parametrization | None = None
-    prior: np.ndarray | None = None
     factor: FactorSpec | None = None
 
     @property
     def n_coef(self) -> int:
         """Coefficients fitted on the rated models (free question deviations not counted)."""
-        if self.factor is not None:
-            return self.factor.n_coef
-        return 0 if self.param is None else self.param.n_coef
+        return self.factor.n_coef if self.factor is not None else self.param.n_coef
 
     def restrict(self, cols: np.ndarray) -> "Candidate":
         """The same candidate on the item columns ``cols`` (see :meth:`Parametrization.restrict`)."""
@@ -227,13 +225,9 @@ class Candidate:
             return self.factor.fit(results, pairs, max_iter=max_iter, tol=tol)
         return fit_structured(prepare(results, pairs), self.param, max_iter=max_iter, tol=tol), None
 
-    def weights(self, prepared: Prepared, *, max_iter: int, tol: float,
-                x0: np.ndarray | None = None) -> tuple[np.ndarray, StructuredFit | None]:
-        if self.param is None:
-            theta = np.zeros(prepared.matrix.shape[1]) if self.prior is None else self.prior
-            return weights_from_theta(theta), None
-        fit = fit_structured(prepared, self.param, max_iter=max_iter, tol=tol, x0=x0)
-        return fit.weights, fit
+    def weights(self, prepared: Prepared, *, max_iter: int, tol: float) -> np.ndarray:
+        """Weights [n_items] of a log-weight candidate fitted on ``prepared`` (a CV fold)."""
+        return fit_structured(prepared, self.param, max_iter=max_iter, tol=tol).weights
 
 
 def fold_labels(n: int, n_folds: int, seed: int) -> np.ndarray:
@@ -270,7 +264,7 @@ def cross_validate(results: Results, pairs: PairSet, candidates: list[Candidate]
             if cand.factor is not None:  # judged by its linear factor score (see factor_fit)
                 s = cand.factor.fold_scores(train, rated, max_iter=max_iter, tol=tol)
             else:
-                s = scores(sub, cand.weights(prepared, max_iter=max_iter, tol=tol)[0])
+                s = scores(sub, cand.weights(prepared, max_iter=max_iter, tol=tol))
             row.append(pairwise_accuracy(s, val))
         rows.append(row)
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(candidates))
@@ -376,10 +370,10 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
 
     def factor_family() -> list[Candidate]:
         ks = FACTOR_COMPONENTS if n_components == "cv" else (int(n_components),)
-        regs = FACTOR_REGS if reg == "cv" else (float(reg),)
-        return [Candidate(f"factors:k={k}:reg={g:g}", 1,
-                          factor=FactorSpec(factor_basis(results, theta0, k), g))
-                for k in ks if k <= min(n, max(FACTOR_COMPONENTS)) for g in regs]
+        basis = factor_basis(results, theta0, max(ks))  # one pass over the results for every k
+        n_factors = basis.features.shape[1] - 1
+        return [Candidate(f"factors:k={k}:reg={g:g}", 1, factor=FactorSpec(basis.first(k), g))
+                for k in ks if k <= n_factors for g in strengths(FACTOR_REGS)]
 
     if method == "coverage":
         return [Candidate(f"{prior}", 0, fixed(n, theta0))]
