@@ -107,3 +107,13 @@ def test_simulated_skill_planting_follows_the_skill_loading():
     assert np.corrcoef(loading[pos], np.log(w[pos]))[0, 1] > 0.99
     with pytest.raises(ParameterError, match="planted"):
         simulate(50, {"a": 5}, planted="noise")
+
+
+def test_factors_take_more_components_than_the_default_grid(skills):
+    """n_components above the largest of FACTOR_COMPONENTS (16) used to leave no candidate."""
+    d, linked = skills
+    _, train = _split(linked, 60)
+    fit = BenchmarkAligner(method="factors", n_components=20).fit(
+        d.results, linked.pairs.within(train, d.results.n_models))
+    assert fit.candidates_ == ["factors:k=20:reg=0.01", "factors:k=20:reg=0.1", "factors:k=20:reg=1"]
+    assert fit.method_ in fit.candidates_ and fit.weights_.sum() == pytest.approx(1.0)

@@ -85,7 +85,8 @@ def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorB
     the results have fewer items); :meth:`FactorBasis.first` gives those of fewer factors."""
     from .structure import item_structure
 
-    st = item_structure(results, k_max=max(FACTOR_COMPONENTS))
+    # at least the default k_max, so the "cv" family shares lowrank's cached factors
+    st = item_structure(results, k_max=max(k, *FACTOR_COMPONENTS))
     k = min(k, st.loadings.shape[1])
     directions = st.loadings[:, :k] / np.sqrt(results.n_items)      # unit-norm eigenvectors
     w0 = weights_from_theta(np.zeros(results.n_items) if theta0 is None else theta0)
