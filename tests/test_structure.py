@@ -170,7 +170,7 @@ def test_auto_is_deterministic_and_reports_its_choice(planted, planted_prefs):
 
 
 @pytest.mark.parametrize(("param", "value", "allowed"), [
-    ("method", "svd", 'one of "auto", "items", "coverage", "grouped", "lowrank", "factors"'),
+    ("method", "svd", 'one of "auto", "items", "coverage", "grouped", "lowrank", "factors", "irt"'),
     ("prior", "flat", 'one of "coverage", "uniform"'),
     ("n_components", 0, 'an int in the range [1, inf) or "cv"'),
 ])

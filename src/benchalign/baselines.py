@@ -164,6 +164,7 @@ VARIANTS: dict[str, Method] = {
     "aligned_grouped": aligned_with("grouped"),
     "aligned_lowrank": aligned_with("lowrank"),
     "aligned_factors": aligned_with("factors"),
+    "aligned_irt": aligned_with("irt"),
 }
 """The aligner's other parametrizations: aligned_items is the original simplex RankNet (a free
 weight per question pulled toward uniform); the others are described in docs/few_preferences.md.

@@ -96,6 +96,46 @@ def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorB
     return FactorBasis(raw / sd, np.column_stack([w0, directions]) / sd, w0)
 
 
+def centred_cross(results: Results, mean: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """``Xcᵀ @ features`` [n_items, q] (Xc as in :func:`centred_scores`), in row blocks."""
+    out = np.zeros((results.n_items, features.shape[1]))
+    for i in range(0, results.n_models, ROW_BLOCK):
+        j = min(i + ROW_BLOCK, results.n_models)
+        block = results.values[i:j].astype(np.float64) - mean
+        if results.observed is not None:
+            block[~results.observed[i:j]] = 0.0
+        out += block.T @ features[i:j]
+    return out
+
+
+def irt_basis(results: Results, theta0: np.ndarray | None) -> tuple[FactorBasis, int]:
+    """The features of stage 1 from an item-response model instead of linear factors: the prior's
+    score and the k abilities of :func:`benchalign.irt.fit_item_response` (k chosen there by
+    held-out cells), each standardized over all models. Returns (basis, k).
+
+    The abilities are not linear in the results; the item map of their columns (only the start of
+    the distillation) is the least-squares direction of each within the span of the centred
+    results' covariance with it, scaled to reproduce its spread.
+    """
+    from .irt import fit_item_response
+    from .structure import item_structure
+
+    fitted = fit_item_response(results)
+    mean = item_structure(results, k_max=max(FACTOR_COMPONENTS)).mean
+    w0 = weights_from_theta(np.zeros(results.n_items) if theta0 is None else theta0)
+    prior = centred_scores(results, mean, w0[:, None])[:, 0]
+    ability = fitted.abilities - fitted.abilities.mean(axis=0)
+    sd = ability.std(axis=0)
+    sd[sd <= 0] = 1.0
+    ability = ability / sd
+    cross = centred_cross(results, mean, ability)
+    spread = centred_scores(results, mean, cross).std(axis=0)
+    cross = cross / np.where(spread > 0, spread, 1.0)
+    psd = prior.std() if prior.std() > 0 else 1.0
+    features = np.column_stack([prior / psd, ability])
+    return FactorBasis(features, np.column_stack([w0 / psd, cross]), w0), fitted.k
+
+
 def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, max_iter: int = 200,
                   tol: float = 1e-7) -> tuple[np.ndarray, float, int, bool, tuple[float, ...]]:
     """Stage 2: ``v`` [q] minimizing the pairwise cross-entropy of ``features @ v`` on ``pairs``

@@ -150,7 +150,7 @@ class BenchmarkAligner:
         Gradient tolerance of L-BFGS.
     random_state : int
         Seed of the fold assignment; the fit is otherwise deterministic.
-    method : "auto", "items", "coverage", "grouped", "lowrank" or "factors"
+    method : "auto", "items", "coverage", "grouped", "lowrank", "factors" or "irt"
         How the weights are parametrized (see :mod:`benchalign.structured_fit`,
         :mod:`benchalign.factor_fit` and ``docs/few_preferences.md``): "items" a free weight per
         question; "coverage" the prior alone (no weight fitted); "grouped" a weight per source
@@ -158,8 +158,10 @@ class BenchmarkAligner:
         benchmark indicators and the leading item loadings of all models' results; "factors" the
         rated models fit a direction among the prior's score and the leading factor scores of all
         models, and the weights are the non-negative weighting whose scores follow it over all
-        models. "auto" (default) chooses among uniform, the prior, grouped, lowrank, factors and
-        items by ``cv_folds``-fold cross-validation over the rated training models with the
+        models; "irt" the same with the abilities of an item-response model of all models'
+        results (:mod:`benchalign.irt`; its number of abilities chosen by held-out cells) in
+        place of the linear factor scores. "auto" (default) chooses among uniform, the prior,
+        grouped, lowrank, factors, irt and items by ``cv_folds``-fold cross-validation over the rated training models with the
         one-standard-error rule (the simplest candidate within one standard error of the best).
     prior : "coverage" or "uniform"
         What the weights are pulled toward. "coverage" (default): the label-free weighting that
@@ -183,7 +185,7 @@ class BenchmarkAligner:
     n_iter_, converged_, loss_, loss_history_ : optimizer diagnostics.
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
     method_ : the chosen parametrization (e.g. "coverage", "lowrank:k=4:reg=1", "items:reg=10").
-    distill_corr_ : for a "factors" choice, the correlation over all models of the final weights'
+    distill_corr_ : for a "factors" or "irt" choice, the correlation over all models of the final weights'
         scores with the factor score they reproduce; None otherwise.
     candidates_, candidate_scores_ : every candidate tried and its mean validation accuracy
         (structured methods only; None for the original path). For structured methods ``reg_`` is

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .data import PairSet, Results
-from .factor_fit import FACTOR_COMPONENTS, FACTOR_REGS, FactorSpec, factor_basis
+from .factor_fit import FACTOR_COMPONENTS, FACTOR_REGS, FactorSpec, factor_basis, irt_basis
 from .objective import Objective, PairTerms, ScoreMatrix, WeightFit, model_scores, weights_from_theta
 
 SMALL_FLOAT64_CELLS = 1 << 22
@@ -305,7 +305,7 @@ def identifiable(cands: list[Candidate], n_rated: int) -> list[Candidate]:
 # The candidate families of BenchmarkAligner's methods
 # --------------------------------------------------------------------------------------------------
 
-METHODS = ("auto", "items", "coverage", "grouped", "lowrank", "factors")
+METHODS = ("auto", "items", "coverage", "grouped", "lowrank", "factors", "irt")
 PRIORS = ("coverage", "uniform")
 GROUP_REGS = (0.01, 0.1, 1.0)
 LOWRANK_REGS = (0.01, 0.1, 1.0)
@@ -375,6 +375,11 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         return [Candidate(f"factors:k={k}:reg={g:g}", 1, factor=FactorSpec(basis.first(k), g))
                 for k in ks if k <= n_factors for g in strengths(FACTOR_REGS)]
 
+    def irt_family() -> list[Candidate]:
+        basis, k = irt_basis(results, theta0)
+        return [Candidate(f"irt:k={k}:reg={g:g}", 1, factor=FactorSpec(basis, g))
+                for g in strengths(FACTOR_REGS)]
+
     if method == "coverage":
         return [Candidate(f"{prior}", 0, fixed(n, theta0))]
     if method == "items":
@@ -386,6 +391,8 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         return lowrank_family()
     if method == "factors":
         return factor_family()
+    if method == "irt":
+        return irt_family()
     # auto
     if reg != "cv":
         return [Candidate(f"items:reg={float(reg):g}", 3, items(n, float(reg), theta0))]
@@ -400,6 +407,7 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
                 for g in GROUP_REGS]
     out += lowrank_family()
     out += factor_family()
+    out += irt_family()
     # only the strongest pulls: weak ones overfit with few rated models and converge slowly
     out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0))
             for g in sorted(reg_grid)[::-1][:AUTO_ITEM_STRENGTHS]]
