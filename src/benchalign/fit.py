@@ -160,8 +160,8 @@ class BenchmarkAligner:
         models, and the weights are the non-negative weighting whose scores follow it over all
         models; "irt" the same with the abilities of an item-response model of all models'
         results (:mod:`benchalign.irt`; its number of abilities chosen by held-out cells) in
-        place of the linear factor scores. "auto" (default) chooses among uniform, the prior,
-        grouped, lowrank, factors, irt and items by ``cv_folds``-fold cross-validation over the rated training models with the
+        place of the linear factor scores (not part of "auto"). "auto" (default) chooses among
+        uniform, the prior, grouped, lowrank, factors and items by ``cv_folds``-fold cross-validation over the rated training models with the
         one-standard-error rule (the simplest candidate within one standard error of the best).
     prior : "coverage" or "uniform"
         What the weights are pulled toward. "coverage" (default): the label-free weighting that

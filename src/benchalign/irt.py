@@ -11,14 +11,16 @@ halved for the items or models whose loss went up.
 
 Why: the scores of a model on the leading *linear* factors (:mod:`benchalign.structure`) mix what
 a model can do with how hard the questions are, since 0/1 answers saturate. The abilities of this
-model do not: on simulated results whose preferences favour one skill, a linear direction in the
-4 abilities (plus the prior's score) fitted on 20 rated models recovers about 80 % of the
-uniform-to-truth gap, against about 70 % for 8 linear factors (``benchmarks/learning_curve.py``).
+model do not: on simulated results whose preferences favour one skill, ``method="irt"``
+(:mod:`benchalign.factor_fit` with these abilities as features) recovers 72 % of the
+uniform-to-truth gap from 20 rated models, against 52 % for the linear factor scores
+(``benchmarks/learning_curve.py``, 30 splits; docs/few_preferences.md).
 
-Cost: one pass over the cells per half-step, about ``ITER`` of each. Above :data:`MAX_ITEMS`
-questions the model is fitted on a seeded random subset of them (the abilities of 4 or 8 dimensions
-are well determined by a few thousand questions), so the Open LLM Leaderboard v2 size costs a fit
-on 4,576 × 4,096 cells.
+Cost: one pass over the cells per half-step. The questions are fitted on at most
+:data:`MAX_MODELS` models and :data:`MAX_ITEMS` questions (seeded random subsets; the abilities
+of a few dimensions are well determined by that many), then every model's abilities follow from
+its cells on those questions: about 6 s for 4,100 × 500 and 17 s for metabench (6,349 × 1,075),
+the number of abilities chosen among :data:`DIMENSIONS` included.
 """
 
 from __future__ import annotations

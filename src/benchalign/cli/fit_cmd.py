@@ -43,10 +43,10 @@ def method_options(func):
     func = click.option(
         "--method", type=click.Choice(STRUCTURED_METHODS), default="auto", show_default=True,
         help="Parametrization of the weights: 'auto' chooses by cross-validation among the coverage "
-             "prior, the uniform mean, 'grouped', 'lowrank', 'factors', 'irt' and 'items'; 'factors' "
+             "prior, the uniform mean, 'grouped', 'lowrank', 'factors' and 'items'; 'factors' "
              "fits a direction among the leading factors of all models' results and distils "
-             "question weights from it; 'irt' does the same with the abilities of an item-response "
-             "model of all models' results; 'items' is a free weight per question (with --prior uniform: the "
+             "question weights from it; 'irt' (not part of 'auto') does the same with the "
+             "abilities of an item-response model of all models' results; 'items' is a free weight per question (with --prior uniform: the "
              "original method). See docs/few_preferences.md.")(func)
     return click.option(
         "--reg", default="cv", show_default=True,
