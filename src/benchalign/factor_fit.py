@@ -71,13 +71,19 @@ def centred_scores(results: Results, mean: np.ndarray, directions: np.ndarray) -
     """``Xc @ directions`` [n_models, q], Xc the results minus the item means with missing cells
     at 0 (their item mean), in row blocks (no full float64 copy)."""
     out = np.empty((results.n_models, directions.shape[1]))
+    for i, j, block in _centred_blocks(results, mean):
+        out[i:j] = block @ directions
+    return out
+
+
+def _centred_blocks(results: Results, mean: np.ndarray):
+    """(start, stop, float64 block of Xc) over row blocks of the results."""
     for i in range(0, results.n_models, ROW_BLOCK):
         j = min(i + ROW_BLOCK, results.n_models)
         block = results.values[i:j].astype(np.float64) - mean
         if results.observed is not None:
             block[~results.observed[i:j]] = 0.0
-        out[i:j] = block @ directions
-    return out
+        yield i, j, block
 
 
 def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorBasis:
@@ -99,11 +105,7 @@ def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorB
 def centred_cross(results: Results, mean: np.ndarray, features: np.ndarray) -> np.ndarray:
     """``Xcᵀ @ features`` [n_items, q] (Xc as in :func:`centred_scores`), in row blocks."""
     out = np.zeros((results.n_items, features.shape[1]))
-    for i in range(0, results.n_models, ROW_BLOCK):
-        j = min(i + ROW_BLOCK, results.n_models)
-        block = results.values[i:j].astype(np.float64) - mean
-        if results.observed is not None:
-            block[~results.observed[i:j]] = 0.0
+    for i, j, block in _centred_blocks(results, mean):
         out += block.T @ features[i:j]
     return out
 
