@@ -96,10 +96,17 @@ def factor_basis(results: Results, theta0: np.ndarray | None, k: int) -> FactorB
     k = min(k, st.loadings.shape[1])
     directions = st.loadings[:, :k] / np.sqrt(results.n_items)      # unit-norm eigenvectors
     w0 = weights_from_theta(np.zeros(results.n_items) if theta0 is None else theta0)
-    raw = centred_scores(results, st.mean, np.column_stack([w0, directions]))
+    item_map = np.column_stack([w0, directions])
+    features, sd = standardized(centred_scores(results, st.mean, item_map))
+    return FactorBasis(features, item_map / sd, w0)
+
+
+def standardized(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(columns of ``raw`` [n, q] divided by their standard deviation, those sds [q]); a constant
+    column keeps sd 1."""
     sd = raw.std(axis=0)
     sd[sd <= 0] = 1.0
-    return FactorBasis(raw / sd, np.column_stack([w0, directions]) / sd, w0)
+    return raw / sd, sd
 
 
 def centred_cross(results: Results, mean: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -125,17 +132,12 @@ def irt_basis(results: Results, theta0: np.ndarray | None) -> tuple[FactorBasis,
     fitted = fit_item_response(results)
     mean = item_structure(results, k_max=max(FACTOR_COMPONENTS)).mean
     w0 = weights_from_theta(np.zeros(results.n_items) if theta0 is None else theta0)
-    prior = centred_scores(results, mean, w0[:, None])[:, 0]
-    ability = fitted.abilities - fitted.abilities.mean(axis=0)
-    sd = ability.std(axis=0)
-    sd[sd <= 0] = 1.0
-    ability = ability / sd
-    cross = centred_cross(results, mean, ability)
-    spread = centred_scores(results, mean, cross).std(axis=0)
-    cross = cross / np.where(spread > 0, spread, 1.0)
-    psd = prior.std() if prior.std() > 0 else 1.0
-    features = np.column_stack([prior / psd, ability])
-    return FactorBasis(features, np.column_stack([w0 / psd, cross]), w0), fitted.k
+    ability, _ = standardized(fitted.abilities - fitted.abilities.mean(axis=0))
+    item_map = np.column_stack([w0, centred_cross(results, mean, ability)])
+    # one pass: the prior's score and the spread of the abilities' linear stand-ins
+    raw, sd = standardized(centred_scores(results, mean, item_map))
+    features = np.column_stack([raw[:, 0], ability])
+    return FactorBasis(features, item_map / sd, w0), fitted.k
 
 
 def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, max_iter: int = 200,

@@ -197,10 +197,9 @@ def fit_item_response(results: Results, dims: int | tuple[int, ...] = DIMENSIONS
             heldout[k] = _loglik(sub.values, held, *fits[k][:3])
     k = max(heldout, key=heldout.get) if heldout else dims[0]
     fitted, slopes, intercepts, loss, n_iter, converged = fits[k]
-    theta = starts[:, :k].copy()
-    if rows is None:
-        theta = fitted
-    else:
+    theta = fitted
+    if rows is not None:          # the other models start from their linear factor scores
+        theta = starts[:, :k].copy()
         theta[rows] = fitted
     theta = _abilities(_Cells(results, None, items), theta, slopes, intercepts, reg)
     out = ItemResponse(theta, slopes, intercepts,
@@ -250,21 +249,19 @@ def _alternate(cells: _Cells, theta: np.ndarray, reg: float, max_iter: int, tol:
         # question step: every question's (a_i, d_i) given the abilities
         _, old = _penalized(theta, slopes, intercepts, loss_m, loss_i, reg)
         params = np.column_stack([slopes, intercepts])
-        step = _newton(params, *stats, item_pull)
-        size = np.ones(cells.n_items)
-        for _ in range(MAX_HALVINGS):
-            new = params - size[:, None] * step
-            loss_m, loss_i, stats = _pass(cells, theta, new[:, :k], new[:, k], "models")
-            bad = _penalized(theta, new[:, :k], new[:, k], loss_m, loss_i, reg)[1] > old + LOSS_SLACK * (np.abs(old) + 1.0)
-            if not bad.any():
-                break
-            size[bad] *= 0.5
+
+        def items_at(new):
+            out = _pass(cells, theta, new[:, :k], new[:, k], "models")
+            return out, _penalized(theta, new[:, :k], new[:, k], *out[:2], reg)[1]
+
+        new, (loss_m, loss_i, stats) = _damped(params, _newton(params, *stats, item_pull), old, items_at)
         slopes, intercepts = new[:, :k], new[:, k]
         # model step: every model's abilities given the questions
         old, _ = _penalized(theta, slopes, intercepts, loss_m, loss_i, reg)
         theta, loss_m, loss_i, stats = _model_step(cells, theta, slopes, intercepts, old, stats,
                                                    model_pull, reg, "items")
         pm, pi = _penalized(theta, slopes, intercepts, loss_m, loss_i, reg)
+        # pm and pi both hold the cells' loss (loss_m and loss_i sum alike): count it once
         loss = float(pm.sum() + pi.sum() - loss_i.sum()) / max(cells.n_cells, 1)
         if prev - loss < tol:
             converged = True
@@ -276,16 +273,27 @@ def _alternate(cells: _Cells, theta: np.ndarray, reg: float, max_iter: int, tol:
 def _model_step(cells, theta, slopes, intercepts, old, stats, pull, reg, want):
     """One Newton step of every model's abilities, halved for the models whose loss went up;
     the closing pass computes ``want``'s statistics at the new abilities."""
-    step = _newton(theta, *stats, pull)
-    size = np.ones(cells.n_models)
+    def models_at(new):
+        out = _pass(cells, new, slopes, intercepts, want)
+        return out, _penalized(new, slopes, intercepts, *out[:2], reg)[0]
+
+    new, (loss_m, loss_i, new_stats) = _damped(theta, _newton(theta, *stats, pull), old, models_at)
+    return new, loss_m, loss_i, new_stats
+
+
+def _damped(params: np.ndarray, step: np.ndarray, old: np.ndarray, trial):
+    """``params - size * step`` [n, q] with ``size`` halved (up to :data:`MAX_HALVINGS` times) for
+    the rows whose penalized loss, ``trial(new)[1]`` [n], rose above ``old`` [n]; returns the new
+    parameters and ``trial(new)[0]`` (the pass made at them)."""
+    size = np.ones(len(params))
     for _ in range(MAX_HALVINGS):
-        new = theta - size[:, None] * step
-        loss_m, loss_i, new_stats = _pass(cells, new, slopes, intercepts, want)
-        bad = _penalized(new, slopes, intercepts, loss_m, loss_i, reg)[0] > old + LOSS_SLACK * (np.abs(old) + 1.0)
+        new = params - size[:, None] * step
+        out, loss = trial(new)
+        bad = loss > old + LOSS_SLACK * (np.abs(old) + 1.0)
         if not bad.any():
             break
         size[bad] *= 0.5
-    return new, loss_m, loss_i, new_stats
+    return new, out
 
 
 def _abilities(cells: _Cells, theta: np.ndarray, slopes: np.ndarray, intercepts: np.ndarray,
@@ -306,14 +314,12 @@ def _abilities(cells: _Cells, theta: np.ndarray, slopes: np.ndarray, intercepts:
 
 def _start(results: Results, k: int) -> np.ndarray:
     """Standardized scores [n_models, k] on the k leading linear factors (the starting abilities)."""
-    from .factor_fit import FACTOR_COMPONENTS, centred_scores
+    from .factor_fit import FACTOR_COMPONENTS, centred_scores, standardized
     from .structure import item_structure
 
     st = item_structure(results, k_max=max(k, *FACTOR_COMPONENTS))
     k_lin = min(k, st.loadings.shape[1])
-    raw = centred_scores(results, st.mean, st.loadings[:, :k_lin] / np.sqrt(results.n_items))
-    sd = raw.std(axis=0)
-    sd[sd <= 0] = 1.0
     theta = np.zeros((results.n_models, k))
-    theta[:, :k_lin] = raw / sd
+    theta[:, :k_lin] = standardized(
+        centred_scores(results, st.mean, st.loadings[:, :k_lin] / np.sqrt(results.n_items)))[0]
     return theta
