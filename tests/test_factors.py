@@ -8,37 +8,22 @@ import numpy as np
 import pytest
 
 from benchalign import BenchmarkAligner
-from benchalign.data import link
 from benchalign.errors import ParameterError
 from benchalign.factor_fit import distill, factor_basis, fit_direction
-from benchalign.metrics import pairwise_accuracy
 from benchalign.objective import model_scores
 from benchalign.simulate import simulate
 from benchalign.structured_fit import candidates, identifiable
 
-
-@pytest.fixture(scope="module")
-def skills():
-    """Planted weights tied to one skill; 300 of 1,500 models rated."""
-    d = simulate(1500, {"a": 60, "b": 60, "c": 40}, n_rated=300, missing=0.1, noise=0.1,
-                 planted="skills", seed=3)
-    return d, link(d.results, d.preferences)
-
-
-def _split(linked, n_train, seed=0):
-    perm = np.random.default_rng(seed).permutation(linked.rated)
-    return np.sort(perm[:100]), np.sort(perm[100:100 + n_train])
+from .conftest import gap_accuracies, skill_split
 
 
 def test_factors_recover_a_skill_weighting_that_the_uniform_mean_misses(skills):
     d, linked = skills
     res = d.results
-    test, train = _split(linked, 200)
+    test, train = skill_split(linked, 200)
     test_pairs = linked.pairs.within(test, res.n_models)
     fit = BenchmarkAligner(method="factors").fit(res, linked.pairs.within(train, res.n_models))
-    acc = {name: pairwise_accuracy(model_scores(w, values=res.values, observed=res.observed)[0], test_pairs)
-           for name, w in [("uniform", np.full(res.n_items, 1 / res.n_items)),
-                           ("oracle", d.true_weights), ("factors", fit.weights_)]}
+    acc = gap_accuracies(d, test_pairs, factors=fit.weights_)
     gap = acc["oracle"] - acc["uniform"]
     assert gap > 0.02, acc                         # the case is worth aligning at all
     assert acc["factors"] - acc["uniform"] > 0.6 * gap, acc
@@ -88,7 +73,7 @@ def test_factor_candidates_count_their_coefficients_for_the_identifiability_guar
 
 def test_auto_can_choose_factors_and_records_it(skills):
     d, linked = skills
-    _, train = _split(linked, 60, seed=1)
+    _, train = skill_split(linked, 60, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = BenchmarkAligner().fit(d.results, linked.pairs.within(train, d.results.n_models))
@@ -112,7 +97,7 @@ def test_simulated_skill_planting_follows_the_skill_loading():
 def test_factors_take_more_components_than_the_default_grid(skills):
     """n_components above the largest of FACTOR_COMPONENTS (16) used to leave no candidate."""
     d, linked = skills
-    _, train = _split(linked, 60)
+    _, train = skill_split(linked, 60)
     fit = BenchmarkAligner(method="factors", n_components=20).fit(
         d.results, linked.pairs.within(train, d.results.n_models))
     assert fit.candidates_ == ["factors:k=20:reg=0.01", "factors:k=20:reg=0.1", "factors:k=20:reg=1"]

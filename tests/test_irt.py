@@ -6,19 +6,10 @@ import numpy as np
 import pytest
 
 from benchalign import BenchmarkAligner
-from benchalign.data import link
 from benchalign.irt import fit_item_response
-from benchalign.metrics import pairwise_accuracy
-from benchalign.objective import model_scores
 from benchalign.simulate import simulate
 
-
-@pytest.fixture(scope="module")
-def skills():
-    """Planted weights tied to one skill of 4; 300 of 1,500 models rated."""
-    d = simulate(1500, {"a": 60, "b": 60, "c": 40}, n_rated=300, missing=0.1, noise=0.1,
-                 planted="skills", seed=3)
-    return d, link(d.results, d.preferences)
+from .conftest import gap_accuracies, skill_split
 
 
 def _explained(target: np.ndarray, columns: np.ndarray) -> float:
@@ -69,13 +60,10 @@ def test_bad_dimension_is_refused(skills):
 def test_irt_recovers_a_skill_weighting_from_few_rated_models(skills):
     d, linked = skills
     res = d.results
-    perm = np.random.default_rng(0).permutation(linked.rated)
-    test, train = np.sort(perm[:100]), np.sort(perm[100:130])      # 30 rated training models
+    test, train = skill_split(linked, 30)                           # 30 rated training models
     test_pairs = linked.pairs.within(test, res.n_models)
     fit = BenchmarkAligner(method="irt").fit(res, linked.pairs.within(train, res.n_models))
-    acc = {name: pairwise_accuracy(model_scores(w, values=res.values, observed=res.observed)[0], test_pairs)
-           for name, w in [("uniform", np.full(res.n_items, 1 / res.n_items)),
-                           ("oracle", d.true_weights), ("irt", fit.weights_)]}
+    acc = gap_accuracies(d, test_pairs, irt=fit.weights_)
     gap = acc["oracle"] - acc["uniform"]
     assert gap > 0.02, acc
     # 0.50 of the gap here (factors: 0.44); only 160 questions, so the skills are measured noisily
