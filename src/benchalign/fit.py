@@ -330,7 +330,9 @@ class BenchmarkAligner:
                     "cross-validation found no fold with pairs on both sides; pass a fixed reg= "
                     "(--reg on the CLI) or give preferences about more models."
                 )
-            chosen = structured.one_se_choice(acc, np.array([c.complexity for c in cands]))
+            chosen = structured.one_se_choice(
+                acc, np.array([c.complexity for c in cands]),
+                structured.selection_n_se(self.method, self.reg, results) if only is None else 1.0)
             self.candidate_scores_ = acc.mean(axis=0)
         cand = cands[chosen]
         fit, self.distill_corr_ = cand.fit(results, pairs, max_iter=self.max_iter, tol=self.tol)
