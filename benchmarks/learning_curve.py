@@ -106,6 +106,13 @@ def table(name: str, curve: dict) -> str:
             half = 1.96 * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else np.nan
             cells.append(f"{v.mean():.3f} ({d.mean():+.3f} ± {half:.3f})")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    if "oracle" in methods:  # simulated: the share of the uniform-to-truth gap each method recovers
+        for m in methods:
+            shares = []
+            for acc in curve.values():
+                gap = float(np.mean(acc["oracle"] - acc["uniform"]))
+                shares.append(f"{np.mean(acc[m] - acc['uniform']) / gap * 100:.1f} %" if gap > 0 else "n/a")
+            lines.append(f"| share of gap: {m} | " + " | ".join(shares) + " |")
     n_rep = len(next(iter(next(iter(curve.values())).values())))
     lines += ["", f"Held-out pairwise accuracy, mean over {n_rep} splits (paired difference to "
               "uniform ± 95 % normal interval over splits).", ""]

@@ -195,8 +195,9 @@ def scores(results: Results, weights: np.ndarray) -> np.ndarray:
 class Candidate:
     """One parametrization to try: exactly one of ``param`` and ``factor`` is set.
 
-    name : label in diagnostics; complexity : rank used by the one-standard-error rule
-    (lower = fewer effective parameters); param : the log-weight :class:`Parametrization` to fit
+    name : label in diagnostics; complexity : rank used by the one-standard-error rule (lower =
+    preferred when cross-validation cannot tell candidates apart; usually fewer effective
+    parameters); param : the log-weight :class:`Parametrization` to fit
     (:func:`fixed` for "use the prior as is"); factor : a "factors" candidate
     (:mod:`benchalign.factor_fit`).
     """
@@ -270,16 +271,16 @@ def cross_validate(results: Results, pairs: PairSet, candidates: list[Candidate]
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(candidates))
 
 
-def one_se_choice(acc: np.ndarray, complexity: np.ndarray, n_se: float = 1.0) -> int:
+def one_se_choice(acc: np.ndarray, complexity: np.ndarray) -> int:
     """Index of the chosen candidate from per-fold accuracies [n_folds, n_candidates].
 
-    The one-standard-error rule: the best mean minus ``n_se`` standard errors of its fold
-    accuracies is the bar; among the least complex candidates that reach it, the highest mean wins
-    (ties to the earlier candidate). ``n_se=0``: the highest mean, ties to the least complex.
+    The one-standard-error rule: the best mean minus the standard error of its fold accuracies
+    is the bar; among the least complex candidates that reach it, the highest mean wins (ties to
+    the earlier candidate).
     """
     mean = acc.mean(axis=0)
     best = int(np.argmax(mean))
-    se = n_se * acc[:, best].std(ddof=1) / np.sqrt(len(acc)) if len(acc) > 1 else 0.0
+    se = acc[:, best].std(ddof=1) / np.sqrt(len(acc)) if len(acc) > 1 else 0.0
     ok = mean >= mean[best] - se - 1e-12
     level = complexity[ok].min()
     pool = np.flatnonzero(ok & (complexity == level))
@@ -410,11 +411,13 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         out.append(Candidate("coverage", -1, fixed(n, theta0)))
     if auto_uses_irt(results):
         # thousands of unrated models: the abilities of an item-response model of all of them are
-        # the features, the rated models fit 1 + k coefficients. Only the priors compete (every
-        # extra family cross-validation can pick on 20 rated models cost more than it added:
-        # simulated skills 80 % of the gap with this set vs 53 % with every family)
+        # the features, the rated models fit 1 + k coefficients. Only the priors compete, and irt
+        # ranks simplest in the one-SE rule: a prior is kept only when cross-validation says it
+        # is better. Every extra family CV could pick on 20 rated models cost more than it added
+        # (simulated skills: 53 % of the gap with every family), and ranking the priors simplest
+        # kept one in too many splits (69 % vs 76 % of the gap on the splits of seed 1)
         basis, k = irt_basis(results, theta0)
-        return out + [Candidate(f"irt:k={k}:reg={AUTO_IRT_REG:g}", 1,
+        return out + [Candidate(f"irt:k={k}:reg={AUTO_IRT_REG:g}", -2,
                                 factor=FactorSpec(basis, AUTO_IRT_REG))]
     if groups.shape[1] > 1:
         out += [Candidate(f"grouped:reg={g:g}", 1, grouped(groups, g, None, theta0))
@@ -431,16 +434,8 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
 
 def auto_uses_irt(results: Results) -> bool:
     """Whether "auto" is the item-response family on ``results`` (>= :data:`AUTO_IRT_MIN_MODELS`
-    models): its candidates are uniform, the prior and irt, chosen by the highest cross-validated
-    accuracy (ties to the simpler) rather than by the one-standard-error rule."""
+    models): its candidates are uniform, the prior and irt (see :func:`candidates`)."""
     return results.n_models >= AUTO_IRT_MIN_MODELS
-
-
-def selection_n_se(method: str, reg: float | str, results: Results) -> float:
-    """Standard errors of the one-SE rule for ``method``'s candidates on ``results``: 0 for auto's
-    item-response set (three candidates; the 1-SE bar kept the prior in a fifth of the simulated
-    20-model splits where irt was right), else 1."""
-    return 0.0 if method == "auto" and reg == "cv" and auto_uses_irt(results) else 1.0
 
 
 def candidate_reg(cand: Candidate, reg_grid: tuple[float, ...]) -> float:
