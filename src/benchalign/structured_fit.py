@@ -195,9 +195,8 @@ def scores(results: Results, weights: np.ndarray) -> np.ndarray:
 class Candidate:
     """One parametrization to try: exactly one of ``param`` and ``factor`` is set.
 
-    name : label in diagnostics; complexity : rank used by the one-standard-error rule (lower =
-    preferred when cross-validation cannot tell candidates apart; usually fewer effective
-    parameters); param : the log-weight :class:`Parametrization` to fit
+    name : label in diagnostics; complexity : rank used by the one-standard-error rule
+    (lower = fewer effective parameters); param : the log-weight :class:`Parametrization` to fit
     (:func:`fixed` for "use the prior as is"); factor : a "factors" candidate
     (:mod:`benchalign.factor_fit`).
     """
@@ -313,12 +312,6 @@ LOWRANK_REGS = (0.01, 0.1, 1.0)
 AUTO_ITEM_STRENGTHS = 2
 """"auto" tries the free per-question family only at the strongest strengths of ``reg_grid``."""
 LOWRANK_COMPONENTS = (4, 16)
-AUTO_IRT_MIN_MODELS = 500
-"""From this many models (rated or not) on, "auto" is the item-response family (see
-:func:`candidates`); below it the results say too little about the questions' structure."""
-AUTO_IRT_REG = 0.03
-"""The ridge pull of auto's item-response candidate (fixed: on 20 rated models a search over it
-cost a tenth of the gain, and 0.01-0.1 recover the same share of the simulated gap)."""
 GROUP_ITEM_REGS = (1.0, 10.0, 100.0)
 
 
@@ -409,16 +402,6 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         # cannot tell it apart from the best (with 5-10 rated metabench models CV noise otherwise
         # picked the plain mean in a third of the splits: 0.804 vs 0.842 held-out accuracy at n=5)
         out.append(Candidate("coverage", -1, fixed(n, theta0)))
-    if auto_uses_irt(results):
-        # thousands of unrated models: the abilities of an item-response model of all of them are
-        # the features, the rated models fit 1 + k coefficients. Only the priors compete, and irt
-        # ranks simplest in the one-SE rule: a prior is kept only when cross-validation says it
-        # is better. Every extra family CV could pick on 20 rated models cost more than it added
-        # (simulated skills: 53 % of the gap with every family), and ranking the priors simplest
-        # kept one in too many splits (69 % vs 76 % of the gap on the splits of seed 1)
-        basis, k = irt_basis(results, theta0)
-        return out + [Candidate(f"irt:k={k}:reg={AUTO_IRT_REG:g}", -2,
-                                factor=FactorSpec(basis, AUTO_IRT_REG))]
     if groups.shape[1] > 1:
         out += [Candidate(f"grouped:reg={g:g}", 1, grouped(groups, g, None, theta0))
                 for g in GROUP_REGS]
@@ -430,12 +413,6 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
     out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0))
             for g in sorted(reg_grid)[::-1][:AUTO_ITEM_STRENGTHS]]
     return out
-
-
-def auto_uses_irt(results: Results) -> bool:
-    """Whether "auto" is the item-response family on ``results`` (>= :data:`AUTO_IRT_MIN_MODELS`
-    models): its candidates are uniform, the prior and irt (see :func:`candidates`)."""
-    return results.n_models >= AUTO_IRT_MIN_MODELS
 
 
 def candidate_reg(cand: Candidate, reg_grid: tuple[float, ...]) -> float:
