@@ -11,6 +11,7 @@ import pytest
 
 from benchalign.data import (
     ELO_SCALE,
+    PairSet,
     link,
     load_models,
     load_preferences,
@@ -256,3 +257,13 @@ def test_one_hundred_thousand_models_with_one_item_each(tmp_path):
     frame.to_parquet(tmp_path / "r.parquet")
     r = load_results(tmp_path / "r.parquet")
     assert r.values.shape == (n, 1) and r.complete
+
+
+def test_pairs_relabel_to_positions_among_rows():
+    pairs = PairSet(np.array([4, 7, 2]), np.array([7, 2, 4]), np.ones(3), np.array([1.0, 0.0, 0.5]))
+    local = pairs.relabel(np.array([2, 4, 7]), n_models=9)
+    np.testing.assert_array_equal(local.a, [1, 2, 0])
+    np.testing.assert_array_equal(local.b, [2, 0, 1])
+    np.testing.assert_array_equal(local.target, pairs.target)
+    outside = pairs.relabel(np.array([2, 4]), n_models=9)      # model 7 is not among the rows
+    np.testing.assert_array_equal(outside.a, [1, -1, 0])

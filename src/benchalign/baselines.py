@@ -42,9 +42,7 @@ class Train:
         given = self.ratings[rows]
         if np.isfinite(given).all():
             return rows, given
-        local = np.full(n_models, -1, dtype=np.int64)
-        local[rows] = np.arange(len(rows))
-        return rows, bradley_terry(self.pairs.remap(local), len(rows))
+        return rows, bradley_terry(self.pairs.relabel(rows, n_models), len(rows))
 
 
 Method = Callable[[Results, Train, int], np.ndarray]

@@ -393,6 +393,13 @@ class PairSet:
         """Replace model ids by ``mapping[id]``."""
         return PairSet(mapping[self.a], mapping[self.b], self.weight, self.target)
 
+    def relabel(self, rows: np.ndarray, n_models: int) -> "PairSet":
+        """Ids replaced by their position in ``rows`` (ids in [0, n_models)); ids not in
+        ``rows`` become -1, so call it on pairs among ``rows`` (e.g. from :meth:`within`)."""
+        local = np.full(n_models, -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        return self.remap(local)
+
 
 @dataclass(frozen=True, eq=False)
 class Preferences:

@@ -259,9 +259,7 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
     if len(train_pairs.models()) < 2 or np.all(test_pairs.target == 0.5):
         return None
     test = test_pairs.models()
-    local = np.full(results.n_models, -1, dtype=np.int64)
-    local[test] = np.arange(len(test))
-    test_local = test_pairs.remap(local)
+    test_local = test_pairs.relabel(test, results.n_models)
     y = linked.ratings[test]
     if not np.isfinite(y).all():
         y = bradley_terry(test_local, len(test))

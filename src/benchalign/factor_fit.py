@@ -243,11 +243,9 @@ class FactorSpec:
             start = prior.copy()
         w, corr = distill(results, feats @ v, start)
         rows = pairs.models()
-        local = np.full(results.n_models, -1, dtype=np.int64)
-        local[rows] = np.arange(len(rows))
         # scored from the stored values: distill's compact matrix computes in float32
         s = ScoreMatrix(results.values, results.observed).scores(w)[0]
-        beta, loss = fit_beta(s[rows], pairs.remap(local))
+        beta, loss = fit_beta(s[rows], pairs.relabel(rows, results.n_models))
         theta = np.log(np.maximum(w, 1e-300))
         fit = StructuredFit(theta, w, beta, loss, n_iter, converged,
                             "direction fitted by L-BFGS-B; weights distilled on all models",

@@ -49,9 +49,7 @@ def fit_weights(
     rows, local = None, pairs  # every model is in a pair: use the matrix in place, no re-slicing
     if not seen.all():
         rows = np.flatnonzero(seen)
-        remap = np.full(results.n_models, -1, dtype=np.int64)
-        remap[rows] = np.arange(len(rows))
-        local = pairs.remap(remap)
+        local = pairs.relabel(rows, results.n_models)
     # Small problems run in float64 so L-BFGS can meet tight tolerances; large ones keep a compact
     # exact copy (uint8 for 0/1 results, else the stored float32), converted once per fit, and
     # evaluate exp/log of the pairs in float32 (margins and sums stay float64).
@@ -258,9 +256,7 @@ class BenchmarkAligner:
         self.method_, self.candidates_, self.candidate_scores_ = "items", None, None
         self.candidate_ = self.distill_corr_ = None
         # Only rated models enter the objective: work on their rows once.
-        local = np.full(results.n_models, -1, dtype=np.int64)
-        local[rated] = np.arange(len(rated))
-        sub, pairs = results.take_models(rated), pairs.remap(local)
+        sub, pairs = results.take_models(rated), pairs.relabel(rated, results.n_models)
         self.reg_, self.cv_scores_ = self._choose_reg(sub, pairs, rated)
         fit = fit_weights(sub, pairs, reg=self.reg_, max_iter=self.max_iter, tol=self.tol)
         _warn_unconverged(fit, stacklevel=3)

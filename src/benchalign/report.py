@@ -94,9 +94,7 @@ def heldout_frame(results: Results, linked: Linked, split: Split, *, seed: int =
     rating = linked.ratings[test]
     given = bool(np.isfinite(rating).all())
     if not given:
-        local = np.full(results.n_models, -1, dtype=np.int64)
-        local[test] = np.arange(len(test))
-        rating = bradley_terry(test_pairs.remap(local), len(test))
+        rating = bradley_terry(test_pairs.relabel(test, results.n_models), len(test))
     frame = pd.DataFrame({
         "model": results.models[test],
         "rating": rating,

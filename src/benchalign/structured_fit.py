@@ -136,9 +136,7 @@ class Prepared:
 def prepare(results: Results, pairs: PairSet) -> Prepared:
     """Restrict ``results`` to the models in ``pairs`` (ids are rows of ``results``)."""
     rows = pairs.models()
-    local = np.full(results.n_models, -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    pairs = pairs.remap(local)
+    pairs = pairs.relabel(rows, results.n_models)
     if len(rows) * results.n_items <= SMALL_FLOAT64_CELLS:
         sub = results.take_models(rows)
         matrix = ScoreMatrix(sub.values.astype(np.float64), sub.observed)
@@ -248,14 +246,12 @@ def cross_validate(results: Results, pairs: PairSet, candidates: list[Candidate]
     rated = pairs.models()
     folds = fold_labels(len(rated), n_folds, seed)
     sub = results.take_models(rated)
-    local = np.full(results.n_models, -1, dtype=np.int64)
-    local[rated] = np.arange(len(rated))
     rows = []
     for k in range(n_folds):
         train = pairs.within(rated[folds != k], results.n_models)
         is_val = np.zeros(results.n_models, dtype=bool)
         is_val[rated[folds == k]] = True
-        val = pairs.select(is_val[pairs.a] | is_val[pairs.b]).remap(local)
+        val = pairs.select(is_val[pairs.a] | is_val[pairs.b]).relabel(rated, results.n_models)
         if len(train.models()) < 2 or len(val) == 0 or np.all(val.target == 0.5):
             continue
         prepared = prepare(results, train)
