@@ -4,8 +4,9 @@ Open LLM Leaderboard v2 scale.
     nice python benchmarks/auto_scale.py [--rated 1000] [--missing 0.3]
 
 Simulated 4,576 models × 21,606 questions (benchalign.simulate), ratings for --rated of them.
-Prints the time of each stage: simulation, link, the label-free structure (coverage prior and item
-factors, from every model), and the whole default fit, with the candidate it chose. fit_scale.py
+Prints the time of each stage: simulation, link, the label-free structure (coverage prior, item
+factors and the item-response model, from every model; cached, so the fit reuses them), and the
+whole default fit, with the candidate it chose. fit_scale.py
 times the plain fixed-strength fit; this is what `benchalign fit` with no options costs.
 """
 
@@ -18,6 +19,7 @@ import warnings
 from benchalign import BenchmarkAligner
 from benchalign.data import link
 from benchalign.errors import ConvergenceWarning
+from benchalign.irt import fit_item_response
 from benchalign.simulate import simulate
 from benchalign.structure import coverage_prior, item_structure
 
@@ -42,6 +44,7 @@ def main() -> None:
     print(f"pairs: {len(linked.pairs):,}")
     stage("coverage prior (all models)", lambda: coverage_prior(data.results))
     stage("item factors (all models, k=16)", lambda: item_structure(data.results, k_max=16))
+    stage("item-response model (all models)", lambda: fit_item_response(data.results))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         aligner = stage("BenchmarkAligner().fit (default auto)",

@@ -12,7 +12,8 @@ from benchalign.errors import ParameterError
 from benchalign.factor_fit import distill, factor_basis, fit_direction
 from benchalign.objective import model_scores
 from benchalign.simulate import simulate
-from benchalign.structured_fit import candidates, identifiable
+from benchalign.data import PairSet, link
+from benchalign.structured_fit import AUTO_IRT_MIN_MODELS, candidates, identifiable
 
 from .conftest import gap_accuracies, skill_split
 
@@ -71,14 +72,31 @@ def test_factor_candidates_count_their_coefficients_for_the_identifiability_guar
     assert {c.n_coef for c in kept} == {5, 9}
 
 
-def test_auto_can_choose_factors_and_records_it(skills):
+def test_auto_with_many_models_is_the_item_response_family_and_records_it(skills):
     d, linked = skills
     _, train = skill_split(linked, 60, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = BenchmarkAligner().fit(d.results, linked.pairs.within(train, d.results.n_models))
-    assert any(c.startswith("factors:") for c in fit.candidates_)
+    assert d.results.n_models >= AUTO_IRT_MIN_MODELS
+    families = [c.split(":")[0] for c in fit.candidates_]
+    assert families[0] == "uniform" and families[-1] == "irt"
+    assert set(families) <= {"uniform", "coverage", "irt"}
+    assert fit.method_.startswith("irt:") and ":tilt=" in fit.method_   # 60 rated: irt wins
     assert len(fit.candidate_scores_) == len(fit.candidates_)
+
+
+def test_auto_with_few_models_keeps_the_shrinkage_families(skills):
+    d, linked = skills
+    _, train = skill_split(linked, 40, seed=1)
+    rows = np.union1d(train, np.arange(AUTO_IRT_MIN_MODELS // 2))
+    small = d.results.take_models(rows)
+    pairs = link(small, d.preferences, ignore_unknown=True).pairs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = BenchmarkAligner().fit(small, pairs)
+    families = {c.split(":")[0] for c in fit.candidates_}
+    assert "irt" not in families and {"factors", "lowrank", "items"} <= families
 
 
 def test_simulated_skill_planting_follows_the_skill_loading():
@@ -102,3 +120,20 @@ def test_factors_take_more_components_than_the_default_grid(skills):
         d.results, linked.pairs.within(train, d.results.n_models))
     assert fit.candidates_ == ["factors:k=20:reg=0.01", "factors:k=20:reg=0.1", "factors:k=20:reg=1"]
     assert fit.method_ in fit.candidates_ and fit.weights_.sum() == pytest.approx(1.0)
+
+
+def test_tilt_pull_does_not_depend_on_the_sharpness_of_the_preferences(skills):
+    """With tilt=True the pull is on the direction relative to the prior's score: preferences
+    made twice as sharp (targets further from 0.5) change the fitted scale, not the tilt."""
+    d, linked = skills
+    basis = factor_basis(d.results, None, 4)
+    _, train = skill_split(linked, 40)
+    pairs = linked.pairs.within(train, d.results.n_models)
+    z = d.true_scores / d.true_scores.std()
+    for sharp in (2.0, 6.0):
+        p = 1 / (1 + np.exp(-sharp * (z[pairs.a] - z[pairs.b])))
+        v = fit_direction(basis.features, PairSet(pairs.a, pairs.b, pairs.weight, p), 0.03, tilt=True)[0]
+        if sharp == 2.0:
+            soft = v
+    assert v[0] > soft[0] * 2                        # the scale follows the sharpness
+    np.testing.assert_allclose(v[1:] / v[0], soft[1:] / soft[0], atol=0.05)  # the tilt does not

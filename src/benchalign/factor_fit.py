@@ -140,12 +140,34 @@ def irt_basis(results: Results, theta0: np.ndarray | None) -> tuple[FactorBasis,
     return FactorBasis(features, item_map / sd, w0), fitted.k
 
 
-def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, max_iter: int = 200,
+def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, tilt: bool = False,
+                  max_iter: int = 200,
                   tol: float = 1e-7) -> tuple[np.ndarray, float, int, bool, tuple[float, ...]]:
     """Stage 2: ``v`` [q] minimizing the pairwise cross-entropy of ``features @ v`` on ``pairs``
-    (ids are rows of ``features``) plus ``λ/2 |v[1:]|²``. Returns (v, loss, n_iter, converged,
-    loss history)."""
+    (ids are rows of ``features``) plus a ridge pull. Returns (v, loss, n_iter, converged, loss
+    history).
+
+    tilt=False: the pull is ``λ/2 |v[1:]|²``, in the units of the score, so it weakens as the
+    preferences get sharper (the prior's free coefficient carries their scale). tilt=True: ``v =
+    e^κ (1, u)`` and the pull is ``λ/2 |u|²``: how far the direction tilts away from the prior's
+    score, whatever the scale of the preferences (the prior's coefficient is then positive).
+    """
     terms = PairTerms(pairs.a, pairs.b, pairs.weight, pairs.target, features.shape[0])
+    history: list[float] = []
+    callback = lambda intermediate_result: history.append(float(intermediate_result.fun))  # noqa: E731
+    options = {"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3}
+    if tilt:
+        def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+            scale, u = np.exp(x[0]), x[1:]
+            base = features[:, 0] + features[:, 1:] @ u
+            loss, gs, _ = terms.loss_and_grad(scale * base, 1.0)
+            return (loss + 0.5 * lam * float(u @ u),
+                    np.concatenate([[scale * float(gs @ base)], scale * (features[:, 1:].T @ gs) + lam * u]))
+
+        res = minimize(objective, np.zeros(features.shape[1]), jac=True, method="L-BFGS-B",
+                       callback=callback, options=options)
+        v = np.exp(res.x[0]) * np.concatenate([[1.0], res.x[1:]])
+        return v, float(res.fun), int(res.nit), bool(res.success), tuple(history)
     free = np.ones(features.shape[1])
     free[0] = 0.0
 
@@ -156,10 +178,7 @@ def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, max_iter:
 
     v0 = np.zeros(features.shape[1])
     v0[0] = 1.0
-    history: list[float] = []
-    res = minimize(objective, v0, jac=True, method="L-BFGS-B",
-                   callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
-                   options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3})
+    res = minimize(objective, v0, jac=True, method="L-BFGS-B", callback=callback, options=options)
     return res.x, float(res.fun), int(res.nit), bool(res.success), tuple(history)
 
 
@@ -208,12 +227,14 @@ def fit_beta(scores: np.ndarray, pairs: PairSet) -> tuple[float, float]:
 @dataclass(frozen=True)
 class FactorSpec:
     """A "factors" candidate: its :class:`FactorBasis` (from every row and item of the results),
-    the ridge pull ``reg`` on the factor coefficients, and optionally the item columns ``cols`` the
-    weights are distilled on (a pruned benchmark; the features stay those of all questions)."""
+    the ridge pull ``reg`` on the factor coefficients, optionally the item columns ``cols`` the
+    weights are distilled on (a pruned benchmark; the features stay those of all questions), and
+    whether the pull is on the tilt away from the prior (``tilt``, see :func:`fit_direction`)."""
 
     basis: FactorBasis = field(repr=False)
     reg: float
     cols: np.ndarray | None = field(default=None, repr=False)
+    tilt: bool = False
 
     @property
     def n_coef(self) -> int:
@@ -225,7 +246,8 @@ class FactorSpec:
     def fold_scores(self, pairs: PairSet, rows: np.ndarray, *, max_iter: int, tol: float) -> np.ndarray:
         """Stage 2 on ``pairs`` (ids are rows of the results), then the linear score [len(rows)]
         of the models ``rows``: what cross-validation compares."""
-        v = fit_direction(self.basis.features, pairs, self.reg, max_iter=max_iter, tol=tol)[0]
+        v = fit_direction(self.basis.features, pairs, self.reg, tilt=self.tilt, max_iter=max_iter,
+                          tol=tol)[0]
         return self.basis.features[rows] @ v
 
     def fit(self, results: Results, pairs: PairSet, *, max_iter: int, tol: float):
@@ -235,7 +257,8 @@ class FactorSpec:
         from .structured_fit import StructuredFit
 
         feats = self.basis.features
-        v, _, n_iter, converged, history = fit_direction(feats, pairs, self.reg, max_iter=max_iter, tol=tol)
+        v, _, n_iter, converged, history = fit_direction(feats, pairs, self.reg, tilt=self.tilt,
+                                                         max_iter=max_iter, tol=tol)
         item_map = self.basis.item_map if self.cols is None else self.basis.item_map[self.cols]
         prior = self.basis.prior_weights if self.cols is None else self.basis.prior_weights[self.cols]
         start = np.clip(item_map @ v, 0.0, None)

@@ -158,9 +158,13 @@ class BenchmarkAligner:
         models, and the weights are the non-negative weighting whose scores follow it over all
         models; "irt" the same with the abilities of an item-response model of all models'
         results (:mod:`benchalign.irt`; its number of abilities chosen by held-out cells) in
-        place of the linear factor scores (not part of "auto"). "auto" (default) chooses among
-        uniform, the prior, grouped, lowrank, factors and items by ``cv_folds``-fold cross-validation over the rated training models with the
-        one-standard-error rule (the simplest candidate within one standard error of the best).
+        place of the linear factor scores. "auto" (default) chooses by ``cv_folds``-fold
+        cross-validation over the rated training models and the one-standard-error rule (the
+        simplest candidate within one standard error of the best): on results of at least 500
+        models (:data:`~benchalign.structured_fit.AUTO_IRT_MIN_MODELS`) among irt with a fixed
+        pull of 0.03 on the tilt of its direction away from the prior's score (ranked simplest:
+        a prior is kept only when it validates better by a standard error), the prior and
+        uniform; on fewer models among the prior, uniform, grouped, lowrank, factors and items.
     prior : "coverage" or "uniform"
         What the weights are pulled toward. "coverage" (default): the label-free weighting that
         makes scores least sensitive to which benchmarks a model was evaluated on, learned from

@@ -11,10 +11,11 @@ halved for the items or models whose loss went up.
 
 Why: the scores of a model on the leading *linear* factors (:mod:`benchalign.structure`) mix what
 a model can do with how hard the questions are, since 0/1 answers saturate. The abilities of this
-model do not: on simulated results whose preferences favour one skill, ``method="irt"``
-(:mod:`benchalign.factor_fit` with these abilities as features) recovers 72 % of the
-uniform-to-truth gap from 20 rated models, against 52 % for the linear factor scores
-(``benchmarks/learning_curve.py``, 30 splits; docs/few_preferences.md).
+model do not: on simulated results whose preferences favour one skill, these abilities as the
+features of :mod:`benchalign.factor_fit` (the default ``method="auto"`` on results of at least
+500 models, with the tilt pull) recover 79 % of the uniform-to-truth gap from 20 rated models,
+against about 50 % for the linear factor scores (``benchmarks/learning_curve.py``, 30 splits;
+docs/few_preferences.md).
 
 Cost: one pass over the cells per half-step. The questions are fitted on at most
 :data:`MAX_MODELS` models and :data:`MAX_ITEMS` questions (seeded random subsets; the abilities

@@ -308,6 +308,12 @@ LOWRANK_REGS = (0.01, 0.1, 1.0)
 AUTO_ITEM_STRENGTHS = 2
 """"auto" tries the free per-question family only at the strongest strengths of ``reg_grid``."""
 LOWRANK_COMPONENTS = (4, 16)
+AUTO_IRT_MIN_MODELS = 500
+"""From this many models (rated or not) on, "auto" is the item-response family (see
+:func:`candidates`); below it the results say too little about the questions' structure."""
+AUTO_IRT_TILT = 0.03
+"""The pull of auto's item-response candidate on the tilt of its direction away from the prior's
+score (:func:`~benchalign.factor_fit.fit_direction` with tilt=True), fixed: see candidates()."""
 GROUP_ITEM_REGS = (1.0, 10.0, 100.0)
 
 
@@ -398,6 +404,16 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         # cannot tell it apart from the best (with 5-10 rated metabench models CV noise otherwise
         # picked the plain mean in a third of the splits: 0.804 vs 0.842 held-out accuracy at n=5)
         out.append(Candidate("coverage", -1, fixed(n, theta0)))
+    if auto_uses_irt(results):
+        # thousands of unrated models: the abilities of an item-response model of all of them are
+        # the features, the rated models fit the tilt of a direction away from the prior's score
+        # (k numbers and a scale), pulled in units that do not depend on how sharp the
+        # preferences are. Ranked simplest: a prior is kept only when cross-validation says it is
+        # better by a standard error. Every other family in the running cost more than it added
+        # with 20 rated models (docs/few_preferences.md, sessions 4-5)
+        basis, k = irt_basis(results, theta0)
+        return out + [Candidate(f"irt:k={k}:tilt={AUTO_IRT_TILT:g}", -2,
+                                factor=FactorSpec(basis, AUTO_IRT_TILT, tilt=True))]
     if groups.shape[1] > 1:
         out += [Candidate(f"grouped:reg={g:g}", 1, grouped(groups, g, None, theta0))
                 for g in GROUP_REGS]
@@ -409,6 +425,12 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
     out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0))
             for g in sorted(reg_grid)[::-1][:AUTO_ITEM_STRENGTHS]]
     return out
+
+
+def auto_uses_irt(results: Results) -> bool:
+    """Whether "auto" is the item-response family on ``results`` (>= :data:`AUTO_IRT_MIN_MODELS`
+    models): its candidates are then uniform, the prior and irt (see :func:`candidates`)."""
+    return results.n_models >= AUTO_IRT_MIN_MODELS
 
 
 def candidate_reg(cand: Candidate, reg_grid: tuple[float, ...]) -> float:

@@ -42,12 +42,13 @@ def method_options(func):
              "the plain mean.")(func)
     func = click.option(
         "--method", type=click.Choice(STRUCTURED_METHODS), default="auto", show_default=True,
-        help="Parametrization of the weights: 'auto' chooses by cross-validation among the coverage "
-             "prior, the uniform mean, 'grouped', 'lowrank', 'factors' and 'items'; 'factors' "
-             "fits a direction among the leading factors of all models' results and distils "
-             "question weights from it; 'irt' (not part of 'auto') does the same with the "
-             "abilities of an item-response model of all models' results; 'items' is a free weight per question (with --prior uniform: the "
-             "original method). See docs/few_preferences.md.")(func)
+        help="Parametrization of the weights: 'auto' chooses by cross-validation among the uniform "
+             "mean, the coverage prior and 'irt' when the results have at least 500 models, else "
+             "among those two, 'grouped', 'lowrank', 'factors' and 'items'; 'factors' fits a "
+             "direction among the leading factors of all models' results and distils question "
+             "weights from it; 'irt' does the same with the abilities of an item-response model "
+             "of all models' results; 'items' is a free weight per question (with --prior "
+             "uniform: the original method). See docs/few_preferences.md.")(func)
     return click.option(
         "--reg", default="cv", show_default=True,
         help="Strength of the pull toward the prior: 'cv' chooses it (with --method auto: the "
