@@ -153,9 +153,6 @@ def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, tilt: boo
     score, whatever the scale of the preferences (the prior's coefficient is then positive).
     """
     terms = PairTerms(pairs.a, pairs.b, pairs.weight, pairs.target, features.shape[0])
-    history: list[float] = []
-    callback = lambda intermediate_result: history.append(float(intermediate_result.fun))  # noqa: E731
-    options = {"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3}
     if tilt:
         def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
             scale, u = np.exp(x[0]), x[1:]
@@ -164,22 +161,29 @@ def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, tilt: boo
             return (loss + 0.5 * lam * float(u @ u),
                     np.concatenate([[scale * float(gs @ base)], scale * (features[:, 1:].T @ gs) + lam * u]))
 
-        res = minimize(objective, np.zeros(features.shape[1]), jac=True, method="L-BFGS-B",
-                       callback=callback, options=options)
-        v = np.exp(res.x[0]) * np.concatenate([[1.0], res.x[1:]])
-        return v, float(res.fun), int(res.nit), bool(res.success), tuple(history)
-    free = np.ones(features.shape[1])
-    free[0] = 0.0
+        def direction(x: np.ndarray) -> np.ndarray:
+            return np.exp(x[0]) * np.concatenate([[1.0], x[1:]])
 
-    def objective(v: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, gs, _ = terms.loss_and_grad(features @ v, 1.0)
-        pull = free * v
-        return loss + 0.5 * lam * float(pull @ pull), features.T @ gs + lam * pull
+        x0 = np.zeros(features.shape[1])                # scale 1, no tilt: the prior's score
+    else:
+        free = np.ones(features.shape[1])
+        free[0] = 0.0
 
-    v0 = np.zeros(features.shape[1])
-    v0[0] = 1.0
-    res = minimize(objective, v0, jac=True, method="L-BFGS-B", callback=callback, options=options)
-    return res.x, float(res.fun), int(res.nit), bool(res.success), tuple(history)
+        def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+            loss, gs, _ = terms.loss_and_grad(features @ x, 1.0)
+            pull = free * x
+            return loss + 0.5 * lam * float(pull @ pull), features.T @ gs + lam * pull
+
+        def direction(x: np.ndarray) -> np.ndarray:
+            return x
+
+        x0 = np.zeros(features.shape[1])
+        x0[0] = 1.0
+    history: list[float] = []
+    res = minimize(objective, x0, jac=True, method="L-BFGS-B",
+                   callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
+                   options={"maxiter": max_iter, "gtol": tol, "ftol": tol * 1e-3})
+    return direction(res.x), float(res.fun), int(res.nit), bool(res.success), tuple(history)
 
 
 def distill(results: Results, target: np.ndarray, start: np.ndarray, *,

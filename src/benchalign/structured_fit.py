@@ -193,10 +193,10 @@ def scores(results: Results, weights: np.ndarray) -> np.ndarray:
 class Candidate:
     """One parametrization to try: exactly one of ``param`` and ``factor`` is set.
 
-    name : label in diagnostics; complexity : rank used by the one-standard-error rule
-    (lower = fewer effective parameters); param : the log-weight :class:`Parametrization` to fit
-    (:func:`fixed` for "use the prior as is"); factor : a "factors" candidate
-    (:mod:`benchalign.factor_fit`).
+    name : label in diagnostics; complexity : rank used by the one-standard-error rule (lower =
+    preferred when cross-validation cannot tell candidates apart; usually fewer effective
+    parameters); param : the log-weight :class:`Parametrization` to fit (:func:`fixed` for "use
+    the prior as is"); factor : a "factors" or "irt" candidate (:mod:`benchalign.factor_fit`).
     """
 
     name: str
@@ -377,10 +377,12 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         return [Candidate(f"factors:k={k}:reg={g:g}", 1, factor=FactorSpec(basis.first(k), g))
                 for k in ks if k <= n_factors for g in strengths(FACTOR_REGS)]
 
-    def irt_family() -> list[Candidate]:
+    def irt_family(pulls: tuple[float, ...], *, tilt: bool = False,
+                   complexity: int = 1) -> list[Candidate]:
         basis, k = irt_basis(results, theta0)
-        return [Candidate(f"irt:k={k}:reg={g:g}", 1, factor=FactorSpec(basis, g))
-                for g in strengths(FACTOR_REGS)]
+        label = "tilt" if tilt else "reg"
+        return [Candidate(f"irt:k={k}:{label}={g:g}", complexity, factor=FactorSpec(basis, g, tilt=tilt))
+                for g in pulls]
 
     if method == "coverage":
         return [Candidate(f"{prior}", 0, fixed(n, theta0))]
@@ -394,7 +396,7 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
     if method == "factors":
         return factor_family()
     if method == "irt":
-        return irt_family()
+        return irt_family(strengths(FACTOR_REGS))
     # auto
     if reg != "cv":
         return [Candidate(f"items:reg={float(reg):g}", 3, items(n, float(reg), theta0))]
@@ -404,33 +406,25 @@ def candidates(method: str, results: Results, *, prior: str, reg: float | str,
         # cannot tell it apart from the best (with 5-10 rated metabench models CV noise otherwise
         # picked the plain mean in a third of the splits: 0.804 vs 0.842 held-out accuracy at n=5)
         out.append(Candidate("coverage", -1, fixed(n, theta0)))
-    if auto_uses_irt(results):
+    if results.n_models >= AUTO_IRT_MIN_MODELS:
         # thousands of unrated models: the abilities of an item-response model of all of them are
         # the features, the rated models fit the tilt of a direction away from the prior's score
         # (k numbers and a scale), pulled in units that do not depend on how sharp the
         # preferences are. Ranked simplest: a prior is kept only when cross-validation says it is
         # better by a standard error. Every other family in the running cost more than it added
         # with 20 rated models (docs/few_preferences.md, sessions 4-5)
-        basis, k = irt_basis(results, theta0)
-        return out + [Candidate(f"irt:k={k}:tilt={AUTO_IRT_TILT:g}", -2,
-                                factor=FactorSpec(basis, AUTO_IRT_TILT, tilt=True))]
+        return out + irt_family((AUTO_IRT_TILT,), tilt=True, complexity=-2)
     if groups.shape[1] > 1:
         out += [Candidate(f"grouped:reg={g:g}", 1, grouped(groups, g, None, theta0))
                 for g in GROUP_REGS]
     out += lowrank_family()
     out += factor_family()
-    # not irt_family(): with it in the running, cross-validation on few rated models picked it
-    # often enough to cost metabench 2.3 points at n=all and alpacaeval2 1.7 at n=10 (10 splits)
+    # not irt_family(): below AUTO_IRT_MIN_MODELS the abilities are poorly determined (on
+    # alpacaeval2, 58 models, irt cost about a point at n=10; docs/few_preferences.md)
     # only the strongest pulls: weak ones overfit with few rated models and converge slowly
     out += [Candidate(f"items:reg={g:g}", 3, items(n, g, theta0))
             for g in sorted(reg_grid)[::-1][:AUTO_ITEM_STRENGTHS]]
     return out
-
-
-def auto_uses_irt(results: Results) -> bool:
-    """Whether "auto" is the item-response family on ``results`` (>= :data:`AUTO_IRT_MIN_MODELS`
-    models): its candidates are then uniform, the prior and irt (see :func:`candidates`)."""
-    return results.n_models >= AUTO_IRT_MIN_MODELS
 
 
 def candidate_reg(cand: Candidate, reg_grid: tuple[float, ...]) -> float:
