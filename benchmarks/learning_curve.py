@@ -32,6 +32,8 @@ from benchalign.objective import model_scores
 ALL = {**METHODS, **VARIANTS}
 
 
+SIM_SIZES = {"bench_a": 150, "bench_b": 150, "bench_c": 100, "bench_d": 100}
+"""Questions per benchmark of the simulated cases (500 in all)."""
 SIMULATED = {"simulated": "skills", "simulated_items": "items"}
 """Simulated cases and their planting (see benchalign.simulate): "skills" ties the planted weights
 to what a question measures, "items" draws them independently of everything in the results."""
@@ -43,8 +45,7 @@ def load(name: str):
         return case.results, link(case.results, case.preferences), None
     from benchalign.simulate import simulate
 
-    sizes = {"bench_a": 150, "bench_b": 150, "bench_c": 100, "bench_d": 100}
-    data = simulate(n_models=4100, n_items_per_benchmark=sizes, n_rated=100, missing=0.1,
+    data = simulate(n_models=4100, n_items_per_benchmark=SIM_SIZES, n_rated=100, missing=0.1,
                     noise=0.2, planted=SIMULATED[name], seed=0)
     return data.results, link(data.results, data.preferences), data.true_weights
 

@@ -23,9 +23,8 @@ from benchalign.metrics import pairwise_accuracy
 from benchalign.objective import model_scores
 from benchalign.simulate import simulate
 
-from learning_curve import shares_only
+from learning_curve import SIM_SIZES, shares_only
 
-SIZES = {"bench_a": 150, "bench_b": 150, "bench_c": 100, "bench_d": 100}
 FITS = {"items": "aligned_items", "grouped": "aligned_grouped", "lowrank": "aligned_lowrank",
         "factors": "aligned_factors"}
 
@@ -39,7 +38,7 @@ def main() -> None:
                     help="planted weighting of the simulator (see benchalign.simulate)")
     args = ap.parse_args()
     start = time.perf_counter()
-    d = simulate(n_models=4100, n_items_per_benchmark=SIZES, n_rated=4100, missing=0.1, noise=0.2,
+    d = simulate(n_models=4100, n_items_per_benchmark=SIM_SIZES, n_rated=4100, missing=0.1, noise=0.2,
                  planted=args.planted, seed=0)
     res = d.results
     linked = link(res, d.preferences)

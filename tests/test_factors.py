@@ -10,8 +10,8 @@ import pytest
 from benchalign import BenchmarkAligner
 from benchalign.data import PairSet, link
 from benchalign.errors import ParameterError
-from benchalign.factor_fit import distill, factor_basis, fit_direction
-from benchalign.objective import model_scores
+from benchalign.factor_fit import correlation_objective, distill, factor_basis, fit_direction
+from benchalign.objective import ScoreMatrix, model_scores
 from benchalign.simulate import simulate
 from benchalign.structured_fit import AUTO_IRT_MIN_MODELS, candidates, identifiable
 
@@ -47,6 +47,23 @@ def test_distill_finds_a_non_negative_weighting_that_reproduces_its_target(skill
     assert corr > 0.999
     s = model_scores(w, values=res.values, observed=res.observed)[0]
     assert np.corrcoef(s, target)[0, 1] == pytest.approx(corr, abs=1e-9)
+
+
+def test_correlation_objective_is_minus_the_correlation_with_an_exact_gradient(skills):
+    d, _ = skills
+    res = d.results
+    rng = np.random.default_rng(1)
+    target = rng.standard_normal(res.n_models)
+    w = rng.exponential(size=res.n_items)
+    f = correlation_objective(ScoreMatrix.compact(res.values, res.observed), target)
+    value, grad = f(w, True)
+    s = model_scores(w, values=res.values, observed=res.observed)[0]
+    assert value == pytest.approx(-np.corrcoef(s, target)[0, 1], abs=1e-6)
+    assert f(w, False) == pytest.approx(-value)
+    step = np.zeros(res.n_items)
+    step[:5] = 1e-3 * w[:5]
+    numeric = (f(w + step, False) - f(w - step, False)) / 2      # -d corr along step
+    assert -numeric == pytest.approx(grad @ step, rel=1e-2, abs=1e-9)
 
 
 def test_direction_fit_is_pulled_toward_the_prior_score(skills):

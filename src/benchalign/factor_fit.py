@@ -186,17 +186,15 @@ def fit_direction(features: np.ndarray, pairs: PairSet, lam: float, *, tilt: boo
     return direction(res.x), float(res.fun), int(res.nit), bool(res.success), tuple(history)
 
 
-def distill(results: Results, target: np.ndarray, start: np.ndarray, *,
-            max_iter: int = DISTILL_MAX_ITER) -> tuple[np.ndarray, float]:
-    """Stage 3: weights [n_items] (non-negative, sum 1) whose weighted-mean scores over each
-    model's observed items correlate best with ``target`` [n_models] over all models, from
-    ``start`` (non-negative, not all zero). Returns (weights, correlation)."""
-    matrix = ScoreMatrix.compact(results.values, results.observed)
+def correlation_objective(matrix: ScoreMatrix, target: np.ndarray):
+    """``f(w, grad)``: minus the correlation over all models of the weighted-mean scores of
+    ``matrix`` at weights ``w`` [n_items] (observed items only; a model with none of the weighted
+    items counts as the mean) with ``target`` [n_models], and with grad=True also its gradient
+    [n_items] in ``w``; with grad=False the correlation alone."""
     t = (target - target.mean()) / max(target.std(), 1e-12)
     n = len(t)
 
     def correlation(w: np.ndarray, grad: bool):
-        """-corr and its gradient (grad=True), or corr alone."""
         s, den = matrix.scores(w)
         ok = den > 1e-12 * max(w.sum(), 1e-300)
         masked = np.where(ok, s, np.nan)
@@ -210,6 +208,15 @@ def distill(results: Results, target: np.ndarray, start: np.ndarray, *,
         gs = -np.where(ok, (t - c * sc / sd) / (n * sd), 0.0)
         return -c, matrix.pullback(gs, np.where(ok, s, 0.0), np.where(ok, den, 1.0))
 
+    return correlation
+
+
+def distill(results: Results, target: np.ndarray, start: np.ndarray, *,
+            max_iter: int = DISTILL_MAX_ITER) -> tuple[np.ndarray, float]:
+    """Stage 3: weights [n_items] (non-negative, sum 1) whose weighted-mean scores over each
+    model's observed items correlate best with ``target`` [n_models] over all models, from
+    ``start`` (non-negative, not all zero). Returns (weights, correlation)."""
+    correlation = correlation_objective(ScoreMatrix.compact(results.values, results.observed), target)
     x0 = start / start.sum()
     res = minimize(correlation, x0, args=(True,), jac=True, method="L-BFGS-B",
                    bounds=[(0.0, None)] * len(x0),

@@ -1,0 +1,146 @@
+"""Issue 6, target 3 across simulator draws: the default against two ceilings that know the truth.
+
+The simulated case of benchmarks/learning_curve.py (4,100 models, 100 rated, skill planting, 20
+rated training models, 30 held out) fixes the simulator's seed at 0. This script repeats it for
+several draws of the simulator (--draws: its seed, so new items, models, planted weights and
+preferences) and adds two ceilings computed from the planted truth, not from preferences:
+
+* ``truth_direction``: the default's own representation (the prior's score and the abilities of
+  the item-response model of all models, :func:`benchalign.factor_fit.irt_basis`) with the
+  direction fitted on the TRUE scores (soft pairwise targets over 200,000 random model pairs, no
+  pull) and distilled to weights exactly as the default does: what the default could reach with
+  unlimited preferences;
+* ``truth_loglinear``: weights log-linear in the item-response slopes and the benchmark
+  indicators (what the unrated models reveal about each question), fitted to correlate best with
+  the true scores over all models: the planted weighting is of nearly this form
+  (benchalign.simulate: benchmark shares x exp(skill loading), a share of items irrelevant).
+
+Prints, per draw, the held-out pairwise accuracy of each row (mean over --repeats splits, paired
+difference to uniform with a 95 % interval) and its share of the uniform-to-truth gap, then a
+summary of the shares over draws.
+
+    nice python benchmarks/simulated_draws.py --draws 0,1,2,3 --repeats 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+
+from benchalign.baselines import METHODS, Train
+from benchalign.data import PairSet, link
+from benchalign.errors import ConvergenceWarning
+from benchalign.factor_fit import correlation_objective, distill, fit_direction, irt_basis
+from benchalign.irt import fit_item_response
+from benchalign.metrics import pairwise_accuracy
+from benchalign.objective import ScoreMatrix, model_scores, weights_from_theta
+from benchalign.simulate import simulate
+from benchalign.structure import benchmark_indicators
+
+from learning_curve import SIM_SIZES
+
+TRUTH_PAIRS = 200_000
+TRUTH_SCALE = 0.2
+"""Soft targets of the truth pairs: σ((t_a - t_b) / TRUTH_SCALE), t the standardized true score."""
+
+
+def scores(results, weights: np.ndarray) -> np.ndarray:
+    return model_scores(weights, values=results.values, observed=results.observed)[0]
+
+
+def truth_direction(results, truth: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Scores of the default's representation with its direction fitted on the true scores."""
+    basis, _ = irt_basis(results, None)
+    n = results.n_models
+    a, b = rng.integers(0, n, TRUTH_PAIRS), rng.integers(0, n, TRUTH_PAIRS)
+    keep = a != b
+    t = (truth - truth.mean()) / truth.std()
+    d = (t[a[keep]] - t[b[keep]]) / TRUTH_SCALE
+    pairs = PairSet(a[keep], b[keep], np.ones(int(keep.sum())), 1.0 / (1.0 + np.exp(-d)))
+    v = fit_direction(basis.features, pairs, 0.0, tilt=True)[0]
+    w, _ = distill(results, basis.features @ v, np.clip(basis.item_map @ v, 0.0, None))
+    return scores(results, w)
+
+
+def truth_loglinear(results, truth: np.ndarray) -> np.ndarray:
+    """Scores of the weights exp(slopes c + indicators g) that correlate best with the truth."""
+    fitted = fit_item_response(results)
+    slopes = np.zeros((results.n_items, fitted.k))
+    slopes[fitted.items] = fitted.slopes
+    slopes = (slopes - slopes.mean(axis=0)) / slopes.std(axis=0)
+    groups, _ = benchmark_indicators(results)
+    basis = np.hstack([slopes, groups])
+    correlation = correlation_objective(ScoreMatrix.compact(results.values, results.observed), truth)
+
+    def objective(c: np.ndarray) -> tuple[float, np.ndarray]:
+        w = weights_from_theta(basis @ c)
+        value, gw = correlation(w, True)
+        return value, basis.T @ (w * (gw - w @ gw))
+
+    res = minimize(objective, np.zeros(basis.shape[1]), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 500, "gtol": 1e-10, "ftol": 1e-13})
+    return scores(results, weights_from_theta(basis @ res.x))
+
+
+def run_draw(draw: int, repeats: int, seed: int) -> dict[str, np.ndarray]:
+    data = simulate(n_models=4100, n_items_per_benchmark=SIM_SIZES, n_rated=100, missing=0.1,
+                    noise=0.2, planted="skills", seed=draw)
+    results, linked, truth = data.results, link(data.results, data.preferences), data.true_weights
+    true_scores = scores(results, truth)
+    fixed = {"uniform": scores(results, np.full(results.n_items, 1.0 / results.n_items)),
+             "oracle": true_scores,
+             "truth_direction": truth_direction(results, true_scores, np.random.default_rng(seed)),
+             "truth_loglinear": truth_loglinear(results, true_scores)}
+    rated = linked.rated
+    n_test = max(2, int(round(0.3 * len(rated))))
+    rng = np.random.default_rng(seed)
+    acc: dict[str, list[float]] = {m: [] for m in ["uniform", "aligned", "oracle", "truth_direction",
+                                                   "truth_loglinear"]}
+    for r in range(repeats):
+        perm = rng.permutation(rated)
+        test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:n_test + 20])
+        test_pairs = linked.pairs.within(test, results.n_models)
+        ratings = np.full(results.n_models, np.nan)
+        ratings[train] = linked.ratings[train]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            s = METHODS["aligned"](results, Train(linked.pairs.within(train, results.n_models), ratings),
+                                   seed + r)
+        acc["aligned"].append(pairwise_accuracy(s, test_pairs))
+        for m, fs in fixed.items():
+            acc[m].append(pairwise_accuracy(fs, test_pairs))
+    return {m: np.asarray(v) for m, v in acc.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--draws", default="0,1,2,3", help="simulator seeds, comma-separated")
+    ap.add_argument("--repeats", type=int, default=50, help="held-out splits per draw")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the splits (as learning_curve.py)")
+    args = ap.parse_args()
+    shares: dict[str, list[float]] = {}
+    for draw in (int(d) for d in args.draws.split(",")):
+        start = time.perf_counter()
+        acc = run_draw(draw, args.repeats, args.seed)
+        gap = float(np.mean(acc["oracle"] - acc["uniform"]))
+        print(f"\n### draw {draw} ({args.repeats} splits, {time.perf_counter() - start:.0f} s)\n")
+        print("| method | accuracy | Δ vs uniform (95 %) | share of gap |\n|---|---|---|---|")
+        for m, v in acc.items():
+            d = v - acc["uniform"]
+            half = 1.96 * d.std(ddof=1) / np.sqrt(len(d))
+            shares.setdefault(m, []).append(d.mean() / gap)
+            print(f"| {m} | {v.mean():.3f} | {d.mean():+.3f} ± {half:.3f} | {100 * d.mean() / gap:.1f} % |",
+                  flush=True)
+    print("\n### share of the uniform-to-truth gap by draw\n")
+    print("| method | " + " | ".join(f"draw {d}" for d in args.draws.split(",")) + " | mean |")
+    print("|---|" + "---|" * (len(args.draws.split(",")) + 1))
+    for m, v in shares.items():
+        print(f"| {m} | " + " | ".join(f"{100 * x:.1f} %" for x in v) + f" | {100 * np.mean(v):.1f} % |")
+
+
+if __name__ == "__main__":
+    main()
