@@ -7,8 +7,8 @@ preferences) and adds two ceilings computed from the planted truth, not from pre
 
 * ``truth_direction``: the default's own representation (the prior's score and the abilities of
   the item-response model of all models, :func:`benchalign.factor_fit.irt_basis`) with the
-  direction fitted on the TRUE scores (soft pairwise targets over 200,000 random model pairs, no
-  pull) and distilled to weights exactly as the default does: what the default could reach with
+  direction fitted on the TRUE scores (soft pairwise targets over about 200,000 distinct random
+  model pairs, no pull) and distilled to weights exactly as the default does: what the default could reach with
   unlimited preferences;
 * ``truth_loglinear``: weights log-linear in the item-response slopes and the benchmark
   indicators (what the unrated models reveal about each question), fitted to correlate best with
@@ -37,9 +37,10 @@ from benchalign.errors import ConvergenceWarning
 from benchalign.factor_fit import correlation_objective, distill, fit_direction, irt_basis
 from benchalign.irt import fit_item_response
 from benchalign.metrics import pairwise_accuracy
-from benchalign.objective import ScoreMatrix, model_scores, weights_from_theta
+from benchalign.objective import ScoreMatrix, weights_from_theta
 from benchalign.simulate import simulate
 from benchalign.structure import benchmark_indicators
+from benchalign.structured_fit import scores
 
 from learning_curve import SIM_SIZES
 
@@ -48,19 +49,14 @@ TRUTH_SCALE = 0.2
 """Soft targets of the truth pairs: σ((t_a - t_b) / TRUTH_SCALE), t the standardized true score."""
 
 
-def scores(results, weights: np.ndarray) -> np.ndarray:
-    return model_scores(weights, values=results.values, observed=results.observed)[0]
-
-
 def truth_direction(results, truth: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Scores of the default's representation with its direction fitted on the true scores."""
     basis, _ = irt_basis(results, None)
     n = results.n_models
-    a, b = rng.integers(0, n, TRUTH_PAIRS), rng.integers(0, n, TRUTH_PAIRS)
-    keep = a != b
+    x, y = rng.integers(0, n, TRUTH_PAIRS), rng.integers(0, n, TRUTH_PAIRS)
+    a, b = np.unique(np.column_stack([np.minimum(x, y), np.maximum(x, y)])[x != y], axis=0).T
     t = (truth - truth.mean()) / truth.std()
-    d = (t[a[keep]] - t[b[keep]]) / TRUTH_SCALE
-    pairs = PairSet(a[keep], b[keep], np.ones(int(keep.sum())), 1.0 / (1.0 + np.exp(-d)))
+    pairs = PairSet(a, b, np.ones(len(a)), 1.0 / (1.0 + np.exp(-(t[a] - t[b]) / TRUTH_SCALE)))
     v = fit_direction(basis.features, pairs, 0.0, tilt=True)[0]
     w, _ = distill(results, basis.features @ v, np.clip(basis.item_map @ v, 0.0, None))
     return scores(results, w)
