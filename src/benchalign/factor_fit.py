@@ -127,10 +127,10 @@ def irt_basis(results: Results, theta0: np.ndarray | None) -> tuple[FactorBasis,
     results' covariance with it, scaled to reproduce its spread.
     """
     from .irt import fit_item_response
-    from .structure import item_structure
+    from .structure import item_means
 
     fitted = fit_item_response(results)
-    mean = item_structure(results, k_max=max(FACTOR_COMPONENTS)).mean
+    _, mean = item_means(results)     # the centring of item_structure, without its factors
     w0 = weights_from_theta(np.zeros(results.n_items) if theta0 is None else theta0)
     ability, _ = standardized(fitted.abilities - fitted.abilities.mean(axis=0))
     item_map = np.column_stack([w0, centred_cross(results, mean, ability)])

@@ -79,23 +79,24 @@ class ItemResponse:
 class _Cells:
     """Some rows and columns of the results in row blocks, as float32 values and 0/1 weights."""
 
-    def __init__(self, results: Results, rows: np.ndarray | None, items: np.ndarray | None) -> None:
+    def __init__(self, values: np.ndarray, observed: np.ndarray | None) -> None:
+        self.values, self.observed = values, observed
+        self.n_models, self.n_items = values.shape
+        self.n_cells = int(observed.sum()) if observed is not None else values.size
+
+    @classmethod
+    def of(cls, results: Results, rows: np.ndarray | None, items: np.ndarray | None) -> "_Cells":
+        """The cells of ``results`` in ``rows`` and ``items`` (None: all of them)."""
         values, obs = results.values, results.observed
         if rows is not None:
             values, obs = values[rows], None if obs is None else obs[rows]
         if items is not None:
             values, obs = values[:, items], None if obs is None else obs[:, items]
-        self.values, self.observed = values, obs
-        self.n_models, self.n_items = values.shape
-        self.n_cells = int(obs.sum()) if obs is not None else values.size
+        return cls(values, obs)
 
     def without(self, held: np.ndarray) -> "_Cells":
         """The same cells with ``held`` [n_models, n_items] marked missing."""
-        out = object.__new__(_Cells)
-        out.values, out.n_models, out.n_items = self.values, self.n_models, self.n_items
-        out.observed = ~held if self.observed is None else self.observed & ~held
-        out.n_cells = int(out.observed.sum())
-        return out
+        return _Cells(self.values, ~held if self.observed is None else self.observed & ~held)
 
     def blocks(self):
         for s in range(0, self.n_models, ROW_BLOCK):
@@ -183,7 +184,7 @@ def fit_item_response(results: Results, dims: int | tuple[int, ...] = DIMENSIONS
     rng = np.random.default_rng(seed)
     rows = _subset(results.n_models, max_models, rng)
     items = _subset(results.n_items, max_items, rng)
-    sub = _Cells(results, rows, items)
+    sub = _Cells.of(results, rows, items)
     held = None
     if len(dims) > 1:
         observed = np.ones(sub.values.shape, dtype=bool) if sub.observed is None else sub.observed
@@ -202,7 +203,7 @@ def fit_item_response(results: Results, dims: int | tuple[int, ...] = DIMENSIONS
     if rows is not None:          # the other models start from their linear factor scores
         theta = starts[:, :k].copy()
         theta[rows] = fitted
-    theta = _abilities(_Cells(results, None, items), theta, slopes, intercepts, reg)
+    theta = _abilities(_Cells.of(results, None, items), theta, slopes, intercepts, reg)
     out = ItemResponse(theta, slopes, intercepts,
                        np.arange(results.n_items) if items is None else items, loss, n_iter,
                        converged, k, heldout)

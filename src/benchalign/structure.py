@@ -58,7 +58,7 @@ def _fingerprint(results: Results) -> tuple:
     return results.values.shape, h.hexdigest()
 
 
-def _item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
+def item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """``(count [n_items], mean [n_items])``: models having each item and their mean score (0
     for an item no model has). Missing cells hold 0 in ``values``, so plain column sums work."""
     if results.observed is None:
@@ -77,7 +77,7 @@ def item_covariance(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """
     n, p = results.values.shape
     mask = results.mask()
-    _, mean = _item_means(results)
+    _, mean = item_means(results)
     cross = np.zeros((p, p))
     both = np.zeros((p, p))
     for i in range(0, n, ROW_BLOCK):
@@ -132,7 +132,7 @@ def _leading_factors_large(results: Results, k: int) -> tuple[np.ndarray, np.nda
 
     n, p = results.values.shape
     mask = results.observed
-    count, mean = _item_means(results)
+    count, mean = item_means(results)
     scale = np.where(count > 1, np.sqrt(n) / np.maximum(count, 1), 0.0)
     a = np.empty((n, p), dtype=np.float32)
     for i in range(0, n, ROW_BLOCK):
