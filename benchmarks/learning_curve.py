@@ -43,11 +43,38 @@ def load(name: str):
     if name not in SIMULATED:
         case = load_case(name)
         return case.results, link(case.results, case.preferences), None
+    return simulated(SIMULATED[name])
+
+
+def simulated(planted: str, draw: int = 0):
+    """(results, linked, planted weights) of the simulated case with this planting; ``draw`` is
+    the simulator's seed (the learning curve always uses draw 0)."""
     from benchalign.simulate import simulate
 
     data = simulate(n_models=4100, n_items_per_benchmark=SIM_SIZES, n_rated=100, missing=0.1,
-                    noise=0.2, planted=SIMULATED[name], seed=0)
+                    noise=0.2, planted=planted, seed=draw)
     return data.results, link(data.results, data.preferences), data.true_weights
+
+
+def heldout_splits(results, linked, n: int, repeats: int, rng: np.random.Generator):
+    """``repeats`` splits of the rated models, each (test pairs, Train): 30 % of them held out,
+    ``n`` of the rest the training models, whose ratings (if given) the Train keeps."""
+    rated = linked.rated
+    n_test = max(2, int(round(0.3 * len(rated))))
+    for _ in range(repeats):
+        perm = rng.permutation(rated)
+        test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:n_test + n])
+        ratings = np.full(results.n_models, np.nan)
+        ratings[train] = linked.ratings[train]
+        yield (linked.pairs.within(test, results.n_models),
+               Train(linked.pairs.within(train, results.n_models), ratings))
+
+
+def method_scores(method: str, results, train: Train, seed: int) -> np.ndarray:
+    """Scores [n_models] of a method or variant of benchalign.baselines fitted on ``train``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ALL[method](results, train, seed)
 
 
 def shares_only(weights: np.ndarray, benchmarks: np.ndarray) -> np.ndarray:
@@ -72,19 +99,9 @@ def run(name: str, methods: list[str], sizes: list[str], repeats: int, seed: int
             continue
         ceilings = ["oracle", "oracle_shares"] if truth is not None else []
         acc = {m: [] for m in methods + ceilings}
-        for r in range(repeats):
-            perm = rng.permutation(rated)
-            test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:n_test + n])
-            train_pairs = linked.pairs.within(train, results.n_models)
-            test_pairs = linked.pairs.within(test, results.n_models)
-            ratings = np.full(results.n_models, np.nan)
-            ratings[train] = linked.ratings[train]
-            tr = Train(train_pairs, ratings)
+        for r, (test_pairs, tr) in enumerate(heldout_splits(results, linked, n, repeats, rng)):
             for m in methods:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    s = ALL[m](results, tr, seed + r)
-                acc[m].append(pairwise_accuracy(s, test_pairs))
+                acc[m].append(pairwise_accuracy(method_scores(m, results, tr, seed + r), test_pairs))
             for c in ceilings:
                 w = truth if c == "oracle" else shares_only(truth, results.benchmarks)
                 s = model_scores(w, values=results.values, observed=results.observed)[0]

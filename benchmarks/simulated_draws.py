@@ -26,23 +26,19 @@ from __future__ import annotations
 
 import argparse
 import time
-import warnings
 
 import numpy as np
 from scipy.optimize import minimize
 
-from benchalign.baselines import METHODS, Train
-from benchalign.data import PairSet, link
-from benchalign.errors import ConvergenceWarning
+from benchalign.data import PairSet
 from benchalign.factor_fit import correlation_objective, distill, fit_direction, irt_basis
 from benchalign.irt import fit_item_response
 from benchalign.metrics import pairwise_accuracy
 from benchalign.objective import ScoreMatrix, weights_from_theta
-from benchalign.simulate import simulate
 from benchalign.structure import benchmark_indicators
 from benchalign.structured_fit import scores
 
-from learning_curve import SIM_SIZES
+from learning_curve import heldout_splits, method_scores, simulated
 
 TRUTH_PAIRS = 200_000
 TRUTH_SCALE = 0.2
@@ -83,30 +79,17 @@ def truth_loglinear(results, truth: np.ndarray) -> np.ndarray:
 
 
 def run_draw(draw: int, repeats: int, seed: int) -> dict[str, np.ndarray]:
-    data = simulate(n_models=4100, n_items_per_benchmark=SIM_SIZES, n_rated=100, missing=0.1,
-                    noise=0.2, planted="skills", seed=draw)
-    results, linked, truth = data.results, link(data.results, data.preferences), data.true_weights
+    results, linked, truth = simulated("skills", draw)
     true_scores = scores(results, truth)
     fixed = {"uniform": scores(results, np.full(results.n_items, 1.0 / results.n_items)),
              "oracle": true_scores,
              "truth_direction": truth_direction(results, true_scores, np.random.default_rng(seed)),
              "truth_loglinear": truth_loglinear(results, true_scores)}
-    rated = linked.rated
-    n_test = max(2, int(round(0.3 * len(rated))))
-    rng = np.random.default_rng(seed)
-    acc: dict[str, list[float]] = {m: [] for m in ["uniform", "aligned", "oracle", "truth_direction",
-                                                   "truth_loglinear"]}
-    for r in range(repeats):
-        perm = rng.permutation(rated)
-        test, train = np.sort(perm[:n_test]), np.sort(perm[n_test:n_test + 20])
-        test_pairs = linked.pairs.within(test, results.n_models)
-        ratings = np.full(results.n_models, np.nan)
-        ratings[train] = linked.ratings[train]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            s = METHODS["aligned"](results, Train(linked.pairs.within(train, results.n_models), ratings),
-                                   seed + r)
-        acc["aligned"].append(pairwise_accuracy(s, test_pairs))
+    acc: dict[str, list[float]] = {m: [] for m in ["uniform", "aligned", *list(fixed)[1:]]}
+    splits = heldout_splits(results, linked, 20, repeats, np.random.default_rng(seed))
+    for r, (test_pairs, train) in enumerate(splits):
+        acc["aligned"].append(pairwise_accuracy(method_scores("aligned", results, train, seed + r),
+                                                test_pairs))
         for m, fs in fixed.items():
             acc[m].append(pairwise_accuracy(fs, test_pairs))
     return {m: np.asarray(v) for m, v in acc.items()}
