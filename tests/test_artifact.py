@@ -18,7 +18,7 @@ def fitted():
     d = make_planted(n_models=50, n_items=20, seed=8)
     from benchalign import preferences_from_frame
 
-    aligner = BenchmarkAligner(reg=1.0).fit(d.results, preferences_from_frame(d.ratings))
+    aligner = BenchmarkAligner().fit(d.results, preferences_from_frame(d.ratings))
     return d, aligner, AlignedBenchmark.from_aligner(aligner)
 
 
@@ -30,7 +30,8 @@ def test_round_trip_is_exact_and_deterministic(tmp_path, fitted):
     assert loaded.items.tolist() == aligner.items_.tolist()
     doc = json.loads(path.read_text())
     assert doc["schema"] == "benchalign.benchmark" and doc["schema_version"] == 1
-    assert doc["params"]["reg"] == 1.0 and doc["diagnostics"]["converged"] is True
+    assert doc["params"]["method"] == "auto" and doc["diagnostics"]["method"] == aligner.method_
+    assert doc["diagnostics"]["candidates"] == aligner.candidates_ and doc["diagnostics"]["converged"] is True
     assert bench.save(tmp_path / "c.json").read_bytes() == path.read_bytes()
 
 

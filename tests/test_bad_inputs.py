@@ -38,7 +38,7 @@ class Case:
 
 def _fit(results: str = "r.csv", prefs: str = "p.csv", *extra: str) -> Callable[[Path], list[str]]:
     return lambda d: ["fit", "--results", str(d / results), "--preferences", str(d / prefs),
-                      "-o", str(d / "out.json"), "--reg", "1", *extra]
+                      "-o", str(d / "out.json"), *extra]
 
 
 def _score(bench: str, results: str = "r.csv", *extra: str) -> Callable[[Path], list[str]]:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import approx_fprime
 
-from benchalign.objective import loss_and_grad, model_scores, pair_loss_and_grad
+from benchalign.fit.objective import loss_and_grad, pair_loss_and_grad
+from benchalign.scores import model_scores
 
 
 def _problem(seed: int = 0, missing: bool = False, n_models: int = 7, n_items: int = 5):

@@ -23,6 +23,7 @@ import pandas as pd
 
 from .baselines import METHODS, Method, Train
 from .data import Linked, Results
+from .fit.folds import usable
 from .errors import ConvergenceWarning, InsufficientDataError, ParameterError, format_rows
 from .metrics import METRICS, bootstrap_counts, bradley_terry, replicate_metrics, summarize
 
@@ -256,7 +257,7 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
                acc: _Accumulator) -> dict[str, object] | None:
     train_pairs = linked.pairs.within(split.train, results.n_models)
     test_pairs = linked.pairs.within(split.test, results.n_models)
-    if len(train_pairs.models()) < 2 or np.all(test_pairs.target == 0.5):
+    if not usable(train_pairs, test_pairs):
         return None
     test = test_pairs.models()
     test_local = test_pairs.relabel(test, results.n_models)

@@ -18,9 +18,9 @@ products. Copies of one model are tied with each other and never form a pair.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .data import PairSet
+from .optimize import lbfgs
 
 METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
 
@@ -52,8 +52,9 @@ def bradley_terry(pairs: PairSet, n: int, ridge: float = 1e-3) -> np.ndarray:
         grad = np.bincount(pairs.a, g, minlength=n) - np.bincount(pairs.b, g, minlength=n)
         return float(loss + 0.5 * ridge * r @ r), grad + ridge * r
 
-    res = minimize(objective, np.zeros(n), jac=True, method="L-BFGS-B")
-    return res.x - res.x.mean()
+    # scipy's default L-BFGS-B tolerances
+    x = lbfgs(objective, np.zeros(n), max_iter=15000, tol=1e-5, ftol=2.220446049250313e-09).x
+    return x - x.mean()
 
 
 def bootstrap_counts(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:

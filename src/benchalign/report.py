@@ -24,8 +24,9 @@ from .data import Linked, PairSet, Results
 from .errors import BenchAlignError, ConvergenceWarning, InputFormatError
 from .evaluate import Split, SplitSpec, make_splits
 from .fit import BenchmarkAligner
+from .fit.folds import usable
 from .metrics import METRICS, bradley_terry, pairwise_accuracy
-from .objective import model_scores
+from .scores import model_scores
 from .prune import curve_table
 
 LEARNING_SIZES = (5, 10, 20, None)
@@ -128,7 +129,7 @@ def learning_curve(
         order = np.random.default_rng(seed + i).permutation(split.train)
         for n in _sizes(sizes, len(order)):
             train_pairs = linked.pairs.within(order[:n], results.n_models)
-            if len(train_pairs.models()) < 2 or np.all(test.target == 0.5):
+            if not usable(train_pairs, test):
                 continue
             ratings = np.full(results.n_models, np.nan)
             ratings[order[:n]] = linked.ratings[order[:n]]
