@@ -9,14 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchalign.data import (
-    ELO_SCALE,
-    PairSet,
-    link,
-    load_models,
-    load_preferences,
-    load_results,
-)
+from benchalign.data import ELO_SCALE, PairSet, link
 from benchalign.errors import (
     DataValidationError,
     DataWarning,
@@ -24,6 +17,7 @@ from benchalign.errors import (
     InsufficientDataError,
     UnknownModelError,
 )
+from benchalign.io.load import load_models, load_preferences, load_results
 
 LONG = "model,benchmark,item,score\nA,x,x/1,1\nA,x,x/2,0\nB,x,x/1,0\nB,y,y/1,0.5\nC,y,y/1,1\n"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchalign.data import load_results
+from benchalign.io.load import load_results
 from benchalign.errors import DataValidationError, InputFormatError
-from benchalign.formats import detect_results_format, read_results_any
-from benchalign.formats.alpaca_eval import read_alpaca_eval
+from benchalign.io.formats import detect_results_format, read_results_any
+from benchalign.io.formats.alpaca_eval import read_alpaca_eval
 
 DATA = Path(__file__).parent / "data" / "formats" / "alpaca_eval" / "results"
 

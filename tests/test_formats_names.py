@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from benchalign.errors import DataValidationError, DataWarning, InputFormatError
-from benchalign.formats.names import apply_name_map, name_similarity, propose_name_map, read_name_map
+from benchalign.io.formats.names import apply_name_map, name_similarity, propose_name_map, read_name_map
 
 DATA = Path(__file__).parent / "data" / "formats"
 ARENA = pd.read_csv(DATA / "leaderboard" / "ratings_2024-03-29.csv")["arena_model"]

@@ -7,6 +7,7 @@ Two containers come out of here and everything downstream works on them:
   row-index space of a :class:`Results`.
 
 Preferences are read as :class:`Preferences` (names) and linked to results with :func:`link`.
+This module works on frames only; reading files is :mod:`benchalign.io`'s job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -28,7 +28,6 @@ from .errors import (
     UnknownModelError,
     format_rows,
 )
-from .readers import read_table
 
 logger = logging.getLogger("benchalign")
 
@@ -566,6 +565,42 @@ def _warn_contradictions(frame: pd.DataFrame, pairs: PairSet, names: np.ndarray)
 
 
 # --------------------------------------------------------------------------------------------------
+# Model metadata
+# --------------------------------------------------------------------------------------------------
+
+
+def models_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate model metadata ``model[, params_b, organization, family, release_date, ...]``.
+
+    Returns a frame indexed by model name; ``params_b`` (billions) is parsed to float, empty
+    cells stay NaN (a model of unknown size is left out of size splits, and said so).
+    """
+    _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
+    _check_names(frame, ("model",))
+    names = frame["model"].astype(str)
+    dup = names.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"{_source(frame)}: models listed more than once: "
+            f"{format_rows(sorted(set(names[dup])))}. Keep one row per model."
+        )
+    out = frame.copy()
+    out["model"] = names
+    if "params_b" in out.columns:
+        raw = out["params_b"]
+        params = pd.to_numeric(raw, errors="coerce")
+        bad = params.isna() & raw.notna()
+        if bad.any():
+            raise DataValidationError(
+                f"{_source(frame)}: params_b is not a number at "
+                f"{format_rows(_lines(frame.index[bad.to_numpy()]))}. Give billions of "
+                "parameters as a number (e.g. 7 or 0.5) or leave the cell empty."
+            )
+        out["params_b"] = params.astype(np.float64)
+    return out.set_index("model")
+
+
+# --------------------------------------------------------------------------------------------------
 # Linking preferences to results
 # --------------------------------------------------------------------------------------------------
 
@@ -677,79 +712,3 @@ def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
             DataWarning,
             stacklevel=3,
         )
-
-
-# --------------------------------------------------------------------------------------------------
-# Loading files
-# --------------------------------------------------------------------------------------------------
-
-
-def load_results(path: str | Path, *, fmt: str | None = None, **options: object) -> Results:
-    """Read and validate results: a long or wide table (CSV / CSV.gz / TSV / Parquet), or a tool's
-    output (lm-eval, HELM, AlpacaEval, Every Eval Ever; a file, a directory or a glob).
-
-    fmt : the format (see :data:`benchalign.formats.RESULTS_FORMATS`); detected when None.
-    options : reader options such as ``metric``, ``filter_name``, ``annotator``
-        (see :func:`benchalign.formats.read_results_any`).
-    """
-    if fmt in (None, "table") and not options and Path(path).is_file():
-        from .formats import detect_results_format
-
-        if fmt == "table" or detect_results_format(path) == "table":
-            return results_from_frame(read_table(path))
-    from .formats import read_results_any
-
-    return results_from_frame(read_results_any(path, fmt, **options))
-
-
-def load_preferences(
-    path: str | Path, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
-    *, fmt: str | None = None, **options: object,
-) -> Preferences:
-    """Read and validate preferences (pairs, ratings or battles; detected unless ``kind``).
-
-    fmt : ``table`` (the canonical columns), ``arena`` (battle logs, with ``language``,
-        ``category``, ``since``, ``until`` filters) or ``leaderboard`` (``model_column``,
-        ``rating_column``, ``lower_is_better``); detected when None.
-    """
-    if fmt in (None, "table") and not options:
-        from .formats import detect_preference_format
-
-        if fmt == "table" or detect_preference_format(path) in ("table", None):
-            return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale)
-    from .formats import read_preferences_any
-
-    frame = read_preferences_any(path, fmt, **options)
-    return preferences_from_frame(frame, kind=kind, rating_scale=rating_scale)
-
-
-def load_models(path: str | Path) -> pd.DataFrame:
-    """Read model metadata ``model[, params_b, organization, family, release_date, ...]``.
-
-    Returns a frame indexed by model name; ``params_b`` (billions) is parsed to float, empty
-    cells stay NaN (a model of unknown size is left out of size splits, and said so).
-    """
-    frame = read_table(path)
-    _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
-    _check_names(frame, ("model",))
-    names = frame["model"].astype(str)
-    dup = names.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise DataValidationError(
-            f"{_source(frame)}: models listed more than once: "
-            f"{format_rows(sorted(set(names[dup])))}. Keep one row per model."
-        )
-    out = frame.copy()
-    out["model"] = names
-    if "params_b" in out.columns:
-        raw = out["params_b"]
-        params = pd.to_numeric(raw, errors="coerce")
-        bad = params.isna() & raw.notna()
-        if bad.any():
-            raise DataValidationError(
-                f"{_source(frame)}: params_b is not a number at "
-                f"{format_rows(_lines(frame.index[bad.to_numpy()]))}. Give billions of "
-                "parameters as a number (e.g. 7 or 0.5) or leave the cell empty."
-            )
-        out["params_b"] = params.astype(np.float64)
-    return out.set_index("model")

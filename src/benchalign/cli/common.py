@@ -9,7 +9,7 @@ import click
 from tqdm import tqdm
 
 from ..data import Linked, Results, link
-from ..formats.options import (
+from .format_options import (
     load_preferences_from_options,
     load_results_from_options,
     preference_format_options,

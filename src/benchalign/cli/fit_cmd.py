@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark, load_benchmark, score
-from ..formats.options import load_results_from_options
+from .format_options import load_results_from_options
 from ..fit import BenchmarkAligner
 from ..structured_fit import METHODS as STRUCTURED_METHODS
 from ..structured_fit import PRIORS

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataValidationError, DataWarning, InputFormatError, format_rows
+from ...errors import DataValidationError, DataWarning, InputFormatError, format_rows
 from ..readers import read_table
 
 NAME_COLUMNS = {"pairs": ("winner", "loser"), "battles": ("model_a", "model_b"),

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..errors import DataValidationError, InputFormatError, format_rows
+from ...errors import DataValidationError, InputFormatError, format_rows
 from ._common import Row, as_score, expand_paths, long_frame, read_json
 
 VERSION = {"alpaca_eval_gpt4": "alpaca_eval_1.0", "weighted_alpaca_eval_gpt4_turbo": "alpaca_eval_2.0",

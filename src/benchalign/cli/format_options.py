@@ -30,8 +30,8 @@ from ..data import (
     preferences_from_frame,
     results_from_frame,
 )
-from . import PREFERENCE_FORMATS, RESULTS_FORMATS, read_preferences_any, read_results_any
-from .names import NAME_COLUMNS, apply_name_map, read_name_map
+from ..io.formats import PREFERENCE_FORMATS, RESULTS_FORMATS, read_preferences_any, read_results_any
+from ..io.formats.names import NAME_COLUMNS, apply_name_map, read_name_map
 
 F = TypeVar("F", bound=Callable[..., Any])
 

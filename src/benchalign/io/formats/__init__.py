@@ -2,7 +2,7 @@
 
 Results formats (each gives a long table ``model, benchmark, item, score``):
 
-* ``table``: a long or wide CSV / TSV / Parquet / JSON table (:func:`benchalign.readers.read_table`);
+* ``table``: a long or wide CSV / TSV / Parquet / JSON table (:func:`benchalign.io.readers.read_table`);
 * ``lm_eval``: lm-evaluation-harness ``results_<ts>.json`` + ``samples_<task>_<ts>.jsonl``;
 * ``helm``: HELM run directories (``per_instance_stats.json`` + ``run_spec.json``);
 * ``alpaca_eval``: AlpacaEval ``results/<model>/<annotator>/annotations.json``;
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputFormatError, ParameterError
+from ...errors import InputFormatError, ParameterError
 from ..readers import read_table, sniff_header
 from . import alpaca_eval, arena, every_eval_ever, helm, lm_eval
 from ._common import expand_paths

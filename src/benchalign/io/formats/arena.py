@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError, InputFormatError, InsufficientDataError, format_rows
+from ...data import parse_scores
+from ...errors import DataValidationError, InputFormatError, InsufficientDataError, format_rows
 from ..readers import read_table
 from ._common import read_records
 
@@ -272,8 +273,6 @@ def read_leaderboard(
         a rank column is never guessed: name it and pass ``lower_is_better``.
     lower_is_better : the column is a rank or loss; ratings are its negation.
     """
-    from ..data import parse_scores
-
     frame = read_table(path, text_columns=(model_column,) if model_column else ())
     model_col = _pick(frame, model_column, MODEL_COLUMNS, "model", "--model-column")
     rating_col = _pick(frame, rating_column, RATING_COLUMNS, "rating", "--rating-column")
