@@ -165,6 +165,22 @@ def _rank_case() -> Case:
 
 CASES[-1] = _rank_case()
 
+_WIDE = "model,b0/q0,b0/q1,b1/q2\n" + "".join(f"m{m},{m % 2},{(m + 1) % 2},{m / 5}\n" for m in range(6))
+CASES += [  # issue 19: wide tables, headers and files that are not what their name says
+    _results_case("wide table with a repeated item column", _WIDE.replace("b1/q2", "b0/q1", 1),
+                  "InputFormatError", ["repeats the column(s) 'b0/q1'", "its own name"]),
+    _results_case("wide table with a 'score' column", _WIDE.replace("b1/q2", "score", 1),
+                  "DataValidationError", ["column(s) score", "per-model summary", "Delete those columns"]),
+    _results_case("wide table with a win_rate column", _WIDE.replace("b1/q2", "win_rate", 1),
+                  "DataValidationError", ["column(s) win_rate", "not a question"]),
+    _results_case("header with spaces after the commas", RESULTS.replace(",", ", ", 3),
+                  "InputFormatError", ["spaces around them: ' benchmark', ' item', ' score'"]),
+    _results_case("gzip named .csv", gzip.compress(RESULTS.encode()), "InputFormatError",
+                  ["r.csv: is gzip-compressed", "name it .csv.gz"]),
+    _results_case("Parquet named .csv", b"PAR1" + bytes(range(200)), "InputFormatError",
+                  ["r.csv: is a Parquet file", "name it .parquet"]),
+]
+
 
 def run_case(case: Case, folder: Path, debug: bool = False):
     for name, content in case.files.items():

@@ -64,7 +64,8 @@ class Results:
     models : (n_models,) array of str, sorted.
     items : (n_items,) array of str, sorted.
     benchmarks : (n_items,) array of str, the source benchmark of each item.
-    values : (n_models, n_items) float32; the score of a model on an item, 0 where not observed.
+    values : (n_models, n_items) float32 when every score is exact in float32, else float64 (see
+        :func:`storage_dtype`); the score of a model on an item, 0 where not observed.
     observed : (n_models, n_items) bool, or None when every cell is observed.
     """
 
@@ -287,6 +288,13 @@ MAX_ABS_SCORE = 1e30
 """Scores beyond this magnitude cannot be meant as scores (and overflow float32 arithmetic)."""
 
 
+def storage_dtype(scores: np.ndarray) -> np.dtype:
+    """float32 when every score survives a float32 round trip exactly (0/1 data, halves and
+    quarters, small integers), else float64, so that scores the input tells apart stay apart."""
+    exact = np.array_equal(scores.astype(np.float32).astype(np.float64), scores)
+    return np.dtype(np.float32 if exact else np.float64)
+
+
 def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
               rows: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> Results:
     cells = len(models) * len(items)
@@ -304,7 +312,7 @@ def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
             f"{models[rows[huge][0]]!r}, item {items[cols[huge][0]]!r}); scores must be below "
             f"{MAX_ABS_SCORE:g} in magnitude. Check the score column (units, corrupt values)."
         )
-    values = np.zeros((len(models), len(items)), dtype=np.float32)
+    values = np.zeros((len(models), len(items)), dtype=storage_dtype(scores))
     values[rows, cols] = scores
     observed = None
     if len(scores) < len(models) * len(items):
@@ -313,24 +321,51 @@ def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
     return Results(models, items, benchmarks, values, observed)
 
 
+SUMMARY_COLUMNS = ("score", "scores", "win_rate", "winrate", "length_controlled_winrate",
+                   "discrete_win_rate", "standard_error", "average", "avg", "mean", "total",
+                   "overall", "accuracy", "rating", "elo", "rank", "n_total", "n_wins", "params_b")
+"""Column names that hold a per-model summary, never one question, in a wide results table."""
+
+
 def results_from_wide(frame: pd.DataFrame, model_column: str = "model") -> Results:
     """Validate a wide table (one row per model, one column per item) into :class:`Results`.
 
     Empty cells are missing results. An item's benchmark is the part of its name before the first
-    '/', or 'benchmark' when the name has no '/'.
+    '/', or 'benchmark' when the name has no '/'. Columns named like a per-model summary
+    (:data:`SUMMARY_COLUMNS`, e.g. ``win_rate``) raise :class:`DataValidationError`.
     """
     _require_columns(frame, (model_column,), "a wide results table",
                      "Name the first column 'model'.")
     _check_names(frame, (model_column,))
-    long = frame.melt(id_vars=[model_column], var_name="item", value_name="score")
-    long = long[long["score"].notna()].rename(columns={model_column: "model"})
+    _check_item_columns(frame, [c for c in frame.columns if c != model_column])
+    long = frame.melt(id_vars=[model_column], var_name="__item", value_name="__score",
+                      ignore_index=False)  # the index keeps file line numbers for messages
+    long = long[long["__score"].notna()]
+    long = long.rename(columns={model_column: "model", "__item": "item", "__score": "score"})
     long["item"] = long["item"].astype(str)
     long["benchmark"] = [i.split("/", 1)[0] if "/" in i else "benchmark" for i in long["item"]]
     long.attrs["source"] = _source(frame)
-    long.index = long.index % max(len(frame), 1)  # keep file line numbers in messages
     if long.empty:
         raise InputFormatError(f"{_source(frame)}: the wide table has no score cells.")
     return results_from_long(long[list(LONG_COLUMNS)])
+
+
+def _check_item_columns(frame: pd.DataFrame, items: list[object]) -> None:
+    """Item columns of a wide table are unique questions, not per-model summaries."""
+    names = [str(c) for c in items]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataValidationError(
+            f"{_source(frame)}: the wide table repeats the item column(s) {format_rows(repeated)}. "
+            "Keep one column per item."
+        )
+    summary = [n for n in names if n.strip().lower().replace(" ", "_") in SUMMARY_COLUMNS]
+    if summary:
+        raise DataValidationError(
+            f"{_source(frame)}: the wide table has column(s) {format_rows(summary)} that hold a "
+            "per-model summary, not a question; every column but 'model' would become a "
+            "question. Delete those columns (or rename a column that really is one question)."
+        )
 
 
 def results_from_frame(frame: pd.DataFrame) -> Results:

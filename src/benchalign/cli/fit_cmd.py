@@ -14,7 +14,7 @@ from .format_options import load_results_from_options
 from ..fit import BenchmarkAligner
 from ..structured_fit import METHODS as STRUCTURED_METHODS
 from ..structured_fit import PRIORS
-from ..outputs import check_writable, write_atomic
+from ..outputs import check_writable, ordering_format, write_atomic
 from . import cli
 from .common import force_option, load_inputs, preference_options, results_option, seed_option
 
@@ -128,7 +128,7 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     bench = load_benchmark(benchmark_path)
     table = score(bench, load_results_from_options(results_path, **formats), strict=strict)
     buf = io.StringIO()
-    table.to_csv(buf, index=False, float_format="%.6g")
+    table.to_csv(buf, index=False, float_format=ordering_format(table["score"].to_numpy()))
     if output:
         write_atomic(output, buf.getvalue(), force=force)
         click.echo(f"scored {len(table)} models; wrote {output}", err=True)

@@ -97,7 +97,8 @@ def detect_preference_format(path: str | Path) -> str | None:
             {"model_a", "model_b", "winner"} <= set(columns):
         return "table"
     lower = {c.lower() for c in columns}
-    if lower & set(arena.MODEL_COLUMNS) and lower & set(arena.RATING_COLUMNS):
+    has_model = bool(lower & set(arena.MODEL_COLUMNS)) or (bool(columns) and arena.is_unnamed(columns[0]))
+    if has_model and lower & set(arena.RATING_COLUMNS + arena.WIN_RATE_COLUMNS):
         return "leaderboard"
     return None
 

@@ -36,6 +36,8 @@ ONE_HOT = ("winner_model_a", "winner_model_b", "winner_tie")
 MODEL_COLUMNS = ("model", "model_name", "name", "arena_model", "key")
 RATING_COLUMNS = ("rating", "elo", "arena_elo", "arena score", "arena_score", "arena elo rating",
                   "elo rating", "score")
+WIN_RATE_COLUMNS = ("win_rate", "length_controlled_winrate", "discrete_win_rate")
+"""Columns of a win-rate leaderboard (AlpacaEval): a leaderboard, whose rating column is named by the user."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -284,6 +286,11 @@ def read_leaderboard(
     return out
 
 
+def is_unnamed(column: str) -> bool:
+    """A header cell left empty (pandas reads it as ``Unnamed: 0``): a written-out index column."""
+    return column == "" or column.startswith("Unnamed: ")
+
+
 def _pick(frame: pd.DataFrame, given: str | None, candidates: Sequence[str], what: str,
           flag: str) -> str:
     columns = [str(c) for c in frame.columns]
@@ -298,6 +305,8 @@ def _pick(frame: pd.DataFrame, given: str | None, candidates: Sequence[str], wha
     for cand in candidates:
         if cand in lower:
             return lower[cand]
+    if what == "model" and columns and is_unnamed(columns[0]):
+        return columns[0]  # a pandas index written out: AlpacaEval's leaderboards name models so
     raise InputFormatError(
         f"{frame.attrs.get('source')}: cannot tell which column holds the {what}; columns are "
         f"{format_rows(columns, 12)}. Name it with {flag}."
