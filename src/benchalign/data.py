@@ -360,6 +360,12 @@ def _check_item_columns(frame: pd.DataFrame, items: list[object]) -> None:
             "Keep one column per item."
         )
     summary = [n for n in names if n.strip().lower().replace(" ", "_") in SUMMARY_COLUMNS]
+    if summary and len(summary) == len(names):
+        raise DataValidationError(
+            f"{_source(frame)}: a table of model and {format_rows(summary)} is not question-level "
+            "results; it looks like ratings or a leaderboard. Were --results and --preferences "
+            "swapped?"
+        )
     if summary:
         raise DataValidationError(
             f"{_source(frame)}: the wide table has column(s) {format_rows(summary)} that hold a "

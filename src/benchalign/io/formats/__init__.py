@@ -96,11 +96,18 @@ def detect_preference_format(path: str | Path) -> str | None:
     if {"winner", "loser"} <= set(columns) or {"model", "rating"} <= set(columns) or \
             {"model_a", "model_b", "winner"} <= set(columns):
         return "table"
+    if looks_like_results(columns):
+        return None
     lower = {c.lower() for c in columns}
     has_model = bool(lower & set(arena.MODEL_COLUMNS)) or (bool(columns) and arena.is_unnamed(columns[0]))
     if has_model and lower & set(arena.RATING_COLUMNS + arena.WIN_RATE_COLUMNS):
         return "leaderboard"
     return None
+
+
+def looks_like_results(columns: list[str]) -> bool:
+    """Columns of a long results table (model, item, score), never a preference table."""
+    return {"model", "item", "score"} <= set(columns)
 
 
 def _first_record(path: Path) -> dict[str, Any] | None:
@@ -216,6 +223,8 @@ def _resolve(path: str | Path, fmt: str | None, allowed: tuple[str, ...], detect
         if found is None:
             columns = _columns(Path(path)) if Path(path).is_file() else None
             seen = f" from columns {', '.join(columns)}" if columns else ""
+            if what == "preference" and columns and looks_like_results(columns):
+                seen += ", which are question-level results (were --results and --preferences swapped?)"
             raise InputFormatError(
                 f"{path}: cannot tell the {what} format{seen}. Expected {_EXPECTED[what]}; or name "
                 f"the format with --{what}-format ({', '.join(allowed)})."
