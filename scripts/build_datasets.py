@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchalign.data import load_results
+from benchalign.io.load import load_results
 from benchalign.datasets import HERE, save_compact
 
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from benchalign.cli import cli
 
 RESULTS = "model,benchmark,item,score\n" + "".join(
-    f"m{m},b{q % 2},b{q % 2}/q{q},{(m * 7 + q * 3) % 5 / 4}\n" for m in range(6) for q in range(8)
+    f"m{m},b{q % 2},b{q % 2}/q{q},{(m * 7 + q * 3) % 6 / 5}\n" for m in range(6) for q in range(8)
 )
 RATINGS = "model,rating\n" + "".join(f"m{m},{1000 + 37 * ((m * 5) % 6)}\n" for m in range(6))
 
@@ -156,7 +156,7 @@ CASES = [
 
 def _rank_case() -> Case:
     # ranks (1 = best) that follow the plain benchmark score, given as ratings
-    means = {m: sum((m * 7 + q * 3) % 5 / 4 for q in range(8)) for m in range(6)}
+    means = {m: sum((m * 7 + q * 3) % 6 / 5 for q in range(8)) for m in range(6)}
     order = sorted(means, key=lambda m: -means[m])
     text = "model,rating\n" + "".join(f"m{m},{order.index(m) + 1}\n" for m in range(6))
     return _prefs_case("ratings with the wrong sign convention", text, None,
@@ -164,6 +164,39 @@ def _rank_case() -> Case:
 
 
 CASES[-1] = _rank_case()
+
+_WIDE = "model,b0/q0,b0/q1,b1/q2\n" + "".join(f"m{m},{m % 2},{(m + 1) % 2},{m / 5}\n" for m in range(6))
+CASES += [  # issue 19: wide tables, headers and files that are not what their name says
+    _results_case("wide table with a repeated item column", _WIDE.replace("b1/q2", "b0/q1", 1),
+                  "InputFormatError", ["repeats the column(s) 'b0/q1'", "its own name"]),
+    _results_case("wide table with a 'score' column", _WIDE.replace("b1/q2", "score", 1),
+                  "DataValidationError", ["column(s) score", "per-model summary", "Delete those columns"]),
+    _results_case("wide table with a win_rate column", _WIDE.replace("b1/q2", "win_rate", 1),
+                  "DataValidationError", ["column(s) win_rate", "not a question"]),
+    _results_case("header with spaces after the commas", RESULTS.replace(",", ", ", 3),
+                  "InputFormatError", ["spaces around them: ' benchmark', ' item', ' score'"]),
+    _results_case("gzip named .csv", gzip.compress(RESULTS.encode()), "InputFormatError",
+                  ["r.csv: is gzip-compressed", "name it .csv.gz"]),
+    _results_case("Parquet named .csv", b"PAR1" + bytes(range(200)), "InputFormatError",
+                  ["r.csv: is a Parquet file", "name it .parquet"]),
+    Case("preferences passed as results", {"p.csv": RATINGS}, _fit("p.csv", "p.csv"), "DataValidationError",
+         ["a table of model and rating is not question-level results", "swapped?"]),
+    Case("results passed as preferences", {"r.csv": RESULTS}, _fit("r.csv", "r.csv"), "InputFormatError",
+         ["which are question-level results", "swapped?"]),
+    # diagnostics: readable but suspicious data (benchalign.sanity); the fit goes on and says so
+    _results_case("rated models that share no item",
+                  "model,benchmark,item,score\n" + "".join(
+                      f"m{m},b{m // 3},b{m // 3}/q{q},{(m + q) % 3 / 2}\n" for m in range(6) for q in range(4)), None,
+                  ["warning:", "share no item"]),
+    _results_case("one model on a 0-100 scale", RESULTS.replace("m5,b0,b0/q0,1.0", "m5,b0,b0/q0,75"),
+                  None, ["warning:", "exceed it (m5, up to 75)", "0-100 scale"]),
+    _results_case("models with identical results",
+                  "model,benchmark,item,score\n" + "".join(f"m{m},b,b/q{q},{q % 2}\n" for m in range(6) for q in range(4)),
+                  None, ["warning:", "all 6 models have identical results"]),
+    _prefs_case("ratings that are percentages", "model,rating\n" + "".join(f"m{m},{10 + 15 * m}\n" for m in range(6)),
+                None, ["warning:", "like percentages", "--rating-scale"]),
+    _prefs_case("a UTF-8 BOM in the preferences", "\ufeff" + RATINGS, None, []),
+]
 
 
 def run_case(case: Case, folder: Path, debug: bool = False):

@@ -9,14 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchalign.data import (
-    ELO_SCALE,
-    PairSet,
-    link,
-    load_models,
-    load_preferences,
-    load_results,
-)
+from benchalign.data import ELO_SCALE, PairSet, link
 from benchalign.errors import (
     DataValidationError,
     DataWarning,
@@ -24,6 +17,7 @@ from benchalign.errors import (
     InsufficientDataError,
     UnknownModelError,
 )
+from benchalign.io.load import load_models, load_preferences, load_results
 
 LONG = "model,benchmark,item,score\nA,x,x/1,1\nA,x,x/2,0\nB,x,x/1,0\nB,y,y/1,0.5\nC,y,y/1,1\n"
 
@@ -267,3 +261,24 @@ def test_pairs_relabel_to_positions_among_rows():
     np.testing.assert_array_equal(local.target, pairs.target)
     outside = pairs.relabel(np.array([2, 4]), n_models=9)      # model 7 is not among the rows
     np.testing.assert_array_equal(outside.a, [1, -1, 0])
+
+
+def test_scores_keep_float64_when_float32_would_merge_or_shift_them(tmp_path):
+    exact = load_results(_write(tmp_path, "a.csv", "model,benchmark,item,score\nA,b,q,1\nB,b,q,0.25\n"))
+    assert exact.values.dtype == np.float32
+    text = ("model,benchmark,item,score\na,b,q,100000001\nb,b,q,100000000\nc,b,q,100000003\n"
+            "d,b,r,0.70000001\ne,b,r,0.7000004\n")
+    precise = load_results(_write(tmp_path, "b.csv", text))
+    assert precise.values.dtype == np.float64
+    got = {m: precise.values[i, precise.observed[i]][0] for i, m in enumerate(precise.models)}
+    assert got == {"a": 100000001, "b": 100000000, "c": 100000003, "d": 0.70000001, "e": 0.7000004}
+
+
+def test_printed_scores_have_the_digits_to_order_them():
+    from benchalign.outputs import ordering_format
+
+    assert ordering_format(np.array([0.5, 0.25, 1.0])) == "%.6g"
+    close = np.array([100000001.0, 100000000.0, 100000003.0, np.nan])
+    fmt = ordering_format(close)
+    assert len({fmt % v for v in close[:3]}) == 3
+    assert ordering_format(np.array([0.70000001, 0.7000004])) == "%.7g"  # 0.7 and 0.7000004

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from benchalign.data import load_results
-from benchalign.errors import DataValidationError, InputFormatError
-from benchalign.formats import detect_results_format, read_results_any
-from benchalign.formats.alpaca_eval import read_alpaca_eval
+from benchalign.errors import DataValidationError, DataWarning, InputFormatError
+from benchalign.io.formats import (
+    detect_preference_format,
+    detect_results_format,
+    read_preferences_any,
+    read_results_any,
+)
+from benchalign.io.formats.alpaca_eval import read_alpaca_eval
+from benchalign.io.load import load_results
 
 DATA = Path(__file__).parent / "data" / "formats" / "alpaca_eval" / "results"
 
@@ -60,10 +65,11 @@ def record(i: int, pref, model: str = "m", ref: str = "gpt4_1106_preview") -> di
     return {"instruction": f"q{i}", "generator_1": ref, "generator_2": model, "preference": pref}
 
 
-def test_null_and_out_of_range_preferences_name_the_record(tmp_path):
-    path = write(tmp_path, "m", [record(0, 1.2), record(1, None)])
-    with pytest.raises(DataValidationError, match=r"annotations.json\[1\] \(instruction 'q1'\).*'preference' is missing"):
-        read_alpaca_eval(path)
+def test_null_preferences_are_skipped_and_counted_out_of_range_ones_raise(tmp_path):
+    path = write(tmp_path, "m", [record(0, 1.2), record(1, None), record(2, None)])
+    with pytest.warns(DataWarning, match=r"skipped 2 annotation records whose 'preference' is null .* 2 in "):
+        frame = read_alpaca_eval(path)
+    assert list(frame["item"]) == ["q0"] and frame["score"].tolist() == pytest.approx([0.2])
     path = write(tmp_path, "n", [record(0, 2.5, "n")])
     with pytest.raises(DataValidationError, match=r"\[0\]: 'preference' is 2.5, expected a number in \[1, 2\]"):
         read_alpaca_eval(path)
@@ -82,3 +88,32 @@ def test_position_items_and_missing_key(tmp_path):
     bad = write(tmp_path, "b", [{"instruction": "q", "generator_2": "b"}])
     with pytest.raises(InputFormatError, match=r"\[0\]: annotation record lacks preference"):
         read_alpaca_eval(bad)
+
+
+QUIRKS = Path(__file__).parent / "data" / "formats" / "alpaca_eval_quirks"
+
+
+def test_real_upstream_quirks_are_read_with_a_warning_each():
+    with pytest.warns(DataWarning) as seen:
+        frame = read_alpaca_eval(QUIRKS / "results", annotator="weighted_alpaca_eval_gpt4_turbo")
+    messages = " | ".join(str(w.message) for w in seen)
+    # the nested copy of the annotator folder is named and not read: every pair once
+    assert "nested inside itself" in messages and "weighted_alpaca_eval_gpt4_turbo/weighted_alpaca_eval_gpt4_turbo" in messages
+    assert frame.groupby("model").size().to_dict() == {"NullModel": 10, "vicuna-13b-v1.5": 10}
+    # NullModel's generator_2 is 'example': the folder names the model, as the leaderboard does
+    assert "generator_2 is 'example'" in messages and "example" not in set(frame["model"])
+    with pytest.warns(DataWarning, match=r"skipped 1 annotation records whose 'preference' is null"):
+        one = read_alpaca_eval(QUIRKS / "results", annotator="alpaca_eval_gpt4")
+    assert len(one) == 9 and set(one["model"]) == {"LMCocktail-10.7B-v1"}
+
+
+@pytest.mark.parametrize("board", ["data_AlpacaEval/alpaca_eval_gpt4_leaderboard.csv",
+                                   "data_AlpacaEval_2/weighted_alpaca_eval_gpt4_turbo_leaderboard.csv"])
+def test_leaderboard_whose_model_column_has_no_header(board):
+    path = QUIRKS / "leaderboards" / board
+    assert detect_preference_format(path) == "leaderboard"
+    frame = read_preferences_any(path, rating_column="win_rate")
+    assert "NullModel" in set(frame["model"]) or "gpt4_1106_preview" in set(frame["model"])
+    assert frame["rating"].between(0, 100).all()
+    with pytest.raises(InputFormatError, match="which column holds the rating.*--rating-column"):
+        read_preferences_any(path)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from benchalign.data import load_preferences
 from benchalign.errors import DataValidationError, InputFormatError, InsufficientDataError
-from benchalign.formats import detect_preference_format, read_preferences_any
-from benchalign.formats.arena import read_battles, read_leaderboard
+from benchalign.io.formats import detect_preference_format, read_preferences_any
+from benchalign.io.formats.arena import read_battles, read_leaderboard
+from benchalign.io.load import load_preferences
 
 LEADERBOARD = Path(__file__).parent / "data" / "formats" / "leaderboard" / "ratings_2024-03-29.csv"
 

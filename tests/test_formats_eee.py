@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchalign.data import load_results
 from benchalign.errors import DataValidationError, InputFormatError
-from benchalign.formats import detect_results_format, read_results_any
-from benchalign.formats.every_eval_ever import read_eee_aggregate, read_eee_instances
+from benchalign.io.formats import detect_results_format, read_results_any
+from benchalign.io.formats.every_eval_ever import read_eee_aggregate, read_eee_instances
+from benchalign.io.load import load_results
 
 DATA = Path(__file__).parent / "data" / "formats" / "every_eval_ever"
 INSTANCES = DATA / "instance_level__helm_mmlu_gpt2__None_samples.jsonl"

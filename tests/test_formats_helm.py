@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from benchalign.data import load_results
 from benchalign.errors import DataValidationError, InputFormatError
-from benchalign.formats import detect_results_format, read_results_any
-from benchalign.formats.helm import read_helm
+from benchalign.io.formats import detect_results_format, read_results_any
+from benchalign.io.formats.helm import read_helm
+from benchalign.io.load import load_results
 
 DATA = Path(__file__).parent / "data" / "formats" / "helm"
 MMLU = DATA / "mmlu-subject=philosophy,method=multiple_choice_joint,model=openai_gpt2"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from benchalign.data import load_results
 from benchalign.errors import DataValidationError, DataWarning, InputFormatError
-from benchalign.formats import detect_results_format, read_results_any
-from benchalign.formats.lm_eval import read_lm_eval
+from benchalign.io.formats import detect_results_format, read_results_any
+from benchalign.io.formats.lm_eval import read_lm_eval
+from benchalign.io.load import load_results
 
 DATA = Path(__file__).parent / "data" / "formats" / "lm_eval"
 REAL_MODEL = "RylanSchaeffer/mem_Qwen3-93M_minerva_math_rep_0_sbst_1.0000_epch_1_ot_1"

@@ -13,15 +13,16 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from benchalign.data import ELO_SCALE, load_preferences, load_results
-from benchalign.errors import BenchAlignError, DataWarning, InputFormatError, ParameterError
-from benchalign.formats import read_preferences_any, read_results_any
-from benchalign.formats.options import (
+from benchalign.cli.format_options import (
     load_preferences_from_options,
     load_results_from_options,
     preference_format_options,
     results_format_options,
 )
+from benchalign.data import ELO_SCALE
+from benchalign.errors import BenchAlignError, DataWarning, InputFormatError, ParameterError
+from benchalign.io.formats import read_preferences_any, read_results_any
+from benchalign.io.load import load_preferences, load_results
 
 DATA = Path(__file__).parent / "data" / "formats"
 

@@ -91,7 +91,7 @@ def test_write_then_read_gives_the_same_results(tmp_path_factory, frame):
     path = tmp_path_factory.mktemp("rt") / "r.csv"
     original = results_from_frame(frame)
     original.to_long().to_csv(path, index=False)
-    from benchalign.data import load_results
+    from benchalign.io.load import load_results
 
     _same(load_results(path), original)
 

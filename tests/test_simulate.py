@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchalign.data import load_preferences, load_results
+from benchalign.io.load import load_preferences, load_results
 from benchalign.errors import OutputExistsError, ParameterError
 from benchalign.simulate import more_models, simulate, write_simulated
 

@@ -20,15 +20,13 @@ from .data import (  # noqa: E402
     Preferences,
     Results,
     link,
-    load_models,
-    load_preferences,
-    load_results,
     preferences_from_frame,
     results_from_frame,
 )
 from .errors import BenchAlignError, ConvergenceWarning, DataWarning  # noqa: E402
 from .evaluate import evaluate, parse_split  # noqa: E402
 from .fit import BenchmarkAligner  # noqa: E402
+from .io.load import load_models, load_preferences, load_results  # noqa: E402
 
 __all__ = [
     "AlignedBenchmark",

@@ -7,6 +7,7 @@ Two containers come out of here and everything downstream works on them:
   row-index space of a :class:`Results`.
 
 Preferences are read as :class:`Preferences` (names) and linked to results with :func:`link`.
+This module works on frames only; reading files is :mod:`benchalign.io`'s job.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -28,7 +28,6 @@ from .errors import (
     UnknownModelError,
     format_rows,
 )
-from .readers import read_table
 
 logger = logging.getLogger("benchalign")
 
@@ -65,7 +64,8 @@ class Results:
     models : (n_models,) array of str, sorted.
     items : (n_items,) array of str, sorted.
     benchmarks : (n_items,) array of str, the source benchmark of each item.
-    values : (n_models, n_items) float32; the score of a model on an item, 0 where not observed.
+    values : (n_models, n_items) float32 when every score is exact in float32, else float64 (see
+        :func:`storage_dtype`); the score of a model on an item, 0 where not observed.
     observed : (n_models, n_items) bool, or None when every cell is observed.
     """
 
@@ -288,6 +288,13 @@ MAX_ABS_SCORE = 1e30
 """Scores beyond this magnitude cannot be meant as scores (and overflow float32 arithmetic)."""
 
 
+def storage_dtype(scores: np.ndarray) -> np.dtype:
+    """float32 when every score survives a float32 round trip exactly (0/1 data, halves and
+    quarters, small integers), else float64, so that scores the input tells apart stay apart."""
+    exact = np.array_equal(scores.astype(np.float32).astype(np.float64), scores)
+    return np.dtype(np.float32 if exact else np.float64)
+
+
 def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
               rows: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> Results:
     cells = len(models) * len(items)
@@ -305,7 +312,7 @@ def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
             f"{models[rows[huge][0]]!r}, item {items[cols[huge][0]]!r}); scores must be below "
             f"{MAX_ABS_SCORE:g} in magnitude. Check the score column (units, corrupt values)."
         )
-    values = np.zeros((len(models), len(items)), dtype=np.float32)
+    values = np.zeros((len(models), len(items)), dtype=storage_dtype(scores))
     values[rows, cols] = scores
     observed = None
     if len(scores) < len(models) * len(items):
@@ -314,24 +321,57 @@ def _assemble(models: np.ndarray, items: np.ndarray, benchmarks: np.ndarray,
     return Results(models, items, benchmarks, values, observed)
 
 
+SUMMARY_COLUMNS = ("score", "scores", "win_rate", "winrate", "length_controlled_winrate",
+                   "discrete_win_rate", "standard_error", "average", "avg", "mean", "total",
+                   "overall", "accuracy", "rating", "elo", "rank", "n_total", "n_wins", "params_b")
+"""Column names that hold a per-model summary, never one question, in a wide results table."""
+
+
 def results_from_wide(frame: pd.DataFrame, model_column: str = "model") -> Results:
     """Validate a wide table (one row per model, one column per item) into :class:`Results`.
 
     Empty cells are missing results. An item's benchmark is the part of its name before the first
-    '/', or 'benchmark' when the name has no '/'.
+    '/', or 'benchmark' when the name has no '/'. Columns named like a per-model summary
+    (:data:`SUMMARY_COLUMNS`, e.g. ``win_rate``) raise :class:`DataValidationError`.
     """
     _require_columns(frame, (model_column,), "a wide results table",
                      "Name the first column 'model'.")
     _check_names(frame, (model_column,))
-    long = frame.melt(id_vars=[model_column], var_name="item", value_name="score")
-    long = long[long["score"].notna()].rename(columns={model_column: "model"})
+    _check_item_columns(frame, [c for c in frame.columns if c != model_column])
+    long = frame.melt(id_vars=[model_column], var_name="__item", value_name="__score",
+                      ignore_index=False)  # the index keeps file line numbers for messages
+    long = long[long["__score"].notna()]
+    long = long.rename(columns={model_column: "model", "__item": "item", "__score": "score"})
     long["item"] = long["item"].astype(str)
     long["benchmark"] = [i.split("/", 1)[0] if "/" in i else "benchmark" for i in long["item"]]
     long.attrs["source"] = _source(frame)
-    long.index = long.index % max(len(frame), 1)  # keep file line numbers in messages
     if long.empty:
         raise InputFormatError(f"{_source(frame)}: the wide table has no score cells.")
     return results_from_long(long[list(LONG_COLUMNS)])
+
+
+def _check_item_columns(frame: pd.DataFrame, items: list[object]) -> None:
+    """Item columns of a wide table are unique questions, not per-model summaries."""
+    names = [str(c) for c in items]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise DataValidationError(
+            f"{_source(frame)}: the wide table repeats the item column(s) {format_rows(repeated)}. "
+            "Keep one column per item."
+        )
+    summary = [n for n in names if n.strip().lower().replace(" ", "_") in SUMMARY_COLUMNS]
+    if summary and len(summary) == len(names):
+        raise DataValidationError(
+            f"{_source(frame)}: a table of model and {format_rows(summary)} is not question-level "
+            "results; it looks like ratings or a leaderboard. Were --results and --preferences "
+            "swapped?"
+        )
+    if summary:
+        raise DataValidationError(
+            f"{_source(frame)}: the wide table has column(s) {format_rows(summary)} that hold a "
+            "per-model summary, not a question; every column but 'model' would become a "
+            "question. Delete those columns (or rename a column that really is one question)."
+        )
 
 
 def results_from_frame(frame: pd.DataFrame) -> Results:
@@ -566,6 +606,42 @@ def _warn_contradictions(frame: pd.DataFrame, pairs: PairSet, names: np.ndarray)
 
 
 # --------------------------------------------------------------------------------------------------
+# Model metadata
+# --------------------------------------------------------------------------------------------------
+
+
+def models_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate model metadata ``model[, params_b, organization, family, release_date, ...]``.
+
+    Returns a frame indexed by model name; ``params_b`` (billions) is parsed to float, empty
+    cells stay NaN (a model of unknown size is left out of size splits, and said so).
+    """
+    _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
+    _check_names(frame, ("model",))
+    names = frame["model"].astype(str)
+    dup = names.duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise DataValidationError(
+            f"{_source(frame)}: models listed more than once: "
+            f"{format_rows(sorted(set(names[dup])))}. Keep one row per model."
+        )
+    out = frame.copy()
+    out["model"] = names
+    if "params_b" in out.columns:
+        raw = out["params_b"]
+        params = pd.to_numeric(raw, errors="coerce")
+        bad = params.isna() & raw.notna()
+        if bad.any():
+            raise DataValidationError(
+                f"{_source(frame)}: params_b is not a number at "
+                f"{format_rows(_lines(frame.index[bad.to_numpy()]))}. Give billions of "
+                "parameters as a number (e.g. 7 or 0.5) or leave the cell empty."
+            )
+        out["params_b"] = params.astype(np.float64)
+    return out.set_index("model")
+
+
+# --------------------------------------------------------------------------------------------------
 # Linking preferences to results
 # --------------------------------------------------------------------------------------------------
 
@@ -677,79 +753,3 @@ def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
             DataWarning,
             stacklevel=3,
         )
-
-
-# --------------------------------------------------------------------------------------------------
-# Loading files
-# --------------------------------------------------------------------------------------------------
-
-
-def load_results(path: str | Path, *, fmt: str | None = None, **options: object) -> Results:
-    """Read and validate results: a long or wide table (CSV / CSV.gz / TSV / Parquet), or a tool's
-    output (lm-eval, HELM, AlpacaEval, Every Eval Ever; a file, a directory or a glob).
-
-    fmt : the format (see :data:`benchalign.formats.RESULTS_FORMATS`); detected when None.
-    options : reader options such as ``metric``, ``filter_name``, ``annotator``
-        (see :func:`benchalign.formats.read_results_any`).
-    """
-    if fmt in (None, "table") and not options and Path(path).is_file():
-        from .formats import detect_results_format
-
-        if fmt == "table" or detect_results_format(path) == "table":
-            return results_from_frame(read_table(path))
-    from .formats import read_results_any
-
-    return results_from_frame(read_results_any(path, fmt, **options))
-
-
-def load_preferences(
-    path: str | Path, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
-    *, fmt: str | None = None, **options: object,
-) -> Preferences:
-    """Read and validate preferences (pairs, ratings or battles; detected unless ``kind``).
-
-    fmt : ``table`` (the canonical columns), ``arena`` (battle logs, with ``language``,
-        ``category``, ``since``, ``until`` filters) or ``leaderboard`` (``model_column``,
-        ``rating_column``, ``lower_is_better``); detected when None.
-    """
-    if fmt in (None, "table") and not options:
-        from .formats import detect_preference_format
-
-        if fmt == "table" or detect_preference_format(path) in ("table", None):
-            return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale)
-    from .formats import read_preferences_any
-
-    frame = read_preferences_any(path, fmt, **options)
-    return preferences_from_frame(frame, kind=kind, rating_scale=rating_scale)
-
-
-def load_models(path: str | Path) -> pd.DataFrame:
-    """Read model metadata ``model[, params_b, organization, family, release_date, ...]``.
-
-    Returns a frame indexed by model name; ``params_b`` (billions) is parsed to float, empty
-    cells stay NaN (a model of unknown size is left out of size splits, and said so).
-    """
-    frame = read_table(path)
-    _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
-    _check_names(frame, ("model",))
-    names = frame["model"].astype(str)
-    dup = names.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise DataValidationError(
-            f"{_source(frame)}: models listed more than once: "
-            f"{format_rows(sorted(set(names[dup])))}. Keep one row per model."
-        )
-    out = frame.copy()
-    out["model"] = names
-    if "params_b" in out.columns:
-        raw = out["params_b"]
-        params = pd.to_numeric(raw, errors="coerce")
-        bad = params.isna() & raw.notna()
-        if bad.any():
-            raise DataValidationError(
-                f"{_source(frame)}: params_b is not a number at "
-                f"{format_rows(_lines(frame.index[bad.to_numpy()]))}. Give billions of "
-                "parameters as a number (e.g. 7 or 0.5) or leave the cell empty."
-            )
-        out["params_b"] = params.astype(np.float64)
-    return out.set_index("model")

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from .errors import OutputExistsError
 
 
@@ -42,3 +44,15 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def ordering_format(values: np.ndarray, min_digits: int = 6) -> str:
+    """A ``%.<d>g`` format with the fewest significant digits (at least ``min_digits``) that
+    prints every distinct finite value of ``values`` differently, so the printed column orders
+    like the numbers (1.00000001e8 and 1e8 need 9 digits; 0.5 and 0.25 need the minimum)."""
+    distinct = np.unique(np.asarray(values, dtype=np.float64))
+    distinct = distinct[np.isfinite(distinct)]
+    for digits in range(min_digits, 18):
+        if len({f"{v:.{digits}g}" for v in distinct}) == len(distinct):
+            return f"%.{digits}g"
+    return "%.17g"

@@ -9,10 +9,13 @@ import click
 from tqdm import tqdm
 
 from ..data import Linked, Results, link
-from ..formats.options import (
+from ..io.formats.names import read_name_map, warn_unused_names
+from ..sanity import findings, warn_findings
+from .format_options import (
     load_preferences_from_options,
     load_results_from_options,
     preference_format_options,
+    rating_scale_of,
     results_format_options,
 )
 
@@ -55,10 +58,21 @@ def seed_option(f: F) -> F:
 
 def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                 **options: object) -> tuple[Results, Linked]:
-    """Read results and preferences with the command's format options and link them by name."""
+    """Read results and preferences with the command's format options and link them by name.
+
+    The name map is read once for both files; suspicious but readable data (see
+    :mod:`benchalign.sanity`) is reported with warnings.
+    """
+    map_path = options.get("name_map")
+    if map_path is not None:
+        options = {**options, "name_map": read_name_map(str(map_path))}
     results = load_results_from_options(results_path, **options)
     prefs = load_preferences_from_options(preferences_path, **options)
-    return results, link(results, prefs, ignore_unknown=ignore_unknown_models)
+    if map_path is not None:
+        warn_unused_names(options["name_map"], str(map_path))  # type: ignore[arg-type]
+    linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
+    warn_findings(findings(results, linked, rating_scale_of(**options)))
+    return results, linked
 
 
 def progress_bar(total: int, desc: str) -> tqdm:

@@ -8,7 +8,8 @@ import time
 import click
 
 from ..baselines import METHODS, VARIANTS
-from ..data import Linked, Results, link, load_models
+from ..data import Linked, Results, link
+from ..io.load import load_models
 from ..datasets import CASES, load_case
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split

@@ -10,11 +10,11 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark, load_benchmark, score
-from ..formats.options import load_results_from_options
 from ..fit import BenchmarkAligner
 from ..fit.selection import METHODS
-from ..outputs import check_writable, write_atomic
+from ..outputs import check_writable, ordering_format, write_atomic
 from . import cli
+from .format_options import load_results_from_options
 from .common import force_option, load_inputs, preference_options, results_option, seed_option
 
 logger = logging.getLogger("benchalign")
@@ -130,7 +130,7 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     bench = load_benchmark(benchmark_path)
     table = score(bench, load_results_from_options(results_path, **formats), strict=strict)
     buf = io.StringIO()
-    table.to_csv(buf, index=False, float_format="%.6g")
+    table.to_csv(buf, index=False, float_format=ordering_format(table["score"].to_numpy()))
     if output:
         write_atomic(output, buf.getvalue(), force=force)
         click.echo(f"scored {len(table)} models; wrote {output}", err=True)

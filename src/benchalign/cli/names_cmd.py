@@ -7,8 +7,8 @@ import sys
 
 import click
 
-from ..formats.names import propose_name_map
-from ..formats.options import load_preferences_from_options, load_results_from_options
+from ..io.formats.names import propose_name_map
+from .format_options import load_preferences_from_options, load_results_from_options
 from ..outputs import check_writable, write_atomic
 from . import cli
 from .common import force_option, preference_options, results_option

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from ..data import Linked, Results, load_models
+from ..data import Linked, Results
+from ..io.load import load_models
 from ..errors import InputFormatError
 from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner

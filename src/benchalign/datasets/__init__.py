@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data import Preferences, Results, load_models, load_preferences
+from ..data import Preferences, Results
 from ..errors import InputFormatError
+from ..io.load import load_models, load_preferences
 
 HERE = Path(__file__).parent
 CASES = ("metabench", "alpacaeval2")

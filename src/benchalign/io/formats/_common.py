@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataValidationError, InputFormatError, format_rows
+from ...errors import DataValidationError, InputFormatError, format_rows
 
 LONG_COLUMNS = ["model", "benchmark", "item", "score"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataValidationError, DataWarning, InputFormatError, format_rows
+from ...errors import DataValidationError, DataWarning, InputFormatError, format_rows
 from ._common import Row, as_score, expand_paths, iter_jsonl, long_frame, read_json
 
 RESULTS_RE = re.compile(r"^results_(?P<ts>.+)\.json$")

@@ -15,22 +15,43 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataValidationError, DataWarning, InputFormatError, format_rows
+from ...errors import DataValidationError, DataWarning, InputFormatError, format_rows
 from ..readers import read_table
+from ._common import read_json
 
 NAME_COLUMNS = {"pairs": ("winner", "loser"), "battles": ("model_a", "model_b"),
                 "ratings": ("model",), "results": ("model",)}
 _SURE = {"high", "exact", "sure", "yes", "true"}
 
 
-def read_name_map(path: str | Path) -> dict[str, str]:
+class NameMap(dict):
+    """``from -> to`` names, remembering which ``from`` names :func:`apply_name_map` met."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        super().__init__(mapping)
+        self.used: set[str] = set()
+
+
+def warn_unused_names(mapping: dict[str, str], source: str) -> None:
+    """A :class:`DataWarning` listing ``from`` names of a :class:`NameMap` that no file held
+    (misspelled, or for models not in these files)."""
+    unused = sorted(set(mapping) - getattr(mapping, "used", set(mapping)))
+    if unused:
+        warnings.warn(
+            f"{source}: {len(unused)} name-map rows rename models that are in neither file: "
+            f"{format_rows(unused)}. Check their spelling (the map is applied exactly as given).",
+            DataWarning, stacklevel=3,
+        )
+
+
+def read_name_map(path: str | Path) -> NameMap:
     """Read a name map with columns ``from, to`` (other columns, e.g. ``confidence``, are kept out).
 
     Raises for missing columns, empty cells and a ``from`` name mapped to two different names.
     Rows whose ``confidence`` column says low/medium (or < 0.9) are applied, with a
     :class:`DataWarning` listing them.
     """
-    frame = read_table(path)
+    frame = _map_table(Path(path))
     missing = [c for c in ("from", "to") if c not in frame.columns]
     if missing:
         raise InputFormatError(
@@ -52,7 +73,23 @@ def read_name_map(path: str | Path) -> dict[str, str]:
             )
         mapping[src] = dst
     _warn_unsure(frame, path)
-    return mapping
+    return NameMap(mapping)
+
+
+def _map_table(path: Path) -> pd.DataFrame:
+    """A name map as a table: CSV/TSV/Parquet, or JSON ``{"from name": "to name", ...}`` or
+    ``[{"from": ..., "to": ...}, ...]``."""
+    if not path.name.lower().endswith(".json"):
+        return read_table(path)
+    data = read_json(path)
+    if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
+        return pd.DataFrame({"from": list(data), "to": list(data.values())})
+    if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
+        return pd.DataFrame(data)
+    raise InputFormatError(
+        f"{path}: a JSON name map is an object {{\"from name\": \"to name\", ...}} or a list of "
+        "{\"from\": ..., \"to\": ...} records; or give a CSV with columns from, to."
+    )
 
 
 def _warn_unsure(frame: pd.DataFrame, path: str | Path) -> None:
@@ -79,6 +116,8 @@ def apply_name_map(frame: pd.DataFrame, mapping: dict[str, str], columns: Iterab
     """
     columns = [c for c in columns if c in frame.columns]
     names = pd.unique(pd.concat([frame[c].dropna().astype(str) for c in columns])) if columns else []
+    if isinstance(mapping, NameMap):
+        mapping.used.update(n for n in names if n in mapping)
     merged: dict[str, list[str]] = {}
     for name in names:
         merged.setdefault(mapping.get(name, name), []).append(name)
@@ -126,7 +165,8 @@ def name_similarity(a: str, b: str) -> float:
     ``-``/``_`` separators; otherwise the string similarity of the normalized names, raised to 0.8
     when one name is the other plus words without numbers or a version (``-chat``, ``-v1.5``), and
     halved for each contradiction: different sizes (7b vs 13b), different versions (v0.1 vs v0.2),
-    or numbers that disagree on both sides (claude-2.1 vs claude-2.0; 2 and 2.0 agree).
+    numbers that disagree on both sides (claude-2.1 vs claude-2.0; 2 and 2.0 agree), or different
+    families (falcon-7b-instruct vs mistral-7b-instruct: neither name's first word is in the other).
     """
     x, y = normalize_name(a), normalize_name(b)
     if x == y:
@@ -143,7 +183,23 @@ def name_similarity(a: str, b: str) -> float:
     nx, ny = _tokens(_NUMBER, x), _tokens(_NUMBER, y)
     if _unmatched(nx, ny) and _unmatched(ny, nx):
         score *= 0.5
+    if not _same_family(x, y):
+        score *= 0.5
     return round(score, 3)
+
+
+def _words(name: str) -> list[str]:
+    """The letter stems of a normalized name's words (``gpt4`` -> ``gpt``; numbers dropped)."""
+    return [m.group(0) for w in name.split("-") if (m := re.match(r"[a-z]+", w))]
+
+
+def _same_family(x: str, y: str) -> bool:
+    """The family word (first word of a name, ``falcon`` / ``mistral``) of one name occurs in the
+    other (``meta-llama-3-8b`` and ``llama-3-8b`` agree); names without one never disagree."""
+    wx, wy = _words(x), _words(y)
+    if not wx or not wy:
+        return True
+    return wx[0] in wy or wy[0] in wx
 
 
 def _unmatched(these: set[str], others: set[str]) -> set[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataValidationError, InputFormatError
+from ...errors import DataValidationError, InputFormatError
 from ._common import Row, as_score, expand_paths, long_frame, read_json
 
 MAIN_METRIC = {

@@ -30,8 +30,8 @@ from ..data import (
     preferences_from_frame,
     results_from_frame,
 )
-from . import PREFERENCE_FORMATS, RESULTS_FORMATS, read_preferences_any, read_results_any
-from .names import NAME_COLUMNS, apply_name_map, read_name_map
+from ..io.formats import PREFERENCE_FORMATS, RESULTS_FORMATS, read_preferences_any, read_results_any
+from ..io.formats.names import NAME_COLUMNS, apply_name_map, read_name_map
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,7 +157,7 @@ def load_results_from_options(
     results_metric: str | None = None,
     lm_eval_filter: str | None = None,
     annotator: str | None = None,
-    name_map: str | Path | None = None,
+    name_map: str | Path | dict[str, str] | None = None,
     **_other: Any,
 ) -> Results:
     """Read, rename (``name_map``) and validate results given the CLI options.
@@ -168,7 +168,7 @@ def load_results_from_options(
     frame = read_results_any(path, results_format, metric=results_metric,
                              filter_name=lm_eval_filter, annotator=annotator)
     if name_map is not None:
-        frame = apply_name_map(frame, read_name_map(name_map), NAME_COLUMNS["results"])
+        frame = apply_name_map(frame, _name_map(name_map), NAME_COLUMNS["results"])
     return results_from_frame(frame)
 
 
@@ -184,7 +184,7 @@ def load_preferences_from_options(
     category: tuple[str, ...] | list[str] | str | None = None,
     since: str | None = None,
     until: str | None = None,
-    name_map: str | Path | None = None,
+    name_map: str | Path | dict[str, str] | None = None,
     **_other: Any,
 ) -> Preferences:
     """Read, rename (``name_map``) and validate preferences given the CLI options.
@@ -201,6 +201,19 @@ def load_preferences_from_options(
     )
     kind = forced or detect_preference_kind(frame.columns, str(path))
     if name_map is not None:
-        frame = apply_name_map(frame, read_name_map(name_map), NAME_COLUMNS[kind])
-    scale = rating_scale if rating_scale is not None else (RANK_SCALE if lower_is_better else ELO_SCALE)
+        frame = apply_name_map(frame, _name_map(name_map), NAME_COLUMNS[kind])
+    scale = rating_scale_of(rating_scale=rating_scale, lower_is_better=lower_is_better)
     return preferences_from_frame(frame, kind=kind, rating_scale=scale)  # type: ignore[arg-type]
+
+
+def rating_scale_of(*, rating_scale: float | None = None, lower_is_better: bool = False,
+                    **_other: Any) -> float:
+    """The rating scale the options ask for: --rating-scale, else 1 for ranks, else Elo's."""
+    if rating_scale is not None:
+        return rating_scale
+    return RANK_SCALE if lower_is_better else ELO_SCALE
+
+
+def _name_map(name_map: str | Path | dict[str, str]) -> dict[str, str]:
+    """A map already read (by the caller, once for both files), or the path of one."""
+    return name_map if isinstance(name_map, dict) else read_name_map(name_map)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputFormatError
+from ..errors import InputFormatError
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -52,6 +52,8 @@ def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataF
         elif suffix in (".json", ".jsonl", ".json.gz", ".jsonl.gz"):
             frame = pd.read_json(path, lines=suffix.startswith(".jsonl"), dtype=False)
         else:
+            if not suffix.endswith(".gz"):
+                _check_binary(path)
             frame = _read_csv(path, sep="\t" if suffix.startswith(".tsv") else ",",
                               text_columns=TEXT_COLUMNS + tuple(text_columns))
     except InputFormatError:
@@ -78,6 +80,20 @@ def read_table(path: str | Path, text_columns: tuple[str, ...] = ()) -> pd.DataF
     return frame
 
 
+_MAGIC = ((b"PAR1", "a Parquet file", ".parquet"), (b"\x1f\x8b", "gzip-compressed", ".csv.gz"),
+          (b"PK\x03\x04", "a zip archive", "an unzipped .csv"),
+          (b"\xd0\xcf\x11\xe0", "an old Excel workbook", ".csv (export it from Excel)"))
+
+
+def _check_binary(path: Path) -> None:
+    """A text table that is really a binary file: say what the file is, not that it is not UTF-8."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    for magic, what, suffix in _MAGIC:
+        if head.startswith(magic):
+            raise InputFormatError(f"{path}: is {what}, not a text table; name it {suffix} (or convert it).")
+
+
 def _read_csv(path: Path, sep: str, text_columns: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.read_csv(
         path, sep=sep, dtype=dict.fromkeys(text_columns, str), keep_default_na=False,
@@ -85,7 +101,24 @@ def _read_csv(path: Path, sep: str, text_columns: tuple[str, ...]) -> pd.DataFra
     )
     if frame.shape[1] == 1:
         _check_delimiter(path, frame.columns[0], sep)
+    _check_header(path, sniff_header(path))
     return frame
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Column names are unique and unpadded (pandas would rename a repeat 'q1' to 'q1.1')."""
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise InputFormatError(
+            f"{path}: the header repeats the column(s) {', '.join(map(repr, repeated))}. "
+            "Give every column its own name."
+        )
+    padded = [c for c in header if c != c.strip()]
+    if padded:
+        raise InputFormatError(
+            f"{path}: column names with spaces around them: {', '.join(map(repr, padded))}. "
+            "Write the header without spaces after the commas (model,benchmark,item,score)."
+        )
 
 
 def _check_delimiter(path: Path, header: str, sep: str) -> None:
@@ -108,7 +141,7 @@ def sniff_header(path: str | Path) -> list[str]:
 
         return list(pq.read_schema(path).names)
     opener = gzip.open if suffix.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
         line = fh.readline()
     sep = "\t" if suffix.startswith(".tsv") else ","
     return next(csv.reader(io.StringIO(line), delimiter=sep), [])

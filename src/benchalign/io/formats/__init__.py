@@ -2,7 +2,7 @@
 
 Results formats (each gives a long table ``model, benchmark, item, score``):
 
-* ``table``: a long or wide CSV / TSV / Parquet / JSON table (:func:`benchalign.readers.read_table`);
+* ``table``: a long or wide CSV / TSV / Parquet / JSON table (:func:`benchalign.io.readers.read_table`);
 * ``lm_eval``: lm-evaluation-harness ``results_<ts>.json`` + ``samples_<task>_<ts>.jsonl``;
 * ``helm``: HELM run directories (``per_instance_stats.json`` + ``run_spec.json``);
 * ``alpaca_eval``: AlpacaEval ``results/<model>/<annotator>/annotations.json``;
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InputFormatError, ParameterError
+from ...errors import InputFormatError, ParameterError
 from ..readers import read_table, sniff_header
 from . import alpaca_eval, arena, every_eval_ever, helm, lm_eval
 from ._common import expand_paths
@@ -96,10 +96,18 @@ def detect_preference_format(path: str | Path) -> str | None:
     if {"winner", "loser"} <= set(columns) or {"model", "rating"} <= set(columns) or \
             {"model_a", "model_b", "winner"} <= set(columns):
         return "table"
+    if looks_like_results(columns):
+        return None
     lower = {c.lower() for c in columns}
-    if lower & set(arena.MODEL_COLUMNS) and lower & set(arena.RATING_COLUMNS):
+    has_model = bool(lower & set(arena.MODEL_COLUMNS)) or (bool(columns) and arena.is_unnamed(columns[0]))
+    if has_model and lower & set(arena.RATING_COLUMNS + arena.WIN_RATE_COLUMNS):
         return "leaderboard"
     return None
+
+
+def looks_like_results(columns: list[str]) -> bool:
+    """Columns of a long results table (model, item, score), never a preference table."""
+    return {"model", "item", "score"} <= set(columns)
 
 
 def _first_record(path: Path) -> dict[str, Any] | None:
@@ -215,6 +223,8 @@ def _resolve(path: str | Path, fmt: str | None, allowed: tuple[str, ...], detect
         if found is None:
             columns = _columns(Path(path)) if Path(path).is_file() else None
             seen = f" from columns {', '.join(columns)}" if columns else ""
+            if what == "preference" and columns and looks_like_results(columns):
+                seen += ", which are question-level results (were --results and --preferences swapped?)"
             raise InputFormatError(
                 f"{path}: cannot tell the {what} format{seen}. Expected {_EXPECTED[what]}; or name "
                 f"the format with --{what}-format ({', '.join(allowed)})."

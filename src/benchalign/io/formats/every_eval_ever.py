@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataValidationError, InputFormatError
+from ...errors import DataValidationError, InputFormatError
 from ._common import Row, as_score, expand_paths, iter_jsonl, long_frame, read_json
 
 

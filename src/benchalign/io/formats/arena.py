@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataValidationError, InputFormatError, InsufficientDataError, format_rows
+from ...data import parse_scores
+from ...errors import DataValidationError, InputFormatError, InsufficientDataError, format_rows
 from ..readers import read_table
 from ._common import read_records
 
@@ -35,6 +36,8 @@ ONE_HOT = ("winner_model_a", "winner_model_b", "winner_tie")
 MODEL_COLUMNS = ("model", "model_name", "name", "arena_model", "key")
 RATING_COLUMNS = ("rating", "elo", "arena_elo", "arena score", "arena_score", "arena elo rating",
                   "elo rating", "score")
+WIN_RATE_COLUMNS = ("win_rate", "length_controlled_winrate", "discrete_win_rate")
+"""Columns of a win-rate leaderboard (AlpacaEval): a leaderboard, whose rating column is named by the user."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -272,8 +275,6 @@ def read_leaderboard(
         a rank column is never guessed: name it and pass ``lower_is_better``.
     lower_is_better : the column is a rank or loss; ratings are its negation.
     """
-    from ..data import parse_scores
-
     frame = read_table(path, text_columns=(model_column,) if model_column else ())
     model_col = _pick(frame, model_column, MODEL_COLUMNS, "model", "--model-column")
     rating_col = _pick(frame, rating_column, RATING_COLUMNS, "rating", "--rating-column")
@@ -283,6 +284,11 @@ def read_leaderboard(
     out["model"] = [None if _is_nan(m) or m is None else str(m) for m in out["model"]]
     out.attrs["source"] = str(path)
     return out
+
+
+def is_unnamed(column: str) -> bool:
+    """A header cell left empty (pandas reads it as ``Unnamed: 0``): a written-out index column."""
+    return column == "" or column.startswith("Unnamed: ")
 
 
 def _pick(frame: pd.DataFrame, given: str | None, candidates: Sequence[str], what: str,
@@ -299,6 +305,8 @@ def _pick(frame: pd.DataFrame, given: str | None, candidates: Sequence[str], wha
     for cand in candidates:
         if cand in lower:
             return lower[cand]
+    if what == "model" and columns and is_unnamed(columns[0]):
+        return columns[0]  # a pandas index written out: AlpacaEval's leaderboards name models so
     raise InputFormatError(
         f"{frame.attrs.get('source')}: cannot tell which column holds the {what}; columns are "
         f"{format_rows(columns, 12)}. Name it with {flag}."
