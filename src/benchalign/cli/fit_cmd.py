@@ -14,22 +14,25 @@ from ..formats.options import load_results_from_options
 from ..fit import BenchmarkAligner
 from ..structured_fit import METHODS as STRUCTURED_METHODS
 from ..structured_fit import PRIORS
-from ..outputs import check_writable, write_atomic
+from ..errors import check_param
+from ..outputs import write_atomic
 from . import cli
-from .common import force_option, load_inputs, preference_options, results_option, seed_option
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
 
 logger = logging.getLogger("benchalign")
 
 
-def parse_reg(value: str) -> float | str:
+def parse_reg(ctx: click.Context, param: click.Parameter, value: str) -> float | str:
+    """The --reg option: 'cv' or a finite number >= 0 (checked before any file is read)."""
     if value == "cv":
         return "cv"
     try:
         reg = float(value)
     except ValueError:
-        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}") from None
-    if not reg >= 0:
-        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}")
+        reg = float("nan")
+    check_param(f"benchalign {ctx.command.name}", "--reg", value, 0 <= reg < float("inf"),
+                "'cv' or a finite number >= 0")
     return reg
 
 
@@ -50,7 +53,7 @@ def method_options(func):
              "of all models' results; 'items' is a free weight per question (with --prior "
              "uniform: the original method). See docs/few_preferences.md.")(func)
     return click.option(
-        "--reg", default="cv", show_default=True,
+        "--reg", default="cv", show_default=True, callback=parse_reg,
         help="Strength of the pull toward the prior: 'cv' chooses it (with --method auto: the "
              "parametrization too) by cross-validation over the rated models, or a number >= 0 "
              "(0 = no pull; with --method auto a number means a free weight per question).")(func)
@@ -67,19 +70,21 @@ def method_options(func):
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        reg: str, max_iter: int, method: str, prior: str, seed: int, force: bool,
+        reg: float | str, max_iter: int, method: str, prior: str, seed: int, force: bool,
         **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
     `benchalign score` applies to new models.
     """
-    check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                  **formats)
-    aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed,
-                               method=method, prior=prior)
-    aligner.fit(results, linked)
+    check_outputs(force, o=output)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
+    aligner = BenchmarkAligner(reg=reg, max_iter=max_iter, random_state=seed, method=method,
+                               prior=prior)
+    with stage(f"fitting {results.n_items} question weights to {len(linked.rated)} rated models"):
+        aligner.fit(results, linked)
     bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind, "method": method,
                                                     "prior": prior, "chosen": aligner.method_})
     bench.save(output, force=force)
@@ -123,10 +128,11 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     Columns: rank, model, score (weighted mean over the benchmark items the model has),
     coverage (weight mass of those items; 1 = complete), n_items.
     """
-    if output:
-        check_writable(output, force)
+    check_outputs(force, o=output)
     bench = load_benchmark(benchmark_path)
-    table = score(bench, load_results_from_options(results_path, **formats), strict=strict)
+    with stage("reading results"):
+        results = load_results_from_options(results_path, **formats)
+    table = score(bench, results, strict=strict)
     buf = io.StringIO()
     table.to_csv(buf, index=False, float_format="%.6g")
     if output:
