@@ -94,10 +94,15 @@ def test_same_seed_gives_identical_weights(planted, planted_prefs):
     assert a.reg_ == b.reg_
 
 
-def test_cross_validation_reports_scores_per_grid_value(planted, planted_prefs):
-    aligner = BenchmarkAligner(reg_grid=(0.1, 10.0)).fit(planted.results, planted_prefs)
-    assert aligner.reg_ in (0.1, 10.0)
-    assert aligner.cv_scores_.shape == (2,)
+def test_cross_validation_chooses_the_best_scoring_strength(planted, planted_prefs):
+    # a free weight per question: the preferences reward a quarter of the questions, so a weak
+    # pull toward the uniform mean validates better than one strong enough to keep it uniform
+    aligner = BenchmarkAligner(method="items", prior="uniform", reg_grid=(1e4, 0.01, 1.0))
+    aligner.fit(planted.results, planted_prefs)
+    assert aligner.cv_scores_.shape == (3,)
+    assert aligner.cv_scores_[1] > aligner.cv_scores_[0] + 0.05
+    assert aligner.reg_ == (1e4, 0.01, 1.0)[int(np.argmax(aligner.cv_scores_))]
+    assert aligner.reg_ != 1e4
 
 
 def test_convergence_warning_when_iterations_run_out(planted, planted_prefs):
@@ -109,8 +114,14 @@ def test_cross_validation_needs_four_rated_models(planted):
     few = preferences_from_frame(pd.DataFrame({"model": ["m000", "m001", "m002"], "rating": [1.0, 2.0, 3.0]}))
     with pytest.raises(InsufficientDataError, match="at least 4 models"):
         BenchmarkAligner().fit(planted.results, few)
-    # a fixed strength works with 3
-    BenchmarkAligner(reg=1.0).fit(planted.results, few)
+    # a fixed strength works with 3: it learns from their planted ratings the order that the
+    # plain mean gets wrong
+    rated = planted.ratings.iloc[:3]
+    aligner = BenchmarkAligner(reg=1.0).fit(planted.results, preferences_from_frame(rated))
+    assert aligner.n_train_models_ == 3 and aligner.n_train_pairs_ == 3
+    order = np.argsort(rated["rating"].to_numpy())
+    assert not np.array_equal(np.argsort(planted.results.values[:3].mean(axis=1)), order)
+    assert np.array_equal(np.argsort(aligner.predict(planted.results)[:3]), order)
 
 
 def test_fit_accepts_linked_preferences(planted, planted_prefs):
