@@ -112,8 +112,8 @@ def stage(desc: str, total: int | None = None) -> Iterator[Callable[[int], objec
     """Progress of one stage of a long command, on stderr; yields ``update(n)`` for its steps.
 
     On a terminal a stage with ``total`` steps shows a progress bar. Otherwise (a log, a pipe, a
-    CI job) it gets one line with the time since the command started, ``[  12.3 s] desc``, once
-    it has run :data:`PROGRESS_DELAY` seconds.
+    CI job) it gets one line, ``[  12.3 s] desc`` for a stage that began 12.3 s after the command,
+    once it has run :data:`PROGRESS_DELAY` seconds.
     """
     if total is not None and sys.stderr.isatty():
         with tqdm(total=total, desc=desc, unit="step", leave=False, file=sys.stderr) as bar:
