@@ -52,6 +52,16 @@ def make_planted(n_models: int = 60, n_items: int = 40, seed: int = 0, missing: 
     return Planted(results, ratings, true_w, true_scores)
 
 
+@pytest.fixture(autouse=True)
+def no_progress_lines(monkeypatch):
+    """Commands run in-process print no progress lines: a stage line appears only when a stage
+    runs longer than a delay, which would make their output depend on the machine's speed.
+    tests/test_reliability.py checks the lines themselves."""
+    from benchalign.cli import common
+
+    monkeypatch.setattr(common, "PROGRESS_DELAY", None)
+
+
 @pytest.fixture
 def planted() -> Planted:
     return make_planted()

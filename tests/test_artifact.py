@@ -55,6 +55,25 @@ def test_scores_equal_predict(fitted):
     assert np.allclose(table["coverage"], 1.0)
 
 
+def test_score_is_the_mean_over_each_models_observed_items_like_predict():
+    from benchalign import preferences_from_frame
+
+    d = make_planted(n_models=50, n_items=20, seed=8, missing=0.2)
+    aligner = BenchmarkAligner().fit(d.results, preferences_from_frame(d.ratings))
+    bench = AlignedBenchmark.from_aligner(aligner)
+    mask, w = d.results.mask(), bench.weights
+    weighted_sum = (d.results.values * mask) @ w
+    mean_observed = weighted_sum / (mask @ w)
+    # with a fifth of the cells missing the two orders differ: the test can tell them apart
+    assert not np.array_equal(np.argsort(-weighted_sum), np.argsort(-mean_observed))
+    table = score(bench, d.results)
+    order = table.set_index("model").loc[d.results.models]
+    assert order["score"].to_numpy() == pytest.approx(mean_observed)
+    assert order["score"].to_numpy() == pytest.approx(aligner.predict(d.results))
+    assert order["coverage"].to_numpy() == pytest.approx(mask @ w)
+    assert table["model"].tolist() == d.results.models[np.argsort(-mean_observed, kind="stable")].tolist()
+
+
 def _edit(path, change):
     doc = json.loads(path.read_text())
     change(doc)

@@ -152,9 +152,15 @@ def test_choosing_needs_three_rated_models(planted):
         BenchmarkAligner().fit(planted.results, two)
     # a single method needs no choice
     BenchmarkAligner(method="correlation").fit(planted.results, two)
-    three = preferences_from_frame(pd.DataFrame({"model": ["m000", "m001", "m002"],
-                                                 "rating": [1.0, 2.0, 3.0]}))
-    BenchmarkAligner().fit(planted.results, three)
+    # three rated models are enough to choose: it learns from their planted ratings the order
+    # that the plain mean gets wrong
+    rated = planted.ratings.iloc[:3]
+    for params in ({}, {"method": "ranknet", "reg": 1.0}):
+        aligner = BenchmarkAligner(**params).fit(planted.results, preferences_from_frame(rated))
+        assert aligner.n_train_models_ == 3 and aligner.n_train_pairs_ == 3
+        order = np.argsort(rated["rating"].to_numpy())
+        assert not np.array_equal(np.argsort(planted.results.values[:3].mean(axis=1)), order)
+        assert np.array_equal(np.argsort(aligner.predict(planted.results)[:3]), order)
 
 
 def test_fit_accepts_linked_preferences(planted, planted_prefs):

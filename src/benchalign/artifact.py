@@ -123,6 +123,9 @@ def load_benchmark(path: str | Path) -> AlignedBenchmark:
         raise ArtifactError(f"{path}: file not found.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: not a benchalign benchmark file (invalid JSON: {exc}).") from exc
+    except RecursionError:
+        raise ArtifactError(f"{path}: not a benchalign benchmark file (JSON nested too deeply to "
+                            "read; a benchmark file is two levels deep).") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise ArtifactError(
             f"{path}: not a benchalign benchmark file (no \"schema\": \"{SCHEMA}\"). Write one "

@@ -11,24 +11,27 @@ import numpy as np
 
 from ..artifact import AlignedBenchmark, load_benchmark, score
 from ..fit import BenchmarkAligner
+from ..errors import check_param
 from ..fit.selection import METHODS
-from ..outputs import check_writable, ordering_format, write_atomic
+from ..outputs import ordering_format, write_atomic
 from . import cli
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
 from .format_options import load_results_from_options
-from .common import force_option, load_inputs, preference_options, results_option, seed_option
 
 logger = logging.getLogger("benchalign")
 
 
-def parse_reg(value: str) -> float | str:
+def parse_reg(ctx: click.Context, param: click.Parameter, value: str) -> float | str:
+    """The --reg option: 'cv' or a finite number >= 0 (checked before any file is read)."""
     if value == "cv":
         return "cv"
     try:
         reg = float(value)
     except ValueError:
-        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}") from None
-    if not reg >= 0:
-        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}")
+        reg = float("nan")
+    check_param(f"benchalign {ctx.command.name}", "--reg", value, 0 <= reg < float("inf"),
+                "'cv' or a finite number >= 0")
     return reg
 
 
@@ -43,7 +46,7 @@ def method_options(func):
              "what each scored; 'ranknet' fits a free weight per question by the pairwise loss, "
              "pulled toward the coverage prior (the published method). See docs/method.md.")(func)
     return click.option(
-        "--reg", default="cv", show_default=True,
+        "--reg", default="cv", show_default=True, callback=parse_reg,
         help="Only with --method ranknet: strength of the pull toward the prior, 'cv' to choose it "
              "by cross-validation over the rated models, or a number >= 0 (0 = no pull).")(func)
 
@@ -59,19 +62,20 @@ def method_options(func):
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        reg: str, max_iter: int, method: str, seed: int, force: bool,
+        reg: float | str, max_iter: int, method: str, seed: int, force: bool,
         **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
     `benchalign score` applies to new models.
     """
-    check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                  **formats)
-    aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed,
-                               method=method)
-    aligner.fit(results, linked)
+    check_outputs(force, o=output)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
+    aligner = BenchmarkAligner(reg=reg, max_iter=max_iter, random_state=seed, method=method)
+    with stage(f"fitting {results.n_items} question weights to {len(linked.rated)} rated models"):
+        aligner.fit(results, linked)
     bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind, "method": method,
                                                     "chosen": aligner.method_})
     bench.save(output, force=force)
@@ -125,10 +129,11 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     Columns: rank, model, score (weighted mean over the benchmark items the model has),
     coverage (weight mass of those items; 1 = complete), n_items.
     """
-    if output:
-        check_writable(output, force)
+    check_outputs(force, o=output)
     bench = load_benchmark(benchmark_path)
-    table = score(bench, load_results_from_options(results_path, **formats), strict=strict)
+    with stage("reading results"):
+        results = load_results_from_options(results_path, **formats)
+    table = score(bench, results, strict=strict)
     buf = io.StringIO()
     table.to_csv(buf, index=False, float_format=ordering_format(table["score"].to_numpy()))
     if output:

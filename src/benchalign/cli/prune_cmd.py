@@ -9,8 +9,9 @@ from ..artifact import AlignedBenchmark
 
 from ..prune import KEEP_FRACTION, RULES, prune
 from . import cli
-from .common import force_option, load_inputs, preference_options, results_option, seed_option
-from .fit_cmd import method_options, parse_reg
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
+from .fit_cmd import method_options
 
 
 @cli.command("prune")
@@ -28,7 +29,7 @@ from .fit_cmd import method_options, parse_reg
 @seed_option
 @force_option
 def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
-              rule: str, output: str, reg: str, method: str, seed: int, force: bool,
+              rule: str, output: str, reg: float | str, method: str, seed: int, force: bool,
               **formats: object) -> None:
     """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
 
@@ -38,15 +39,16 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
     benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
     report` for the held-out accuracy of each rule vs K.
     """
-    from ..outputs import check_writable
-
-    check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
+    check_outputs(force, o=output)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
     if k > results.n_items:
         raise click.BadParameter(f"K={k} is more than the {results.n_items} questions of the "
                                  "results; choose a smaller K.", param_hint="--k")
-    bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
-                  aligner_params={"reg": parse_reg(reg), "random_state": seed, "method": method})
+    with stage(f"fitting, keeping {k} of {results.n_items} questions ({rule}), re-fitting"):
+        bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
+                      aligner_params={"reg": reg, "random_state": seed, "method": method})
     bench.save(output, force=force)
     click.echo(_summary(bench, results.n_items, rule))
     click.echo(f"wrote {output}")
