@@ -9,7 +9,7 @@ import click
 
 from ..baselines import METHODS, VARIANTS
 from ..data import Linked, Results, link, load_models
-from ..datasets import CASES, load_case
+from ..datasets import DEMO_CASES, load_case
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
 from ..outputs import check_writable, write_atomic
@@ -106,7 +106,7 @@ DEMO_CURVES = {"learning_repeats": 2, "prune_repeats": 3}
 
 
 @cli.command()
-@click.option("--case", "cases", type=click.Choice(CASES + ("all",)), default="all",
+@click.option("--case", "cases", type=click.Choice(DEMO_CASES + ("all",)), default="all",
               show_default=True, help="Which shipped real case to run.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the evaluation of every case as JSON.")
@@ -126,7 +126,7 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
         check_writable(json_path, force)
     check_writable(report_path, force)
     out, sections = {}, []
-    for name in CASES if cases == "all" else (cases,):
+    for name in DEMO_CASES if cases == "all" else (cases,):
         start = time.perf_counter()
         case = load_case(name)
         linked = link(case.results, case.preferences)
