@@ -132,6 +132,25 @@ def test_no_held_out_preference_reaches_a_method(data):
         assert np.isfinite(train.ratings[split.train]).all()
 
 
+def test_paired_vs_all_gives_every_pair_on_the_same_resamples(data):
+    d, linked = data
+    kw = dict(splits=[parse_split("random:0.3:3")], methods=FAST, seed=0, n_bootstrap=200)
+    plain = evaluate(d.results, linked, **kw)["splits"]["random"]["methods"]
+    full = evaluate(d.results, linked, paired_vs_all=True, **kw)["splits"]["random"]["methods"]
+    assert all("paired_vs" not in entry for entry in plain.values())
+    for name, entry in full.items():
+        assert set(entry["paired_vs"]) == set(FAST) - {name}
+        assert {k: v for k, v in entry.items() if k != "paired_vs"} == plain[name]
+    ridge_vs_best = full["ridge"]["paired_vs"]["best_benchmark"]["pairwise_accuracy"]
+    best_vs_ridge = full["best_benchmark"]["paired_vs"]["ridge"]["pairwise_accuracy"]
+    assert ridge_vs_best["mean"] == pytest.approx(full["ridge"]["pairwise_accuracy"]["mean"]
+                                                  - full["best_benchmark"]["pairwise_accuracy"]["mean"])
+    # the same resamples for both methods: swapping them mirrors the interval exactly
+    assert best_vs_ridge["mean"] == pytest.approx(-ridge_vs_best["mean"])
+    assert best_vs_ridge["ci"] == pytest.approx([-ridge_vs_best["ci"][1], -ridge_vs_best["ci"][0]])
+    assert full["ridge"]["paired_vs"]["uniform"] == full["ridge"]["paired_vs_uniform"]
+
+
 def test_same_seed_same_report(data):
     d, linked = data
     kw = dict(splits=[parse_split("random:0.3:2")], methods=FAST, seed=3, n_bootstrap=50)

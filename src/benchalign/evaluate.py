@@ -173,31 +173,39 @@ class _Accumulator:
         for metric in METRICS:
             slot[metric].append(values[metric])
 
-    def summary(self, level: float) -> dict[str, dict[str, object]]:
+    def summary(self, level: float, paired_vs_all: bool = False) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        base = {m: np.nanmean(np.vstack(v), axis=0) for m, v in self.reps["uniform"].items()}
-        for method, slot in self.reps.items():
-            mean = {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+        means = {method: {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+                 for method, slot in self.reps.items()}
+        for method, mean in means.items():
             entry: dict[str, object] = {m: summarize(mean[m], level) for m in METRICS}
             if method != "uniform":
-                entry["paired_vs_uniform"] = {
-                    m: summarize(mean[m] - base[m], level) for m in METRICS
-                }
+                entry["paired_vs_uniform"] = _paired(mean, means["uniform"], level)
+            if paired_vs_all:
+                entry["paired_vs"] = {other: _paired(mean, means[other], level)
+                                      for other in means if other != method}
             out[method] = entry
         return out
+
+
+def _paired(mean: dict[str, np.ndarray], other: dict[str, np.ndarray],
+            level: float) -> dict[str, dict[str, object]]:
+    """Per metric, the summary of one method's replicates minus another's (same resamples)."""
+    return {m: summarize(mean[m] - other[m], level) for m in METRICS}
 
 
 def evaluate(
     results: Results, linked: Linked, *, splits: Sequence[SplitSpec] = (SplitSpec("random"),),
     models: pd.DataFrame | None = None, methods: dict[str, Method] | None = None, seed: int = 0,
     n_bootstrap: int = 1000, level: float = 0.95,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, paired_vs_all: bool = False,
 ) -> dict[str, object]:
     """Compare methods on held-out models for each split family; returns the JSON-ready report.
 
     results : all models' results; linked : preferences on results rows; models : metadata indexed
     by model name (for size/group splits); seed : drives splits, bootstrap and method seeds.
-    progress : called with 1 after each split (for a progress bar).
+    progress : called with 1 after each split (for a progress bar). paired_vs_all : also give
+    every method's paired difference to every other method (``paired_vs``, docs/evaluation.md).
     """
     methods = dict(METHODS) if methods is None else methods
     if "uniform" not in methods:
@@ -206,7 +214,7 @@ def evaluate(
     for k, spec in enumerate(splits):
         concrete = make_splits(spec, results, linked.rated, models, seed + 1000 * k)
         out[spec.name] = _run_family(results, linked, spec, concrete, methods, seed,
-                                     n_bootstrap, level, progress)
+                                     n_bootstrap, level, progress, paired_vs_all)
     return {
         "schema": SCHEMA,
         "seed": seed,
@@ -223,7 +231,7 @@ def evaluate(
 
 def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
                 methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
-                progress: Callable[[int], None] | None) -> dict[str, object]:
+                progress: Callable[[int], None] | None, paired_vs_all: bool) -> dict[str, object]:
     acc = _Accumulator()
     per_split = []
     rng = np.random.default_rng(seed)
@@ -247,7 +255,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
         "n_skipped": skipped,
         "n_train_models": float(np.mean([len(r["train"]) for r in per_split])),
         "n_test_models": float(np.mean([len(r["test"]) for r in per_split])),
-        "methods": acc.summary(level),
+        "methods": acc.summary(level, paired_vs_all),
         "per_split": per_split,
     }
 

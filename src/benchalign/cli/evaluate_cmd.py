@@ -9,8 +9,8 @@ import click
 
 from ..baselines import METHODS, VARIANTS
 from ..data import Linked, Results, link
+from ..datasets import DEMO_CASES, load_case
 from ..io.load import load_models
-from ..datasets import CASES, load_case
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
 from ..outputs import write_atomic
@@ -103,7 +103,7 @@ DEMO_CURVES = {"learning_repeats": 2, "prune_repeats": 3}
 
 
 @cli.command()
-@click.option("--case", "cases", type=click.Choice(CASES + ("all",)), default="all",
+@click.option("--case", "cases", type=click.Choice(DEMO_CASES + ("all",)), default="all",
               show_default=True, help="Which shipped real case to run.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the evaluation of every case as JSON (replaces a JSON file an "
@@ -128,7 +128,7 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
                    "json": force or _demo_wrote(json_path, DEMO_JSON_MARK)},
                   report=report_path, json=json_path)
     out, sections = {}, []
-    for name in CASES if cases == "all" else (cases,):
+    for name in DEMO_CASES if cases == "all" else (cases,):
         start = time.perf_counter()
         with stage(f"{name}: loading the shipped case"):
             case = load_case(name)
