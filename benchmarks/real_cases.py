@@ -25,7 +25,7 @@ import time
 import warnings
 from pathlib import Path
 
-from benchalign.baselines import METHODS, VARIANTS, Method
+from benchalign.baselines import Method, select_methods
 from benchalign.data import link
 from benchalign.datasets import CASE_INFO, CASES, load_case
 from benchalign.evaluate import evaluate, parse_split
@@ -104,18 +104,6 @@ def summary_lines(reports: dict[str, dict[str, object]], methods: dict[str, Meth
                         f"losses={counts['loss']}"]
 
 
-def pick_methods(spec: str | None) -> dict[str, Method]:
-    """METHODS by default; else the named entries of METHODS or VARIANTS, uniform always first."""
-    if not spec:
-        return dict(METHODS)
-    known = {**METHODS, **VARIANTS}
-    names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise SystemExit(f"unknown methods {', '.join(unknown)}; choose from {', '.join(known)}")
-    return {n: known[n] for n in dict.fromkeys(["uniform", *names])}
-
-
 def header(args: argparse.Namespace, methods: dict[str, Method]) -> list[str]:
     command = "python benchmarks/real_cases.py " + shlex.join(sys.argv[1:])
     return ["# Real-case suite (issue 18)", "",
@@ -139,7 +127,7 @@ def main() -> None:
     unknown = [c for c in cases if c not in CASES]
     if unknown:
         ap.error(f"unknown cases {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    methods = pick_methods(args.methods)
+    methods = select_methods(args.methods)
     # a rank correlation is undefined (NaN, as documented) when every held-out model ties
     warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
     text, reports = header(args, methods), {}

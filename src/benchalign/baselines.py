@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import PairSet, Results
+from .errors import ParameterError
 from .features.structure import item_means
 from .fit import BenchmarkAligner
 from .fit.candidates import Context, item_correlations
@@ -185,3 +186,16 @@ METHODS: dict[str, Method] = {
     "random_subset": random_subset,
 }
 """Methods of ``benchalign evaluate``, in report order."""
+
+
+def select_methods(spec: str | None) -> dict[str, Method]:
+    """The methods named in ``spec`` (comma-separated entries of :data:`METHODS` or
+    :data:`VARIANTS`), with uniform, the paired reference, always first; all of METHODS if empty."""
+    if not spec:
+        return dict(METHODS)
+    known = {**METHODS, **VARIANTS}
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError(f"unknown methods {', '.join(unknown)}; choose from {', '.join(known)}.")
+    return {n: known[n] for n in dict.fromkeys(["uniform", *names])}

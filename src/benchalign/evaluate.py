@@ -13,7 +13,6 @@ difference to the uniform mean uses the same resamples for both methods.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

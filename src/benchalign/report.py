@@ -43,6 +43,7 @@ class CaseReport:
     texts : item -> question text (may be empty).
     heldout : :func:`heldout_frame` of one split; heldout_note : which split, what the rating is.
     learning : :func:`learning_curve`; prune : :func:`benchalign.prune.prune_curve`.
+    choice : what the fit chose and what each candidate scored (:func:`describe_choice`).
     """
 
     name: str
@@ -56,11 +57,21 @@ class CaseReport:
     rating_label: str
     learning: pd.DataFrame
     prune: pd.DataFrame
+    choice: str = ""
 
 
 # --------------------------------------------------------------------------------------------------
 # Analyses
 # --------------------------------------------------------------------------------------------------
+
+
+def describe_choice(aligner: BenchmarkAligner) -> str:
+    """One sentence: the chosen weighting and each candidate's validation pairwise accuracy."""
+    if aligner.candidate_scores_ is None:
+        return f"Method: {aligner.method_}."
+    scores = ", ".join(f"{n} {a:.3f}" for n, a in zip(aligner.candidates_, aligner.candidate_scores_))
+    return (f"Chosen: {aligner.method_}, by cross-validation over the rated models "
+            f"(validation pairwise accuracy: {scores}).")
 
 
 def item_texts(frame: pd.DataFrame | None) -> dict[str, str]:
@@ -291,8 +302,8 @@ def _weights_html(case: CaseReport) -> str:
              + "".join(f'<tr><td class="l">{_e(b)}</td><td>{int(round(s * n))}</td>'
                        f"<td>{m:.1%}</td><td>{s:.1%}</td><td>{m / s:.2f}×</td></tr>"
                        for b, m, s in zip(names, mass, share)) + "</table>")
-    fitted = (f"<p class=\"muted\">The aligned benchmark fitted on every rated model "
-              f"(what <code>benchalign fit</code> writes).</p>")
+    fitted = ("<p class=\"muted\">The aligned benchmark fitted on every rated model (what "
+              f"<code>benchalign fit</code> writes). {_e(case.choice)}</p>")
     return "\n".join([fitted, kpis, table, _img(plots.benchmark_mass(names, mass, share),
                                                "weight per source benchmark"),
                       _img(plots.weight_distribution(w), "weight distribution"),

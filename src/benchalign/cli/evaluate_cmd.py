@@ -7,8 +7,9 @@ import time
 
 import click
 
-from ..baselines import METHODS, VARIANTS
+from ..baselines import METHODS, VARIANTS, select_methods
 from ..data import Linked, Results, link
+from ..errors import ParameterError
 from ..datasets import DEMO_CASES, load_case
 from ..io.load import load_models
 from ..evaluate import evaluate as run_evaluation
@@ -22,17 +23,10 @@ from .common import (check_outputs, force_option, load_inputs, preference_option
 
 
 def _methods(spec: str | None) -> dict:
-    if not spec:
-        return dict(METHODS)
-    known = {**METHODS, **VARIANTS}
-    names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise click.BadParameter(f"unknown methods {', '.join(unknown)}; choose from "
-                                 f"{', '.join(known)}")
-    if "uniform" not in names:
-        names.insert(0, "uniform")
-    return {n: known[n] for n in known if n in names}
+    try:
+        return select_methods(spec)
+    except ParameterError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,

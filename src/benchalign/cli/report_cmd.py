@@ -12,7 +12,8 @@ from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
 from ..outputs import write_atomic
 from ..prune import CURVE_KS, prune_curve
-from ..report import LEARNING_SIZES, CaseReport, heldout_frame, item_texts, learning_curve, render_report
+from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
+                      learning_curve, render_report)
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
                      seed_option, stage)
@@ -33,7 +34,7 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
             evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
                                   n_bootstrap=n_bootstrap, progress=update)
     with stage(f"{name}: fitting on every rated model", 1) as update:
-        weights = BenchmarkAligner(random_state=seed).fit(results, linked).weights_
+        aligner = BenchmarkAligner(random_state=seed).fit(results, linked)
         heldout, note, label = _heldout(results, linked, evaluation, seed)
         update(1)
     with stage(f"{name}: learning curve ({learning_repeats} splits)", learning_repeats) as update:
@@ -42,8 +43,9 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
     with stage(f"{name}: pruning curve ({prune_repeats} splits)", prune_repeats) as update:
         pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=update,
                              split=SplitSpec("random", repeats=prune_repeats))
-    return CaseReport(name, evaluation, results.items, results.benchmarks, weights,
-                      item_texts(items), heldout, note, label, learning, pruned)
+    return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
+                      item_texts(items), heldout, note, label, learning, pruned,
+                      choice=describe_choice(aligner))
 
 
 def _heldout(results: Results, linked: Linked, evaluation: dict,
