@@ -21,7 +21,7 @@ from scipy.optimize import minimize_scalar
 
 from ..data import PairSet, Results
 from ..features.structure import coverage_prior
-from ..metrics import bradley_terry
+from ..metrics import strengths
 from ..scores import model_scores, weights_from_theta
 from .objective import PairTerms, WeightFit
 from .ranknet import fit_ranknet
@@ -82,7 +82,7 @@ class Correlation:
                 tol: float = 1e-5) -> np.ndarray:
         results = ctx.results
         rows = pairs.models()
-        strength = bradley_terry(pairs.relabel(rows, results.n_models), len(rows))
+        strength = strengths(pairs.relabel(rows, results.n_models), len(rows))
         keep = common_benchmark_items(results, rows)
         w = np.maximum(item_correlations(results, rows, strength), 0.0) * keep
         if not w.any():
@@ -119,17 +119,19 @@ Candidate = Fixed | Correlation | RankNet
 def item_correlations(results: Results, rows: np.ndarray, y: np.ndarray) -> np.ndarray:
     """[n_items] Pearson correlation of each item's results with ``y`` [len(rows)] over the models
     ``rows`` that have the item (0 with fewer than :data:`MIN_CORRELATION_MODELS` of them or no
-    spread)."""
+    spread). Computed from per-item sums (missing cells hold 0), one pass over the rows."""
     x = results.values[rows].astype(np.float64)
     m = results.mask()[rows].astype(np.float64)
+    y = np.asarray(y, dtype=np.float64)
     n = m.sum(axis=0)
     safe = np.maximum(n, 1.0)
-    xc = (x - (x * m).sum(axis=0) / safe) * m
-    yc = (y[:, None] - (m * y[:, None]).sum(axis=0) / safe) * m
-    num = (xc * yc).sum(axis=0)
-    den = np.sqrt((xc**2).sum(axis=0) * (yc**2).sum(axis=0))
-    ok = (n >= MIN_CORRELATION_MODELS) & (den > 0)
-    return np.where(ok, num / np.where(ok, den, 1.0), 0.0)
+    sx, sy = x.sum(axis=0), y @ m
+    cov = x.T @ y - sx * sy / safe
+    var_x = np.einsum("ij,ij->j", x, x) - sx**2 / safe
+    var_y = (y**2) @ m - sy**2 / safe
+    den = np.sqrt(np.maximum(var_x, 0.0) * np.maximum(var_y, 0.0))
+    ok = (n >= MIN_CORRELATION_MODELS) & (den > 1e-12 * np.maximum(n, 1.0))
+    return np.where(ok, cov / np.where(ok, den, 1.0), 0.0)
 
 
 def common_benchmark_items(results: Results, rows: np.ndarray) -> np.ndarray:

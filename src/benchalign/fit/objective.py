@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data import PairSet
 from ..scores import BLOCK_ELEMENTS, ScoreMatrix, _parallel, _spans, default_threads, weights_from_theta
 
 PAIR_CHUNK = 1 << 16
@@ -99,7 +100,8 @@ class PairTerms:
         self.total = float(weight.sum())
         self.u = np.bincount(a, lin, minlength=n_models) - np.bincount(b, lin, minlength=n_models)
         self.common_weight = float(weight[0]) if len(weight) and np.all(weight == weight[0]) else None
-        self.members = _complete_members(a, b, n_models) if self.common_weight is not None else None
+        self.members = (PairSet(a, b, weight, weight).round_robin(n_models)
+                        if self.common_weight is not None else None)
         self.complete = self.members is not None
         if not self.complete:
             index = np.int32 if n_models < 2**31 else np.int64
@@ -285,30 +287,6 @@ def _log_product_sum(buf: np.ndarray, n: int) -> float:
         rows //= 2
         np.multiply(prod[:rows], prod[rows: 2 * rows], out=prod[:rows])
     return float(np.log(prod[0]).sum(dtype=np.float64))
-
-
-def _complete_members(a: np.ndarray, b: np.ndarray, n_models: int) -> np.ndarray | None:
-    """Sorted ids of the models when (a, b) lists every unordered pair among them exactly once,
-    else None."""
-    n_pairs = len(a)
-    if n_pairs == 0:
-        return None
-    seen = np.zeros(n_models, dtype=bool)
-    seen[a] = True
-    seen[b] = True
-    members = np.flatnonzero(seen)
-    k = len(members)
-    if n_pairs != k * (k - 1) // 2:
-        return None
-    pos = np.full(n_models, -1, dtype=np.int64)
-    pos[members] = np.arange(k)
-    cells = np.zeros(k * k, dtype=bool)
-    for i in range(0, n_pairs, 1 << 20):
-        pa, pb = pos[a[i:i + (1 << 20)]], pos[b[i:i + (1 << 20)]]
-        if np.any(pa == pb):
-            return None
-        cells[np.minimum(pa, pb) * k + np.maximum(pa, pb)] = True
-    return members if int(np.count_nonzero(cells)) == n_pairs else None
 
 
 def pair_loss_and_grad(
