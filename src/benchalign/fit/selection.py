@@ -5,9 +5,9 @@ cross-validation over the rated training models that chooses among them.
 differs from the plain mean, i.e. when some models lack whole benchmarks) and ``uniform``. Each is
 fitted on the training pairs of every fold of the rated models and scored on the pairs that involve
 the fold's models (:func:`benchalign.fit.folds.rated_folds`); the highest mean validation pairwise
-accuracy wins, ties going to the earlier candidate. Every baseline that is itself a non-negative
-weighting of the questions is among the candidates or reachable from them, so the choice is made on
-evidence from the user's own preferences, and :attr:`BenchmarkAligner.candidate_scores_` shows it.
+accuracy wins, ties going to the earlier candidate; :attr:`BenchmarkAligner.candidate_scores_`
+shows what each scored. Three candidates, not more: with 8-23 rated training models every extra
+candidate adds a chance to pick one that validated well by luck (``docs/method.md``).
 """
 
 from __future__ import annotations
