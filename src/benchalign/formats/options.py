@@ -103,6 +103,13 @@ _PREFERENCES = [
                  help="Rating units per logit when ratings become pair probabilities. Default: "
                       "400/ln(10) ≈ 173.7 (Elo), or 1 with --lower-is-better (one rank step = "
                       "e:1 odds)."),
+    click.option("--rating-interval-columns", default=None, metavar="LOW,HIGH",
+                 help="Ratings: the two columns of each rating's 95% interval. With an interval "
+                      "the target of a pair is the probability that the first model's true "
+                      "rating is higher, Phi((r_i - r_j) / sqrt(s_i^2 + s_j^2)), s = half-width / "
+                      "1.96. Default: rating_q025,rating_q975 when both are present."),
+    click.option("--ignore-uncertainty", is_flag=True, default=False,
+                 help="Ratings: ignore the interval columns; targets from --rating-scale alone."),
     click.option("--language", multiple=True,
                  help="Arena battles: keep only these languages (repeat or comma-separate; "
                       "case-insensitive, e.g. English). Default: all."),
@@ -144,10 +151,12 @@ def results_format_options(f: F) -> F:
 
 def preference_format_options(f: F) -> F:
     """Add --preference-format, --model-column, --rating-column, --lower-is-better,
-    --rating-scale, --language, --category, --since, --until and --name-map."""
+    --rating-scale, --rating-interval-columns, --ignore-uncertainty, --language, --category,
+    --since, --until and --name-map."""
     return _apply(f, _PREFERENCES + [_NAME_MAP],
                   ["preference_format", "model_column", "rating_column", "lower_is_better",
-                   "rating_scale", "language", "category", "since", "until", "name_map"])
+                   "rating_scale", "rating_interval_columns", "ignore_uncertainty", "language",
+                   "category", "since", "until", "name_map"])
 
 
 def load_results_from_options(
@@ -180,6 +189,8 @@ def load_preferences_from_options(
     rating_column: str | None = None,
     lower_is_better: bool = False,
     rating_scale: float | None = None,
+    rating_interval_columns: str | None = None,
+    ignore_uncertainty: bool = False,
     language: tuple[str, ...] | list[str] | str | None = None,
     category: tuple[str, ...] | list[str] | str | None = None,
     since: str | None = None,
@@ -203,4 +214,17 @@ def load_preferences_from_options(
     if name_map is not None:
         frame = apply_name_map(frame, read_name_map(name_map), NAME_COLUMNS[kind])
     scale = rating_scale if rating_scale is not None else (RANK_SCALE if lower_is_better else ELO_SCALE)
-    return preferences_from_frame(frame, kind=kind, rating_scale=scale)  # type: ignore[arg-type]
+    return preferences_from_frame(frame, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
+                                  interval_columns=_interval_option(rating_interval_columns),
+                                  use_uncertainty=not ignore_uncertainty)
+
+
+def _interval_option(text: str | None) -> tuple[str, str] | None:
+    """``LOW,HIGH`` of --rating-interval-columns as two column names."""
+    if text is None:
+        return None
+    parts = tuple(p.strip() for p in text.split(","))
+    if len(parts) != 2 or not all(parts):
+        raise click.BadParameter(f"expected two column names LOW,HIGH, got {text!r}",
+                                 param_hint="--rating-interval-columns")
+    return parts  # type: ignore[return-value]
