@@ -57,6 +57,8 @@ CANDIDATE_CORR = 0.9
 MAX_TRIPLE_MODELS = 4000
 """Intransitive triples are counted with a dense models × models product up to this many models."""
 GRAM_BLOCK = 512
+CONFIDENT = 0.95
+"""A pair's majority is confident when its posterior probability of being the true order is this."""
 
 
 @dataclass(frozen=True)
@@ -583,20 +585,35 @@ def intransitive_triples(pairs: PairSet, n_models: int) -> int | None:
 
 
 def _cycles(prefs: Preferences) -> list[Finding]:
+    """Majority cycles: a warning when the pairs in the cycle are each decided with confidence
+    (posterior of the majority >= :data:`CONFIDENT`) or when the pairs are stated once each (a
+    list of preferences, not samples: a cycle contradicts the list itself); a note when only pairs
+    with few comparisons close them (what sampled comparisons show by chance)."""
     if prefs.kind == "ratings":
         return []
     groups = cycle_groups(prefs.pairs, len(prefs.models))
     if not groups:
         return []
-    triples = intransitive_triples(prefs.pairs, len(prefs.models))
-    members = np.unique(np.concatenate(groups))
+    stated = prefs.kind == "pairs" and bool(np.all(prefs.pairs.weight == 1))
+    confident = (np.ones(len(prefs.pairs), dtype=bool) if stated
+                 else pair_agreement(prefs.pairs, prefs.kind, None) >= CONFIDENT)
+    strong = cycle_groups(prefs.pairs.select(confident), len(prefs.models))
+    used = strong or groups
+    pairs = prefs.pairs.select(confident) if strong else prefs.pairs
+    triples = intransitive_triples(pairs, len(prefs.models))
+    members = np.unique(np.concatenate(used))
     counted = f"{triples:,} intransitive triples" if triples is not None else "intransitive triples"
-    text = (f"The majority preferences contain {counted} in {len(groups)} cycle group(s) "
-            f"({len(members)} models), e.g. [{format_rows(prefs.models[groups[0]].tolist(), 5)}]: "
-            "no ranking, and so no weighting, agrees with all of them.")
-    return [Finding("preference-cycles", "warning", text,
-                    "Nothing to fix if the comparisons are few or close (they are fitted as "
-                    "given); otherwise collect more comparisons among these models.",
+    which = " (each pair stated once)" if stated else " of confidently decided pairs" if strong else ""
+    text = (f"The majority preferences{which} contain "
+            f"{counted} in {len(used)} cycle group(s), e.g. "
+            f"[{format_rows(prefs.models[used[0]].tolist(), 5)}] ({len(members)} models in all): "
+            "no ranking, and so no weighting, agrees with all of them"
+            + ("." if strong else "; every cycle goes through pairs with few comparisons, as "
+               "sampled comparisons give by chance."))
+    fix = ("Check those comparisons (mislabelled winners, mixed populations of raters); they are "
+           "fitted as given." if strong else
+           "Nothing to do; more comparisons among these models would settle them.")
+    return [Finding("preference-cycles", "warning" if strong else "info", text, fix,
                     _names(prefs.models[members]))]
 
 
@@ -744,7 +761,9 @@ def _headroom(results: Results, linked: Linked,
     text = f"The plain mean already orders {plain:.3f} of the compared pairs the preferences' way"
     if isinstance(top, float):
         text += (f"; a perfect scorer could expect {top:.3f} given the preferences' own "
-                 f"uncertainty (noise ceiling), so the headroom is {top - plain:+.3f}.")
+                 f"uncertainty (noise ceiling), so the headroom is {top - plain:+.3f}"
+                 + (": the plain mean is already at the ceiling, and no weighting can be shown "
+                    "to do better with these preferences." if top - plain <= 0.01 else "."))
     else:
         text += "; the noise ceiling is unknown (no interval or counts in the preferences)."
     out = [Finding("headroom", "info", text,

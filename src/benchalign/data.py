@@ -528,7 +528,8 @@ def rating_pair_targets(ratings: np.ndarray, a: np.ndarray, b: np.ndarray, scale
 
     spread = np.sqrt(sd[a] ** 2 + sd[b] ** 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(spread > 0, diff / np.where(spread > 0, spread, 1.0), np.sign(diff) * np.inf)
+        z = np.where(spread > 0, diff / np.where(spread > 0, spread, 1.0),
+                     np.sign(diff) * np.where(diff == 0, 0.0, np.inf))
     return ndtr(z)
 
 

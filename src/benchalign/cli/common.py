@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 
 import click
 from tqdm import tqdm
 
+from ..check import CheckReport, check, format_findings
 from ..data import Linked, Results, link
+from ..errors import DataWarning
 from ..formats.options import (
     load_preferences_from_options,
     load_results_from_options,
@@ -59,6 +62,27 @@ def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models:
     results = load_results_from_options(results_path, **options)
     prefs = load_preferences_from_options(preferences_path, **options)
     return results, link(results, prefs, ignore_unknown=ignore_unknown_models)
+
+
+def load_checked(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                 **options: object) -> tuple[Results, Linked, CheckReport]:
+    """Read results and preferences, link them by name, run :func:`benchalign.check.check` and
+    print its error and warning findings on stderr.
+
+    link's own data warnings (unknown models dropped, cycles, reversed ratings) are findings of the
+    check too, so they are silenced here: each is said once.
+    """
+    results = load_results_from_options(results_path, **options)
+    prefs = load_preferences_from_options(preferences_path, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
+    report = check(results, prefs, ignore_unknown=ignore_unknown_models)
+    shown = report.at_least("warning")
+    if shown:
+        click.echo(f"check: {len(shown)} finding(s) to look at (`benchalign check` lists all):\n"
+                   + format_findings(shown), err=True)
+    return results, linked, report
 
 
 def progress_bar(total: int, desc: str) -> tqdm:

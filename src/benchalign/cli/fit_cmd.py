@@ -16,7 +16,7 @@ from ..structured_fit import METHODS as STRUCTURED_METHODS
 from ..structured_fit import PRIORS
 from ..outputs import check_writable, write_atomic
 from . import cli
-from .common import force_option, load_inputs, preference_options, results_option, seed_option
+from .common import force_option, load_checked, preference_options, results_option, seed_option
 
 logger = logging.getLogger("benchalign")
 
@@ -75,8 +75,8 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
     `benchalign score` applies to new models.
     """
     check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                  **formats)
+    results, linked, _ = load_checked(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
     aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed,
                                method=method, prior=prior)
     aligner.fit(results, linked)

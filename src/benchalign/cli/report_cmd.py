@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
+from ..check import CheckReport, heldout_ceiling
 from ..data import Linked, Results, load_models
 from ..errors import InputFormatError
 from ..evaluate import Split, SplitSpec, evaluate, parse_split
@@ -13,21 +14,24 @@ from ..outputs import check_writable, write_atomic
 from ..prune import CURVE_KS, prune_curve
 from ..report import LEARNING_SIZES, CaseReport, heldout_frame, item_texts, learning_curve, render_report
 from . import cli
-from .common import force_option, load_inputs, preference_options, progress_bar, results_option, seed_option
+from .common import force_option, load_checked, preference_options, progress_bar, results_option, seed_option
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
                models: pd.DataFrame | None, items: pd.DataFrame | None, seed: int,
                n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
-               prune_repeats: int = 5, prune_ks=CURVE_KS) -> CaseReport:
+               prune_repeats: int = 5, prune_ks=CURVE_KS,
+               checked: CheckReport | None = None) -> CaseReport:
     """Run every analysis of the report, with a progress bar per long step on a terminal.
 
     evaluation : a report of :func:`evaluate` already computed on the same inputs (else run here).
+    checked : the data check of the inputs, shown first (see :func:`benchalign.check.check`).
     """
     if evaluation is None:
         with progress_bar(sum(s.repeats for s in splits), f"{name}: evaluating") as bar:
             evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
                                   n_bootstrap=n_bootstrap, progress=bar.update)
+    evaluation.setdefault("ceiling", heldout_ceiling(results, linked, evaluation))
     with progress_bar(1, f"{name}: fitting") as bar:
         weights = BenchmarkAligner(random_state=seed).fit(results, linked).weights_
         heldout, note, label = _heldout(results, linked, evaluation, seed)
@@ -39,7 +43,8 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
         pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=bar.update,
                              split=SplitSpec("random", repeats=prune_repeats))
     return CaseReport(name, evaluation, results.items, results.benchmarks, weights,
-                      item_texts(items), heldout, note, label, learning, pruned)
+                      item_texts(items), heldout, note, label, learning, pruned,
+                      None if checked is None else checked.to_dict())
 
 
 def _heldout(results: Results, linked: Linked, evaluation: dict,
@@ -100,11 +105,12 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     """
     check_writable(output, force)
     specs = [parse_split(s) for s in splits]
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
+    results, linked, checked = load_checked(results_path, preferences_path, ignore_unknown_models,
+                                            **formats)
     models = load_models(models_path) if models_path else None
     case = build_case(results_path, results, linked, splits=specs, models=models,
                       items=read_items(items_path), seed=seed, n_bootstrap=n_bootstrap,
-                      learning_repeats=repeats, prune_repeats=repeats)
+                      learning_repeats=repeats, prune_repeats=repeats, checked=checked)
     page = render_report([case], title=title or f"benchalign report: {preferences_path}")
     write_atomic(output, page, force=force)
     click.echo(f"wrote {output}")
