@@ -16,12 +16,9 @@ from scipy.special import ndtr
 
 from benchalign import data
 from benchalign.cli import cli
-from benchalign.check import check
-from benchalign.cli.report_cmd import build_case
-from benchalign.data import ELO_SCALE, Z975, Results, check_pair_count, link, preferences_from_frame
+from benchalign.data import ELO_SCALE, Z975, check_pair_count, preferences_from_frame
 from benchalign.errors import DataValidationError, InputFormatError, InsufficientDataError, ParameterError
-from benchalign.evaluate import format_table, parse_split
-from benchalign.report import render_report
+from benchalign.evaluate import format_table
 
 from .conftest import make_planted, write_long
 
@@ -191,19 +188,3 @@ def test_evaluate_table_shows_the_ceiling():
     assert re.search(r"\n  noise ceiling +0\.912  \(pairwise accuracy a perfect scorer", format_table(report))
     report["ceiling"] = {"random": None}
     assert "unknown" in format_table(report)
-
-
-def test_report_opens_with_the_check():
-    d = make_planted(n_models=36, n_items=32, seed=5)
-    values = d.results.values.copy()
-    values[4] *= 100                                          # m004 on another scale
-    results = Results(d.results.models, d.results.items, d.results.benchmarks, values)
-    prefs = preferences_from_frame(d.ratings)
-    checked = check(results, prefs)
-    case = build_case("planted", results, link(results, prefs), splits=[parse_split("random:0.3:2")],
-                      models=None, items=None, seed=0, n_bootstrap=50, learning_repeats=1,
-                      prune_repeats=1, prune_ks=(4, None), checked=checked)
-    page = render_report([case])
-    sections = re.findall(r'data-section="([a-z]+)"', page)
-    assert sections[:2] == ["check", "evaluation"]
-    assert "scale-mix" in page and "m004" in page and "headroom" not in page.split('data-section="evaluation"')[0]

@@ -47,7 +47,7 @@ def test_internal_errors_ask_for_a_report(small, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(fit_cmd, "load_inputs", boom)
+    monkeypatch.setattr(fit_cmd, "load_checked", boom)
     res = _invoke("fit", "--results", str(small / "results.csv"), "--preferences", str(small / "prefs.csv"),
                   "-o", str(tmp_path / "x.json"))
     assert res.exit_code == 3

@@ -260,7 +260,8 @@ def _coverage(results: Results, bench: BenchmarkMeans, is_rated: np.ndarray) -> 
         shown = "; ".join(f"{p or 'none'}: {n}" for p, n in patterns.items())
         bias = (mask[sub] @ filled) / mask[sub].sum(axis=1) - grand
         missing = bench.names[lacking[sub].any(axis=0)]
-        text = (f"{_who(results, sub, rated, ('lacks', 'lack'))} whole benchmarks; what they have: {shown}. The "
+        text = (f"{_who(results, sub, rated, ('lacks', 'lack'))} whole benchmarks; what they have: "
+                f"{shown}. The "
                 "plain mean of such a model is a mean over the benchmarks it ran, so it measures "
                 f"which benchmarks it ran as well as how good it is: the item mix alone moves these "
                 f"models' plain means by {bias.min():+.3f} to {bias.max():+.3f} (benchmark means "
@@ -477,7 +478,8 @@ def _degenerate(results: Results, profiles: np.ndarray, best: np.ndarray,
 
     def make(sub: np.ndarray, rated: bool) -> Finding:
         shown = [f"{results.models[r]} ({best[r]:.2f})" for r in sub[:5]]
-        text = (f"{_who(results, sub, rated, ('answers', 'answer'))} like no other model: their best correlation "
+        text = (f"{_who(results, sub, rated, ('answers', 'answer'))} like no other model: their "
+                "best correlation "
                 f"with any other model's item scores is {format_rows(shown, 5)}, against "
                 f"{median:.2f} for the typical model. Judge-gaming entries, empty or "
                 "constant-template answers and broken runs look like this.")
