@@ -30,7 +30,7 @@ def one_category(results, frame: pd.DataFrame, split: str, seed: int) -> dict[st
     """Held-out aligned and uniform accuracy with interval targets and without, same splits."""
     row: dict[str, object] = {"rated": len(frame)}
     for label, use in (("interval", True), ("plain", False)):
-        linked = link(results, preferences_from_frame(frame, use_uncertainty=use),
+        linked = link(results, preferences_from_frame(frame, interval_targets=use),
                       ignore_unknown=True)
         report = evaluate(results, linked, splits=[parse_split(split)], seed=seed, n_bootstrap=200,
                           methods={k: METHODS[k] for k in ("aligned", "uniform")})
@@ -38,8 +38,7 @@ def one_category(results, frame: pd.DataFrame, split: str, seed: int) -> dict[st
         row[f"aligned_{label}"] = family["aligned"]["pairwise_accuracy"]["mean"]
         row["uniform"] = family["uniform"]["pairwise_accuracy"]["mean"]
         if use:
-            linked_iv = linked
-            row["ceiling"] = heldout_ceiling(results, linked_iv, report)["random"]
+            row["ceiling"] = heldout_ceiling(results, linked, report)["random"]
     row["interval_minus_plain"] = row["aligned_interval"] - row["aligned_plain"]  # type: ignore[operator]
     return row
 

@@ -261,18 +261,23 @@ def test_ceiling_from_rating_intervals_is_the_mean_agreement():
     prefs = preferences_from_frame(frame)
     a, b = np.triu_indices(3, 1)
     expected = np.mean(ndtr(np.abs(ratings[a] - ratings[b]) / np.hypot(sd[a], sd[b])))
-    ceiling = pair_ceiling(prefs.pairs, "ratings", prefs.rating_sd)
+    ceiling = pair_ceiling(prefs.pairs, "ratings", prefs.ratings, prefs.rating_sd)
     assert ceiling["pairwise_accuracy"] == pytest.approx(expected)
     assert ceiling["n_pairs"] == 3
     sharper = preferences_from_frame(frame.assign(rating_q025=ratings - 1, rating_q975=ratings + 1))
-    assert pair_ceiling(sharper.pairs, "ratings", sharper.rating_sd)["pairwise_accuracy"] > expected
-    none = pair_ceiling(preferences_from_frame(frame[["model", "rating"]]).pairs, "ratings", None)
+    assert pair_ceiling(sharper.pairs, "ratings", sharper.ratings,
+                        sharper.rating_sd)["pairwise_accuracy"] > expected
+    targets = preferences_from_frame(frame, interval_targets=True)     # the same ceiling either way
+    assert pair_ceiling(targets.pairs, "ratings", targets.ratings,
+                        targets.rating_sd)["pairwise_accuracy"] == pytest.approx(expected)
+    plain = preferences_from_frame(frame[["model", "rating"]])
+    none = pair_ceiling(plain.pairs, "ratings", plain.ratings, None)
     assert none["pairwise_accuracy"] is None and "interval" in none["reason"]
 
 
 def test_ceiling_from_battle_counts_is_the_posterior_of_the_majority():
     pairs = PairSet(np.array([0, 1]), np.array([1, 2]), np.array([10.0, 1.0]), np.array([0.7, 0.0]))
-    got = pair_ceiling(pairs, "battles", None)["pairwise_accuracy"]
+    got = pair_ceiling(pairs, "battles")["pairwise_accuracy"]
     first = 1 - beta_dist(7.5, 3.5).cdf(0.5)          # 7 wins of 10: P(true p > 1/2)
     second = beta_dist(0.5, 1.5).cdf(0.5)             # 0 wins of 1: P(true p < 1/2)
     assert got == pytest.approx((10 * first + 1 * second) / 11)
@@ -286,7 +291,7 @@ def test_heldout_ceiling_per_split_family():
     evaluation = {"splits": {"random": {"per_split": [{"test": test}, {"test": test}]}}}
     rows = d.results.index_of(test)
     expected = pair_ceiling(linked.pairs.within(rows, d.results.n_models), "ratings",
-                            linked.rating_sd)["pairwise_accuracy"]
+                            linked.ratings, linked.rating_sd)["pairwise_accuracy"]
     assert heldout_ceiling(d.results, linked, evaluation) == {"random": pytest.approx(expected)}
     plain = link(d.results, d.preferences)
     assert heldout_ceiling(d.results, plain, evaluation) == {"random": None}

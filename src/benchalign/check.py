@@ -133,7 +133,7 @@ def check(results: Results, prefs: Preferences, *, models: pd.DataFrame | None =
     plain = None
     if linked is not None:
         findings += linked_findings(results, linked)
-        ceiling = pair_ceiling(linked.pairs, linked.kind, linked.rating_sd)
+        ceiling = pair_ceiling(linked.pairs, linked.kind, linked.ratings, linked.rating_sd)
         plain, headroom = _headroom(results, linked, ceiling)
         findings += headroom
     if models is not None:
@@ -598,7 +598,7 @@ def _cycles(prefs: Preferences) -> list[Finding]:
         return []
     stated = prefs.kind == "pairs" and bool(np.all(prefs.pairs.weight == 1))
     confident = (np.ones(len(prefs.pairs), dtype=bool) if stated
-                 else pair_agreement(prefs.pairs, prefs.kind, None) >= CONFIDENT)
+                 else pair_agreement(prefs.pairs, prefs.kind) >= CONFIDENT)
     strong = cycle_groups(prefs.pairs.select(confident), len(prefs.models))
     used = strong or groups
     pairs = prefs.pairs.select(confident) if strong else prefs.pairs
@@ -646,9 +646,9 @@ def _interval_overlap(prefs: Preferences) -> list[Finding]:
             f"(median half-width {np.median(half):.1f}; widest {format_rows(shown, 3)}): those "
             "pairs are not separable by the preferences themselves.")
     return [Finding("interval-overlap", "warning" if share >= 0.5 else "info", text,
-                    "The pair targets already carry the intervals (unless --ignore-uncertainty); "
-                    "read accuracies against the noise ceiling, and prefer ratings from more "
-                    "battles.", _names(prefs.models[widest]))]
+                    "Read accuracies against the noise ceiling (benchalign evaluate prints it), "
+                    "and prefer ratings from more battles; --uncertainty-targets makes such pairs "
+                    "pull weakly in the fit.", _names(prefs.models[widest]))]
 
 
 def _rating_scale(prefs: Preferences) -> list[Finding]:
@@ -700,18 +700,27 @@ def _plain_scores(results: Results) -> np.ndarray:
         return results.values.sum(axis=1, dtype=np.float64) / results.observed_count()
 
 
-def pair_agreement(pairs: PairSet, kind: str, rating_sd: np.ndarray | None) -> np.ndarray | None:
+def pair_agreement(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
+                   rating_sd: np.ndarray | None = None) -> np.ndarray | None:
     """(n_pairs,) probability that the true order of each pair is the observed one (the credit a
     perfect scorer expects on it), or None when the preferences carry no uncertainty.
 
-    ratings with standard errors s (rating_sd, by model id): Φ(|r_a - r_b| / sqrt(s_a² + s_b²)),
-    written through the pair target Φ(Δ / ...), so agreement = max(p, 1 - p);
+    ratings with standard errors (``ratings``, ``rating_sd`` by model id):
+    Φ(|r_a - r_b| / sqrt(s_a² + s_b²)) (1 for two exact ratings that differ, 0.5 for equal ones);
     battles and pairs (each row one comparison): the posterior probability, under a Jeffreys
     Beta(k + ½, n - k + ½) prior on the win probability, that the side that won more of its n
     comparisons (k wins, ties a half) is the truly preferred one.
     """
     if kind == "ratings":
-        return None if rating_sd is None else np.maximum(pairs.target, 1 - pairs.target)
+        if ratings is None or rating_sd is None:
+            return None
+        gap = np.abs(ratings[pairs.a] - ratings[pairs.b])
+        spread = np.hypot(rating_sd[pairs.a], rating_sd[pairs.b])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(spread > 0, gap / np.where(spread > 0, spread, 1.0), np.where(gap > 0, np.inf, 0.0))
+        from scipy.special import ndtr
+
+        return ndtr(z)
     from scipy.special import betainc
 
     wins = pairs.target * pairs.weight
@@ -719,20 +728,21 @@ def pair_agreement(pairs: PairSet, kind: str, rating_sd: np.ndarray | None) -> n
     return np.where(pairs.target > 0.5, 1 - below, below)
 
 
-def pair_ceiling(pairs: PairSet, kind: str, rating_sd: np.ndarray | None) -> dict[str, object]:
+def pair_ceiling(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
+                 rating_sd: np.ndarray | None = None) -> dict[str, object]:
     """The pairwise accuracy a perfect scorer (one that knows the true order) could expect against
     these preferences: the weighted mean of :func:`pair_agreement` over decided pairs.
 
     Returns ``{"pairwise_accuracy", "source", "n_pairs"}``; ``pairwise_accuracy`` is None (with a
     ``reason``) when the preferences carry no uncertainty (ratings without intervals)."""
-    agree = pair_agreement(pairs, kind, rating_sd)
+    agree = pair_agreement(pairs, kind, ratings, rating_sd)
     if agree is None:
         return {"pairwise_accuracy": None, "source": None, "n_pairs": int(len(pairs)),
                 "reason": "the ratings carry no interval; give rating_q025/rating_q975 columns "
                           "(or --rating-interval-columns) to know the ceiling"}
     decided = pairs.target != 0.5
     weight = pairs.weight * decided
-    value = float(np.dot(agree, weight) / weight.sum()) if weight.sum() > 0 else None
+    value = float(np.dot(np.where(decided, agree, 0.0), weight) / weight.sum()) if weight.sum() > 0 else None
     source = ("rating intervals (Φ of the gap over the combined standard error)" if kind == "ratings"
               else "comparison counts (Jeffreys posterior of each pair's majority)")
     return {"pairwise_accuracy": value, "source": source, "n_pairs": int(decided.sum())}
@@ -746,7 +756,8 @@ def heldout_ceiling(results: Results, linked: Linked, evaluation: dict) -> dict[
         values = []
         for record in family["per_split"]:
             test = linked.pairs.within(results.index_of(record["test"]), results.n_models)
-            values.append(pair_ceiling(test, linked.kind, linked.rating_sd)["pairwise_accuracy"])
+            values.append(pair_ceiling(test, linked.kind, linked.ratings,
+                                       linked.rating_sd)["pairwise_accuracy"])
         known = [v for v in values if v is not None]
         out[name] = float(np.mean(known)) if known and len(known) == len(values) else None
     return out

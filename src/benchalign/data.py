@@ -450,17 +450,20 @@ def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>
 def preferences_from_frame(
     frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
     *, interval_columns: tuple[str, str] | None = None, use_uncertainty: bool = True,
+    interval_targets: bool = False,
 ) -> Preferences:
     """Validate a preference table into :class:`Preferences` (form detected unless ``kind``).
 
     rating_scale : rating units per logit for ratings (default 400/ln 10 for Elo-like ratings);
         must be finite and > 0.
     interval_columns : (low, high) columns of each rating's 95 % interval; default
-        :data:`INTERVAL_COLUMNS` when both are present. With an interval the target of a rating
-        pair is the probability that the first model's true rating is the higher one,
-        Φ((r_i - r_j) / sqrt(s_i² + s_j²)) with s = half-width / 1.96, instead of
-        σ((r_i - r_j) / rating_scale).
-    use_uncertainty : False ignores the interval columns (targets from ``rating_scale`` only).
+        :data:`INTERVAL_COLUMNS` when both are present. The intervals give each rating a standard
+        error s = half-width / 1.96 (:attr:`Preferences.rating_sd`, for the noise ceiling).
+    use_uncertainty : False ignores the interval columns.
+    interval_targets : the target of a rating pair is the probability that the first model's true
+        rating is the higher one, Φ((r_i - r_j) / sqrt(s_i² + s_j²)), instead of the
+        Bradley-Terry σ((r_i - r_j) / rating_scale). Off by default: on the real cases it did not
+        raise held-out accuracy (docs/check.md).
     """
     check_param("preferences_from_frame", "rating_scale (--rating-scale)", rating_scale,
                 isinstance(rating_scale, (int, float)) and math.isfinite(rating_scale)
@@ -475,7 +478,7 @@ def preferences_from_frame(
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, needed if kind != "ratings" else ("model",))
     if kind == "ratings":
-        return _ratings(frame, rating_scale, interval)
+        return _ratings(frame, rating_scale, interval, interval_targets)
     if kind == "pairs":
         return _pairs(frame)
     return _battles(frame)
@@ -492,7 +495,7 @@ def _interval_columns(frame: pd.DataFrame, named: tuple[str, str] | None) -> tup
             f"{_source(frame)}: rating intervals need two columns (low, high); "
             f"{', '.join(c for c in columns if c not in frame.columns) or 'none'} missing (found: "
             f"{', '.join(map(str, frame.columns))}). Name them with --rating-interval-columns "
-            "LOW,HIGH, or pass --ignore-uncertainty to use the ratings alone."
+            "LOW,HIGH, or pass --ignore-uncertainty to read the ratings alone."
         )
     return columns  # type: ignore[return-value]
 
@@ -551,7 +554,8 @@ def _max_models() -> int:
     return int((1 + math.isqrt(1 + 8 * MAX_RATING_PAIRS)) // 2)
 
 
-def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None) -> Preferences:
+def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None,
+             interval_targets: bool) -> Preferences:
     ratings = parse_scores(frame, "rating", what="rating")
     names = frame["model"].astype(str).to_numpy()
     dup = pd.Series(names).duplicated(keep=False).to_numpy()
@@ -576,7 +580,7 @@ def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None
             "there is no preference to align with."
         )
     a, b = np.triu_indices(len(names), k=1)
-    target = rating_pair_targets(ratings, a, b, scale, sd)
+    target = rating_pair_targets(ratings, a, b, scale, sd if interval_targets else None)
     pairs = PairSet(a.astype(np.int64), b.astype(np.int64), np.ones(len(a)), target)
     return Preferences("ratings", names.astype(object), pairs, ratings, _source(frame), sd)
 

@@ -104,12 +104,16 @@ _PREFERENCES = [
                       "400/ln(10) ≈ 173.7 (Elo), or 1 with --lower-is-better (one rank step = "
                       "e:1 odds)."),
     click.option("--rating-interval-columns", default=None, metavar="LOW,HIGH",
-                 help="Ratings: the two columns of each rating's 95% interval. With an interval "
-                      "the target of a pair is the probability that the first model's true "
-                      "rating is higher, Phi((r_i - r_j) / sqrt(s_i^2 + s_j^2)), s = half-width / "
-                      "1.96. Default: rating_q025,rating_q975 when both are present."),
+                 help="Ratings: the two columns of each rating's 95% interval, read as a standard "
+                      "error s = half-width / 1.96 (noise ceiling, check). Default: "
+                      "rating_q025,rating_q975 when both are present."),
+    click.option("--uncertainty-targets", is_flag=True, default=False,
+                 help="Ratings with intervals: the target of a pair is the probability that the "
+                      "first model's true rating is higher, Phi((r_i - r_j) / sqrt(s_i^2 + "
+                      "s_j^2)), instead of the Bradley-Terry one. Default: off (it did not raise "
+                      "held-out accuracy on the real cases; docs/check.md)."),
     click.option("--ignore-uncertainty", is_flag=True, default=False,
-                 help="Ratings: ignore the interval columns; targets from --rating-scale alone."),
+                 help="Ratings: do not read the interval columns at all."),
     click.option("--language", multiple=True,
                  help="Arena battles: keep only these languages (repeat or comma-separate; "
                       "case-insensitive, e.g. English). Default: all."),
@@ -151,11 +155,13 @@ def results_format_options(f: F) -> F:
 
 def preference_format_options(f: F) -> F:
     """Add --preference-format, --model-column, --rating-column, --lower-is-better,
-    --rating-scale, --rating-interval-columns, --ignore-uncertainty, --language, --category,
+    --rating-scale, --rating-interval-columns, --uncertainty-targets, --ignore-uncertainty,
+    --language, --category,
     --since, --until and --name-map."""
     return _apply(f, _PREFERENCES + [_NAME_MAP],
                   ["preference_format", "model_column", "rating_column", "lower_is_better",
-                   "rating_scale", "rating_interval_columns", "ignore_uncertainty", "language",
+                   "rating_scale", "rating_interval_columns", "uncertainty_targets",
+                   "ignore_uncertainty", "language",
                    "category", "since", "until", "name_map"])
 
 
@@ -190,6 +196,7 @@ def load_preferences_from_options(
     lower_is_better: bool = False,
     rating_scale: float | None = None,
     rating_interval_columns: str | None = None,
+    uncertainty_targets: bool = False,
     ignore_uncertainty: bool = False,
     language: tuple[str, ...] | list[str] | str | None = None,
     category: tuple[str, ...] | list[str] | str | None = None,
@@ -216,7 +223,8 @@ def load_preferences_from_options(
     scale = rating_scale if rating_scale is not None else (RANK_SCALE if lower_is_better else ELO_SCALE)
     return preferences_from_frame(frame, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
                                   interval_columns=_interval_option(rating_interval_columns),
-                                  use_uncertainty=not ignore_uncertainty)
+                                  use_uncertainty=not ignore_uncertainty,
+                                  interval_targets=uncertainty_targets)
 
 
 def _interval_option(text: str | None) -> tuple[str, str] | None:
