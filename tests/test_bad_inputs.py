@@ -218,7 +218,7 @@ CASES += [  # issue 19: wide tables, headers and files that are not what their n
                       f"m{m},b{m // 3},b{m // 3}/q{q},{(m + q) % 3 / 2}\n" for m in range(6) for q in range(4)), None,
                   ["warning:", "share no item"]),
     _results_case("one model on a 0-100 scale", RESULTS.replace("m5,b0,b0/q0,1.0", "m5,b0,b0/q0,75"),
-                  None, ["warning:", "exceed it (m5, up to 75)", "0-100 scale"]),
+                  None, ["[scale-mix]", "another scale", "m5", "0-100 among 0-1"]),
     _results_case("models with identical results",
                   "model,benchmark,item,score\n" + "".join(f"m{m},b,b/q{q},{q % 2}\n" for m in range(6) for q in range(4)),
                   None, ["warning:", "all 6 models have identical results"]),
@@ -298,7 +298,7 @@ def test_an_unwritable_output_folder_fails_before_any_work(tmp_path, monkeypatch
     def no_work(*args, **kwargs):
         raise AssertionError("the report started working before checking its output")
 
-    monkeypatch.setattr(report_cmd, "load_inputs", no_work)
+    monkeypatch.setattr(report_cmd, "load_checked", no_work)
     res = CliRunner().invoke(cli, ["report", "--results", str(tmp_path / "r.csv"), "--preferences",
                                    str(tmp_path / "p.csv"), "-o", str(folder / "report.html")],
                              catch_exceptions=False)

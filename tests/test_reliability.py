@@ -48,7 +48,7 @@ def test_internal_errors_ask_for_a_report(small, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(fit_cmd, "load_inputs", boom)
+    monkeypatch.setattr(fit_cmd, "load_checked", boom)
     res = _invoke("fit", "--results", str(small / "results.csv"), "--preferences", str(small / "prefs.csv"),
                   "-o", str(tmp_path / "x.json"))
     assert res.exit_code == 3
@@ -162,6 +162,7 @@ def test_the_demo_replaces_its_own_report_and_nothing_else(tmp_path, monkeypatch
     monkeypatch.setattr(evaluate_cmd, "build_case", lambda *a, **k: None)
     monkeypatch.setattr(evaluate_cmd, "load_case", lambda name: _StubCase())
     monkeypatch.setattr(evaluate_cmd, "link", lambda r, p: type("L", (), {"rated": [0, 1]})())
+    monkeypatch.setattr(evaluate_cmd, "check", lambda *a, **k: None)
     monkeypatch.setattr(evaluate_cmd, "render_report", lambda sections, title: f"<title>{title}</title> {len(sections)}")
     monkeypatch.chdir(tmp_path)
     for _ in range(2):

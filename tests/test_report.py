@@ -126,3 +126,30 @@ def test_check_script_catches_a_broken_page(tmp_path, page):
                           check=False)
     assert proc.returncode == 1
     assert "external references" in proc.stderr and "'pruning' is missing" in proc.stderr
+
+
+def test_report_opens_with_the_data_check(case):
+    from dataclasses import replace
+
+    from benchalign.check import check
+    from benchalign.data import Results
+
+    d = make_planted(n_models=36, n_items=32, seed=5)
+    values = d.results.values.copy()
+    values[4] *= 100                                          # m004 on another scale
+    results = Results(d.results.models, d.results.items, d.results.benchmarks, values)
+    page = render_report([replace(case, check=check(results, preferences_from_frame(d.ratings)).to_dict())])
+    assert re.findall(r'data-section="([a-z]+)"', page)[:2] == ["check", "evaluation"]
+    opening = page.split('data-section="evaluation"')[0]
+    assert "scale-mix" in opening and "m004" in opening and "headroom" not in opening
+    assert "check" not in re.findall(r'data-section="([a-z]+)"', render_report([case]))
+
+
+def test_evaluation_reads_against_the_noise_ceiling(case):
+    from dataclasses import replace
+
+    aligned = case.evaluation["splits"]["random"]["methods"]["aligned"]["pairwise_accuracy"]["mean"]
+    page = render_report([replace(case, evaluation={**case.evaluation, "ceiling": {"random": 0.9}})])
+    assert f"aligned {aligned:.3f} of an attainable 0.900" in page
+    assert "attainable" not in render_report([replace(case, evaluation={**case.evaluation,
+                                                                         "ceiling": {"random": None}})])

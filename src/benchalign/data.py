@@ -26,6 +26,7 @@ from .errors import (
     InputFormatError,
     InsufficientDataError,
     UnknownModelError,
+    check_param,
     format_rows,
 )
 
@@ -34,6 +35,14 @@ logger = logging.getLogger("benchalign")
 PreferenceKind = Literal["pairs", "ratings", "battles"]
 ELO_SCALE = 400.0 / math.log(10.0)
 """Default rating scale: a difference of 400 Elo points means 10:1 odds."""
+
+INTERVAL_COLUMNS = ("rating_q025", "rating_q975")
+"""Default columns of a rating's 95 % interval (Arena's bootstrap quantiles)."""
+Z975 = 1.959963984540054
+"""Half-width of a 95 % normal interval in standard deviations."""
+MAX_RATING_PAIRS = 25_000_000
+"""Most model pairs a rating list may make (about 7,070 rated models). Every pair is held with its
+target (32 bytes each, more during a fit); beyond this the machine would swap instead of answer."""
 
 TIE_LABELS = ("tie", "tie (bothbad)", "both_bad")
 LONG_COLUMNS = ("model", "benchmark", "item", "score")
@@ -473,6 +482,8 @@ class Preferences:
     pairs : :class:`PairSet` over indices into ``models``.
     ratings : (n,) float64 ratings (higher is better) when kind is "ratings", else None.
     source : file the preferences came from, for messages.
+    rating_sd : (n,) float64 standard error of each rating in rating units, from its 95 %
+        interval (half-width / 1.96), when the ratings came with one; else None.
     """
 
     kind: PreferenceKind
@@ -480,6 +491,7 @@ class Preferences:
     pairs: PairSet
     ratings: np.ndarray | None = None
     source: str = "<preferences>"
+    rating_sd: np.ndarray | None = None
 
 
 def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>") -> PreferenceKind:
@@ -499,28 +511,114 @@ def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>
 
 
 def preferences_from_frame(
-    frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE
+    frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
+    *, interval_columns: tuple[str, str] | None = None, use_uncertainty: bool = True,
+    interval_targets: bool = False,
 ) -> Preferences:
     """Validate a preference table into :class:`Preferences` (form detected unless ``kind``).
 
-    rating_scale : rating units per logit for ratings (default 400/ln 10 for Elo-like ratings).
+    rating_scale : rating units per logit for ratings (default 400/ln 10 for Elo-like ratings);
+        must be finite and > 0.
+    interval_columns : (low, high) columns of each rating's 95 % interval; default
+        :data:`INTERVAL_COLUMNS` when both are present. The intervals give each rating a standard
+        error s = half-width / 1.96 (:attr:`Preferences.rating_sd`, for the noise ceiling).
+    use_uncertainty : False ignores the interval columns.
+    interval_targets : the target of a rating pair is the probability that the first model's true
+        rating is the higher one, Φ((r_i - r_j) / sqrt(s_i² + s_j²)), instead of the
+        Bradley-Terry σ((r_i - r_j) / rating_scale). Off by default: on the real cases it did not
+        raise held-out accuracy (docs/check.md).
     """
+    check_param("preferences_from_frame", "rating_scale (--rating-scale)", rating_scale,
+                isinstance(rating_scale, (int, float)) and math.isfinite(rating_scale)
+                and rating_scale > 0, "a finite number > 0 (rating units per logit)")
     kind = kind or detect_preference_kind(frame.columns, _source(frame))
     needed = {"pairs": ("winner", "loser"), "ratings": ("model", "rating"),
               "battles": ("model_a", "model_b", "winner")}[kind]
     _require_columns(frame, needed, f"{kind} preferences", "Rename the columns or pass the right --preference-format.")
-    extra = [c for c in frame.columns if c not in needed + ("weight",)]
+    interval = _interval_columns(frame, interval_columns) if kind == "ratings" and use_uncertainty else None
+    extra = [c for c in frame.columns if c not in needed + ("weight",) + (interval or ())]
     if extra:
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, needed if kind != "ratings" else ("model",))
     if kind == "ratings":
-        return _ratings(frame, rating_scale)
+        return _ratings(frame, rating_scale, interval, interval_targets)
     if kind == "pairs":
         return _pairs(frame)
     return _battles(frame)
 
 
-def _ratings(frame: pd.DataFrame, scale: float) -> Preferences:
+def _interval_columns(frame: pd.DataFrame, named: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The (low, high) interval columns to use, None when the table has none."""
+    columns = tuple(named) if named is not None else INTERVAL_COLUMNS
+    present = [c for c in columns if c in frame.columns]
+    if named is None and not present:
+        return None
+    if len(columns) != 2 or len(present) != 2:
+        raise InputFormatError(
+            f"{_source(frame)}: rating intervals need two columns (low, high); "
+            f"{', '.join(c for c in columns if c not in frame.columns) or 'none'} missing (found: "
+            f"{', '.join(map(str, frame.columns))}). Name them with --rating-interval-columns "
+            "LOW,HIGH, or pass --ignore-uncertainty to read the ratings alone."
+        )
+    return columns  # type: ignore[return-value]
+
+
+def _rating_sd(frame: pd.DataFrame, ratings: np.ndarray, columns: tuple[str, str]) -> np.ndarray:
+    """(n,) standard errors from 95 % intervals; intervals must contain their rating."""
+    low = parse_scores(frame, columns[0], what="rating interval")
+    high = parse_scores(frame, columns[1], what="rating interval")
+    bad = ~((low <= ratings) & (ratings <= high))
+    if bad.any():
+        shown = [f"{ln} ({lo:g} <= {r:g} <= {hi:g}?)" for ln, lo, r, hi in
+                 zip(_lines(frame.index[bad]), low[bad], ratings[bad], high[bad])]
+        raise DataValidationError(
+            f"{_source(frame)}: rating intervals ({columns[0]}, {columns[1]}) that do not contain "
+            f"their rating at {format_rows(shown, 3)}. Check the column order (low, high) and "
+            "units, or pass --ignore-uncertainty."
+        )
+    return (high - low) / (2 * Z975)
+
+
+def rating_pair_targets(ratings: np.ndarray, a: np.ndarray, b: np.ndarray, scale: float,
+                        sd: np.ndarray | None = None) -> np.ndarray:
+    """(n_pairs,) probability that model ``a`` is preferred to ``b`` given ratings (n,).
+
+    Without ``sd``: σ((r_a - r_b) / scale), the Bradley-Terry win probability. With ``sd`` (n,)
+    the rating errors: Φ((r_a - r_b) / sqrt(s_a² + s_b²)), the probability that a's true rating
+    is the higher one (a pair of exact, equal ratings gets 0.5).
+    """
+    diff = ratings[a] - ratings[b]
+    if sd is None:
+        return 1.0 / (1.0 + np.exp(-diff / scale))
+    from scipy.special import ndtr
+
+    spread = np.sqrt(sd[a] ** 2 + sd[b] ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(spread > 0, diff / np.where(spread > 0, spread, 1.0),
+                     np.sign(diff) * np.where(diff == 0, 0.0, np.inf))
+    return ndtr(z)
+
+
+def check_pair_count(n_models: int, source: str) -> int:
+    """Number of pairs among ``n_models`` rated models; raise before building them when it is above
+    :data:`MAX_RATING_PAIRS`."""
+    n_pairs = n_models * (n_models - 1) // 2
+    if n_pairs > MAX_RATING_PAIRS:
+        raise InsufficientDataError(
+            f"{source}: {n_models:,} rated models make {n_pairs:,} rating pairs, above the limit of "
+            f"{MAX_RATING_PAIRS:,} (about {_max_models():,} models) that fits in memory. Keep "
+            "the ratings of the models in your results (or a sample of them), or give preferences "
+            "as pairs or battles for the comparisons you have."
+        )
+    return n_pairs
+
+
+def _max_models() -> int:
+    return int((1 + math.isqrt(1 + 8 * MAX_RATING_PAIRS)) // 2)
+
+
+def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None,
+             interval_targets: bool) -> Preferences:
     ratings = parse_scores(frame, "rating", what="rating")
     names = frame["model"].astype(str).to_numpy()
     dup = pd.Series(names).duplicated(keep=False).to_numpy()
@@ -534,17 +632,20 @@ def _ratings(frame: pd.DataFrame, scale: float) -> Preferences:
         raise InsufficientDataError(
             f"{_source(frame)}: only {len(names)} rated model; preferences need at least 2 models."
         )
+    check_pair_count(len(names), _source(frame))
+    sd = None if interval is None else _rating_sd(frame, ratings, interval)
     order = np.argsort(names, kind="stable")
     names, ratings = names[order], ratings[order]
-    a, b = np.triu_indices(len(names), k=1)
-    target = 1.0 / (1.0 + np.exp(-(ratings[a] - ratings[b]) / scale))
-    pairs = PairSet(a.astype(np.int64), b.astype(np.int64), np.ones(len(a)), target)
+    sd = None if sd is None else sd[order]
     if np.ptp(ratings) == 0:
         raise InsufficientDataError(
             f"{_source(frame)}: all {len(names)} models have the same rating ({ratings[0]}); "
             "there is no preference to align with."
         )
-    return Preferences("ratings", names.astype(object), pairs, ratings, _source(frame))
+    a, b = np.triu_indices(len(names), k=1)
+    target = rating_pair_targets(ratings, a, b, scale, sd if interval_targets else None)
+    pairs = PairSet(a.astype(np.int64), b.astype(np.int64), np.ones(len(a)), target)
+    return Preferences("ratings", names.astype(object), pairs, ratings, _source(frame), sd)
 
 
 def _pairs(frame: pd.DataFrame) -> Preferences:
@@ -677,12 +778,15 @@ class Linked:
     rated : sorted results rows of models that appear in at least one pair.
     ratings : (n_models,) float64 rating per results row (NaN when unrated or kind is not ratings).
     kind : preference kind.
+    rating_sd : (n_models,) float64 standard error of each rating (NaN when unrated), when the
+        ratings came with intervals; else None.
     """
 
     pairs: PairSet
     rated: np.ndarray
     ratings: np.ndarray
     kind: PreferenceKind
+    rating_sd: np.ndarray | None = None
 
 
 def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> Linked:
@@ -717,13 +821,20 @@ def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> 
         raise InsufficientDataError(
             f"{prefs.source}: no preference pair is left between two models of the results."
         )
-    ratings = np.full(results.n_models, np.nan)
-    if prefs.ratings is not None:
-        ratings[rows[rows >= 0]] = prefs.ratings[rows >= 0]
+    ratings = _on_rows(prefs.ratings, rows, results.n_models)
     _warn_cycles(pairs, results.models, prefs.source)
     if prefs.ratings is not None:
         _warn_reversed_ratings(results, ratings, prefs.source)
-    return Linked(pairs, pairs.models(), ratings, prefs.kind)
+    sd = None if prefs.rating_sd is None else _on_rows(prefs.rating_sd, rows, results.n_models)
+    return Linked(pairs, pairs.models(), ratings, prefs.kind, sd)
+
+
+def _on_rows(values: np.ndarray | None, rows: np.ndarray, n_models: int) -> np.ndarray:
+    """(n_models,) per-model values moved to results rows (NaN elsewhere, all NaN for None)."""
+    out = np.full(n_models, np.nan)
+    if values is not None:
+        out[rows[rows >= 0]] = values[rows >= 0]
+    return out
 
 
 def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -> None:
@@ -753,25 +864,30 @@ def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -
         )
 
 
-def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
-    """Majority preferences that form cycles are a diagnostic, not an error."""
+def cycle_groups(pairs: PairSet, n_models: int) -> list[np.ndarray]:
+    """Groups of model ids (each sorted, > 1 model) whose majority preferences form cycles: the
+    strongly connected components of the graph 'a is preferred to b' over decided pairs."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     decided = pairs.target != 0.5
     src = np.where(pairs.target > 0.5, pairs.a, pairs.b)[decided]
     dst = np.where(pairs.target > 0.5, pairs.b, pairs.a)[decided]
-    n = len(names)
-    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    graph = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n_models, n_models))
     n_comp, labels = connected_components(graph, directed=True, connection="strong")
     sizes = np.bincount(labels, minlength=n_comp)
-    cyclic = np.flatnonzero(sizes > 1)
-    if len(cyclic):
+    return [np.flatnonzero(labels == c) for c in np.flatnonzero(sizes > 1)]
+
+
+def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
+    """Majority preferences that form cycles are a diagnostic, not an error."""
+    groups = cycle_groups(pairs, len(names))
+    if groups:
         import warnings
 
-        members = [format_rows(sorted(names[labels == c].tolist()), 4) for c in cyclic]
+        members = [format_rows(sorted(names[g].tolist()), 4) for g in groups]
         warnings.warn(
-            f"{source}: majority preferences contain {len(cyclic)} cycle group(s), e.g. "
+            f"{source}: majority preferences contain {len(groups)} cycle group(s), e.g. "
             f"[{members[0]}]: no weighting can agree with all of them; they are fitted as given.",
             DataWarning,
             stacklevel=3,

@@ -305,8 +305,19 @@ def format_table(report: dict[str, object]) -> str:
             paired = entry.get("paired_vs_uniform")
             row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
             lines.append(row)
+        if "ceiling" in report:
+            lines.append(_ceiling_row(report["ceiling"].get(name), width))  # type: ignore[union-attr]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _ceiling_row(value: float | None, width: int) -> str:
+    """The noise ceiling of a split family (see :func:`benchalign.check.heldout_ceiling`)."""
+    if value is None:
+        return (f"  {'noise ceiling':<{width}}{'unknown':>24}  (the preferences carry no interval "
+                "or counts)")
+    return (f"  {'noise ceiling':<{width}}{value:>24.3f}  (pairwise accuracy a perfect scorer "
+            "could expect, given the preferences' own uncertainty)")
 
 
 def _fmt(stat: dict[str, object], signed: bool = False) -> str:

@@ -43,6 +43,7 @@ class CaseReport:
     texts : item -> question text (may be empty).
     heldout : :func:`heldout_frame` of one split; heldout_note : which split, what the rating is.
     learning : :func:`learning_curve`; prune : :func:`benchalign.prune.prune_curve`.
+    check : the JSON dict of :func:`benchalign.check.check` (shown first), or None.
     choice : what the fit chose and what each candidate scored (:func:`describe_choice`).
     """
 
@@ -57,6 +58,7 @@ class CaseReport:
     rating_label: str
     learning: pd.DataFrame
     prune: pd.DataFrame
+    check: dict | None = None
     choice: str = ""
 
 
@@ -229,8 +231,8 @@ def _case_html(case: CaseReport) -> str:
     head = (f'<h2 id="{_id(case.name)}">{_e(case.name)}</h2>\n<p>{ev["n_models"]} models × '
             f'{ev["n_items"]} items; preferences ({_e(ev["preference_kind"])}) about '
             f'{ev["n_rated"]} models; seed {ev["seed"]}, {ev["n_bootstrap"]} bootstrap resamples.</p>')
-    parts = [
-        head,
+    parts = [head] + ([_section(case, "check", "Data check", _check_html(case.check))]
+                      if case.check is not None else []) + [
         _section(case, "evaluation", "Held-out evaluation", _evaluation_html(ev)),
         _section(case, "heldout", "Aligned vs uniform score of held-out models", _heldout_html(case)),
         _section(case, "weights", "Where the weight goes", _weights_html(case)),
@@ -269,9 +271,34 @@ def _evaluation_html(ev: dict) -> str:
             f"training / {fam['n_test_models']:.1f} held-out models on average. Mean with "
             f"{ev['ci_level']:.0%} bootstrap CI over held-out models; Δ is the paired difference "
             f"to the uniform mean on the same resamples (green/red: CI excludes 0).</p>"
-            f"<table>{head}{''.join(rows)}</table>"
+            f"<table>{head}{''.join(rows)}</table>" + _ceiling_text(ev, split, fam)
         )
     return "\n".join(blocks)
+
+
+def _check_html(checked: dict) -> str:
+    """The data check's error and warning findings (the notes are counted, not listed)."""
+    shown = [f for f in checked["findings"] if f["severity"] != "info"]
+    notes = len(checked["findings"]) - len(shown)
+    rows = "".join(f'<tr><td class="l">{_e(f["severity"])}</td><td class="l">{_e(f["code"])}</td>'
+                   f'<td class="text">{_e(f["message"])}</td><td class="text">{_e(f["fix"])}</td></tr>'
+                   for f in shown)
+    table = ('<table><tr><th class="l">severity</th><th class="l">check</th><th class="l">finding'
+             f'</th><th class="l">what to do</th></tr>{rows}</table>') if shown else ""
+    return (f"<p>{len(shown)} findings to look at before trusting the numbers below, and {notes} "
+            "notes (<code>benchalign check</code> lists them all).</p>" + table)
+
+
+def _ceiling_text(ev: dict, split: str, fam: dict) -> str:
+    """'aligned 0.81 of an attainable 0.93' when the noise ceiling of the split is known."""
+    top = ev.get("ceiling", {}).get(split)
+    if top is None:
+        return ""
+    aligned = fam["methods"].get("aligned", {}).get("pairwise_accuracy", {}).get("mean")
+    got = f"aligned {aligned:.3f} of " if aligned is not None else ""
+    return (f"<p><b>{got}an attainable {top:.3f}</b> <span class=\"muted\">(noise ceiling: the "
+            "pairwise accuracy a perfect scorer could expect on these held-out pairs given the "
+            "preferences' own uncertainty)</span></p>")
 
 
 def _heldout_html(case: CaseReport) -> str:

@@ -1,6 +1,7 @@
 """Import every command module so that its commands register on the group."""
 
 from . import (  # noqa: F401
+    check_cmd,
     datasets_cmd,
     evaluate_cmd,
     fit_cmd,

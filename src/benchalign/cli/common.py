@@ -5,17 +5,19 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 import click
 from tqdm import tqdm
 
-from ..data import Linked, Results, link
-from ..errors import check_param
+from ..check import CheckReport, check, format_findings
+from ..data import Linked, Preferences, Results, link
+from ..errors import DataWarning, check_param
 from ..io.formats.names import read_name_map, warn_unused_names
 from ..outputs import check_writable
-from ..sanity import findings, warn_findings
+from ..sanity import disjoint_rated_models, few_items, findings, identical_models, warn_findings
 from .format_options import (
     load_preferences_from_options,
     load_results_from_options,
@@ -94,11 +96,17 @@ def check_outputs(force: bool | Mapping[str, bool], **outputs: str | None) -> No
 
 def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                 **options: object) -> tuple[Results, Linked]:
-    """Read results and preferences with the command's format options and link them by name.
+    """Read results and preferences with the command's format options and link them by name;
+    suspicious but readable data (see :mod:`benchalign.sanity`) is reported with warnings."""
+    results, prefs = read_inputs(results_path, preferences_path, **options)
+    linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
+    warn_findings(findings(results, linked, rating_scale_of(**options)))
+    return results, linked
 
-    The name map is read once for both files; suspicious but readable data (see
-    :mod:`benchalign.sanity`) is reported with warnings.
-    """
+
+def read_inputs(results_path: str, preferences_path: str, **options: object) -> tuple[Results, Preferences]:
+    """Results and preferences read with the command's format options; the name map is read once
+    for both files, and its rows that matched no model are named."""
     map_path = options.get("name_map")
     if map_path is not None:
         options = {**options, "name_map": read_name_map(str(map_path))}
@@ -106,9 +114,7 @@ def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models:
     prefs = load_preferences_from_options(preferences_path, **options)
     if map_path is not None:
         warn_unused_names(options["name_map"], str(map_path))  # type: ignore[arg-type]
-    linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
-    warn_findings(findings(results, linked, rating_scale_of(**options)))
-    return results, linked
+    return results, prefs
 
 
 PROGRESS_DELAY: float | None = 1.0
@@ -146,3 +152,27 @@ def stage(desc: str, total: int | None = None) -> Iterator[Callable[[int], objec
         yield lambda n=1: None
     finally:
         timer.cancel()
+
+
+def load_checked(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                 **options: object) -> tuple[Results, Linked, CheckReport]:
+    """Read results and preferences, link them by name, run :func:`benchalign.check.check` and
+    print its error and warning findings on stderr.
+
+    link's own data warnings (unknown models dropped, cycles, reversed ratings) are findings of the
+    check too, so they are silenced here: each is said once.
+    """
+    results, prefs = read_inputs(results_path, preferences_path, **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
+    # the sanity findings the check does not make in these words (a swapped file, disjoint rated
+    # models, identical models); the scale mix and percentage ratings are check findings
+    warn_findings([m for m in (few_items(results), disjoint_rated_models(results, linked),
+                               identical_models(results)) if m])
+    report = check(results, prefs, ignore_unknown=ignore_unknown_models)
+    shown = report.at_least("warning")
+    if shown:
+        click.echo(f"check: {len(shown)} finding(s) to look at (`benchalign check` lists all):\n"
+                   + format_findings(shown), err=True)
+    return results, linked, report

@@ -8,9 +8,10 @@ import time
 import click
 
 from ..baselines import METHODS, VARIANTS, select_methods
+from ..check import check, heldout_ceiling
 from ..data import Linked, Results, link
-from ..errors import ParameterError
 from ..datasets import DEMO_CASES, load_case
+from ..errors import ParameterError
 from ..io.load import load_models
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
@@ -37,6 +38,7 @@ def run_and_print(results: Results, linked: Linked, *, splits: list[str], models
                "splits", total) as update:
         report = run_evaluation(results, linked, splits=specs, models=models, seed=seed,
                                 n_bootstrap=n_bootstrap, methods=methods, progress=update)
+    report["ceiling"] = heldout_ceiling(results, linked, report)
     report["inputs"] = inputs
     click.echo(format_table(report))
     return report
@@ -135,7 +137,7 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
         sections.append(build_case(name, case.results, linked, models=case.models,
                                    items=case.items, seed=seed, evaluation=out[name],
                                    splits=[parse_split(s) for s in DEMO_SPLITS[name]],
-                                   **DEMO_CURVES))
+                                   checked=check(case.results, case.preferences), **DEMO_CURVES))
         click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
     if json_path:
         write_atomic(json_path, _dump(out), force=True)  # checked above, before the work

@@ -15,7 +15,7 @@ from ..errors import check_param
 from ..fit.selection import METHODS
 from ..outputs import ordering_format, write_atomic
 from . import cli
-from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+from .common import (check_outputs, force_option, load_checked, preference_options, results_option,
                      seed_option, stage)
 from .format_options import load_results_from_options
 
@@ -71,8 +71,8 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
     """
     check_outputs(force, o=output)
     with stage("reading results and preferences"):
-        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                      **formats)
+        results, linked, _ = load_checked(results_path, preferences_path, ignore_unknown_models,
+                                          **formats)
     aligner = BenchmarkAligner(reg=reg, max_iter=max_iter, random_state=seed, method=method)
     with stage(f"fitting {results.n_items} question weights to {len(linked.rated)} rated models"):
         aligner.fit(results, linked)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
+from ..check import CheckReport, heldout_ceiling
 from ..data import Linked, Results
 from ..io.load import load_models
 from ..errors import InputFormatError
@@ -15,24 +16,27 @@ from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
                       learning_curve, render_report)
 from . import cli
-from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+from .common import (check_outputs, force_option, load_checked, preference_options, results_option,
                      seed_option, stage)
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
                models: pd.DataFrame | None, items: pd.DataFrame | None, seed: int,
                n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
-               prune_repeats: int = 5, prune_ks=CURVE_KS) -> CaseReport:
+               prune_repeats: int = 5, prune_ks=CURVE_KS,
+               checked: CheckReport | None = None) -> CaseReport:
     """Run every analysis of the report, with the progress of each step on stderr (see
     :func:`~benchalign.cli.common.stage`).
 
     evaluation : a report of :func:`evaluate` already computed on the same inputs (else run here).
+    checked : the data check of the inputs, shown first (see :func:`benchalign.check.check`).
     """
     if evaluation is None:
         total = sum(s.repeats for s in splits)
         with stage(f"{name}: evaluating on {total} splits", total) as update:
             evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
                                   n_bootstrap=n_bootstrap, progress=update)
+    evaluation.setdefault("ceiling", heldout_ceiling(results, linked, evaluation))
     with stage(f"{name}: fitting on every rated model", 1) as update:
         aligner = BenchmarkAligner(random_state=seed).fit(results, linked)
         heldout, note, label = _heldout(results, linked, evaluation, seed)
@@ -45,6 +49,7 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
                              split=SplitSpec("random", repeats=prune_repeats))
     return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
                       item_texts(items), heldout, note, label, learning, pruned,
+                      check=None if checked is None else checked.to_dict(),
                       choice=describe_choice(aligner))
 
 
@@ -107,13 +112,13 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     check_outputs(force, o=output)
     specs = [parse_split(s) for s in splits]
     with stage("reading results, preferences and metadata"):
-        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                      **formats)
+        results, linked, checked = load_checked(results_path, preferences_path,
+                                                ignore_unknown_models, **formats)
         models = load_models(models_path) if models_path else None
         items = read_items(items_path)
     case = build_case(results_path, results, linked, splits=specs, models=models,
                       items=items, seed=seed, n_bootstrap=n_bootstrap,
-                      learning_repeats=repeats, prune_repeats=repeats)
+                      learning_repeats=repeats, prune_repeats=repeats, checked=checked)
     page = render_report([case], title=title or f"benchalign report: {preferences_path}")
     write_atomic(output, page, force=force)
     click.echo(f"wrote {output}")
