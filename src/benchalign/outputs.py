@@ -8,11 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import OutputExistsError
+from .errors import OutputExistsError, ParameterError
 
 
 def check_writable(path: str | Path, force: bool) -> Path:
     """Fail early, before any work, if ``path`` exists and ``force`` is not set."""
+    if str(path) == "-":
+        raise ParameterError(
+            "-o -: benchalign writes output files, not standard output; give a file name ("
+            "`score` prints to standard output when -o is left out)."
+        )
     path = Path(path)
     if path.exists() and not force:
         raise OutputExistsError(f"{path}: already exists; pass --force to overwrite it.")

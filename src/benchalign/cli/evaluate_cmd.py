@@ -9,12 +9,12 @@ import click
 
 from ..baselines import METHODS, VARIANTS
 from ..data import Linked, Results, link
-from ..io.load import load_models
 from ..datasets import CASES, load_case
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
+from ..io.load import load_models
 from ..outputs import check_writable, write_atomic
-from ..report import render_report
+from ..report import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
 from .common import (
@@ -137,7 +137,7 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
                                   models=case.models, seed=seed, n_bootstrap=1000,
                                   methods=dict(METHODS), inputs={"case": name})
         sections.append(build_case(name, case.results, linked, models=case.models,
-                                   items=case.items, seed=seed, evaluation=out[name],
+                                   texts=item_texts(case.items), seed=seed, evaluation=out[name],
                                    splits=[parse_split(s) for s in DEMO_SPLITS[name]],
                                    **DEMO_CURVES))
         click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
