@@ -1,12 +1,11 @@
-"""Time the default fit (method="auto": coverage prior, CV over candidate parametrizations) at
-Open LLM Leaderboard v2 scale.
+"""Time the default fit (method="auto": coverage prior, then cross-validation of the correlation,
+coverage and uniform candidates over the rated models) at Open LLM Leaderboard v2 scale.
 
     nice python benchmarks/auto_scale.py [--rated 1000] [--missing 0.3]
 
 Simulated 4,576 models × 21,606 questions (benchalign.simulate), ratings for --rated of them.
-Prints the time of each stage: simulation, link, the label-free structure (coverage prior, item
-factors and the item-response model, from every model; cached, so the fit reuses them), and the
-whole default fit, with the candidate it chose. fit_scale.py
+Prints the time of each stage: simulation, link, the label-free coverage prior (from every model;
+cached, so the fit reuses it), and the whole default fit, with the candidate it chose. fit_scale.py
 times the plain fixed-strength fit; this is what `benchalign fit` with no options costs.
 """
 
@@ -19,9 +18,8 @@ import warnings
 from benchalign import BenchmarkAligner
 from benchalign.data import link
 from benchalign.errors import ConvergenceWarning
-from benchalign.irt import fit_item_response
 from benchalign.simulate import simulate
-from benchalign.structure import coverage_prior, item_structure
+from benchalign.features.structure import coverage_prior
 
 
 def main() -> None:
@@ -43,13 +41,12 @@ def main() -> None:
     linked = stage(f"link ({args.rated} rated)", lambda: link(data.results, data.preferences))
     print(f"pairs: {len(linked.pairs):,}")
     stage("coverage prior (all models)", lambda: coverage_prior(data.results))
-    stage("item factors (all models, k=16)", lambda: item_structure(data.results, k_max=16))
-    stage("item-response model (all models)", lambda: fit_item_response(data.results))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         aligner = stage("BenchmarkAligner().fit (default auto)",
                         lambda: BenchmarkAligner(random_state=args.seed).fit(data.results, linked))
-    print(f"chose {aligner.method_} among {len(aligner.candidates_)} candidates; "
+    print(f"chose {aligner.method_} among {', '.join(aligner.candidates_)} (validation accuracy "
+          f"{', '.join(f'{a:.3f}' for a in aligner.candidate_scores_)}); "
           f"{sum(issubclass(w.category, ConvergenceWarning) for w in caught)} convergence warnings")
 
 

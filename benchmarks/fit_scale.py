@@ -3,7 +3,7 @@
 Measures, in one run (ratios are taken within the run, so a busy machine shifts both sides):
 
 * wall time of one full fit at a fixed regularization
-  (``BenchmarkAligner(reg=..., method="items", prior="uniform").fit``, the simplex RankNet over
+  (``BenchmarkAligner(method="ranknet", reg=...).fit``, the simplex RankNet over
   every question), its iterations and final loss;
 * the floor: one ``R @ w`` plus one ``R.T @ g`` on the stored float32 matrix, plus one vectorized
   pass over all pairs (``exp(s[a] - s[b])``), and the ratio of one loss+gradient evaluation of the
@@ -39,8 +39,10 @@ from scipy.special import expit, log_expit, softmax
 
 from benchalign import BenchmarkAligner, link
 from benchalign.artifact import AlignedBenchmark, load_benchmark, score
-from benchalign.fit import SMALL_FLOAT64_CELLS, fit_weights
-from benchalign.objective import Objective, PairTerms, ScoreMatrix, default_threads, model_scores
+from benchalign.fit.objective import Objective, PairTerms
+from benchalign.fit.ranknet import SMALL_FLOAT64_CELLS
+from benchalign.fit.ranknet import fit_ranknet as fit_weights
+from benchalign.scores import ScoreMatrix, default_threads, model_scores
 from benchalign.simulate import OPEN_LLM_LEADERBOARD_V2, more_models, simulate
 
 
@@ -74,9 +76,9 @@ def timed_fit(data, linked, reg: float) -> tuple[BenchmarkAligner, float]:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # the simplex RankNet over every question (method="items", prior="uniform"): one L-BFGS
+        # the simplex RankNet over every question (method="ranknet"; the coverage prior is uniform here): one L-BFGS
         # fit of the objective this benchmark is about, no candidate selection
-        aligner = BenchmarkAligner(reg=reg, method="items", prior="uniform").fit(data.results, linked)
+        aligner = BenchmarkAligner(method="ranknet", reg=reg).fit(data.results, linked)
     return aligner, time.perf_counter() - start
 
 

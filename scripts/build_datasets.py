@@ -2,8 +2,12 @@
 
     python scripts/build_datasets.py ../shared/data
 
-Writes src/benchalign/datasets/<case>/{results.npz, preferences.csv, models.csv, items.csv.gz}.
-The package never reads ../shared at run time.
+Writes src/benchalign/datasets/<case>/ for every case of ``benchalign.datasets.CASES``:
+``results.npz`` (the compact results matrix), ``preferences.csv``, ``items.csv.gz`` (item,
+benchmark or dataset, the question text as ``text`` where the source has one, and livecodebench's
+difficulty, platform and contest date) and, where the source has them, ``models.csv``,
+``preferences_by_category.csv`` and ``models_time.csv``. The package never reads ../shared at
+run time. Rebuilding from the same sources gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -14,26 +18,38 @@ from pathlib import Path
 import pandas as pd
 
 from benchalign.io.load import load_results
-from benchalign.datasets import HERE, save_compact
+from benchalign.datasets import CASES, HERE, OPTIONAL_FILES, save_compact
+
+TEXT_COLUMNS = ("prompt_tail", "instruction")
+"""Source columns that hold the question text (metabench, AlpacaEval), shipped as ``text``."""
+ITEM_COLUMNS = ("item", "benchmark", "dataset", "text", "difficulty", "platform", "contest_date")
+"""Item columns kept; metabench's fitted IRT parameters and source file names are left out."""
+
+
+def build_case(src: Path, dst: Path) -> None:
+    """Write one case's shipped files from its development folder."""
+    dst.mkdir(parents=True, exist_ok=True)
+    save_compact(load_results(src / "results.csv.gz"), dst / "results.npz")
+    for name in ("preferences.csv", *OPTIONAL_FILES):
+        if (src / name).exists():
+            read_text_csv(src / name).to_csv(dst / name, index=False)
+    items = src / "items.csv.gz" if (src / "items.csv.gz").exists() else src / "items.csv"
+    frame = read_text_csv(items)
+    text = [c for c in TEXT_COLUMNS if c in frame.columns]
+    frame = frame.rename(columns={text[0]: "text"}) if text else frame
+    frame = frame[[c for c in ITEM_COLUMNS if c in frame.columns]]
+    frame.to_csv(dst / "items.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
+
+
+def read_text_csv(path: Path) -> pd.DataFrame:
+    """Every cell as the string it is in the file (no number parsing, empty stays empty)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def build(shared: Path) -> None:
-    for case in ("metabench", "alpacaeval2"):
-        src, dst = shared / case, HERE / case
-        dst.mkdir(parents=True, exist_ok=True)
-        save_compact(load_results(src / "results.csv.gz"), dst / "results.npz")
-        prefs = pd.read_csv(src / "preferences.csv", dtype=str, keep_default_na=False)
-        prefs.to_csv(dst / "preferences.csv", index=False)
-        if (src / "models.csv").exists():
-            pd.read_csv(src / "models.csv", dtype=str, keep_default_na=False).to_csv(
-                dst / "models.csv", index=False)
-        items = src / "items.csv.gz" if (src / "items.csv.gz").exists() else src / "items.csv"
-        frame = pd.read_csv(items, dtype=str, keep_default_na=False)
-        text = "prompt_tail" if "prompt_tail" in frame.columns else "instruction"
-        keep = [c for c in ("item", "benchmark", "dataset", text) if c in frame.columns]
-        frame = frame[keep].rename(columns={text: "text"})
-        frame.to_csv(dst / "items.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
-        print(f"{case}: wrote {dst}")
+    for case in CASES:
+        build_case(shared / case, HERE / case)
+        print(f"{case}: wrote {HERE / case}")
 
 
 if __name__ == "__main__":

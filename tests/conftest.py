@@ -8,9 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchalign.data import Results, link, preferences_from_frame
-from benchalign.metrics import pairwise_accuracy
-from benchalign.objective import model_scores
+from benchalign.data import Results, preferences_from_frame
 
 
 @dataclass
@@ -54,6 +52,16 @@ def make_planted(n_models: int = 60, n_items: int = 40, seed: int = 0, missing: 
     return Planted(results, ratings, true_w, true_scores)
 
 
+@pytest.fixture(autouse=True)
+def no_progress_lines(monkeypatch):
+    """Commands run in-process print no progress lines: a stage line appears only when a stage
+    runs longer than a delay, which would make their output depend on the machine's speed.
+    tests/test_reliability.py checks the lines themselves."""
+    from benchalign.cli import common
+
+    monkeypatch.setattr(common, "PROGRESS_DELAY", None)
+
+
 @pytest.fixture
 def planted() -> Planted:
     return make_planted()
@@ -66,29 +74,3 @@ def planted_prefs(planted: Planted):
 
 def write_long(results: Results, path) -> None:
     results.to_long().to_csv(path, index=False)
-
-
-@pytest.fixture(scope="session")
-def skills():
-    """Simulated planted weights tied to one skill of 4 (160 questions); 300 of 1,500 models rated.
-    Returns (SimulatedData, Linked)."""
-    from benchalign.simulate import simulate
-
-    d = simulate(1500, {"a": 60, "b": 60, "c": 40}, n_rated=300, missing=0.1, noise=0.1,
-                 planted="skills", seed=3)
-    return d, link(d.results, d.preferences)
-
-
-def skill_split(linked, n_train: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(100 held-out rated models, ``n_train`` training ones), sorted rows, from a seeded shuffle."""
-    perm = np.random.default_rng(seed).permutation(linked.rated)
-    return np.sort(perm[:100]), np.sort(perm[100:100 + n_train])
-
-
-def gap_accuracies(data, test_pairs, **weights: np.ndarray) -> dict[str, float]:
-    """Held-out pairwise accuracy of the uniform mean, the planted weights ("oracle") and each
-    named weighting of the simulated ``data``."""
-    res = data.results
-    weights = {"uniform": np.full(res.n_items, 1 / res.n_items), "oracle": data.true_weights, **weights}
-    return {name: pairwise_accuracy(model_scores(w, values=res.values, observed=res.observed)[0], test_pairs)
-            for name, w in weights.items()}

@@ -18,7 +18,7 @@ def fitted():
     d = make_planted(n_models=50, n_items=20, seed=8)
     from benchalign import preferences_from_frame
 
-    aligner = BenchmarkAligner(reg=1.0).fit(d.results, preferences_from_frame(d.ratings))
+    aligner = BenchmarkAligner().fit(d.results, preferences_from_frame(d.ratings))
     return d, aligner, AlignedBenchmark.from_aligner(aligner)
 
 
@@ -30,7 +30,8 @@ def test_round_trip_is_exact_and_deterministic(tmp_path, fitted):
     assert loaded.items.tolist() == aligner.items_.tolist()
     doc = json.loads(path.read_text())
     assert doc["schema"] == "benchalign.benchmark" and doc["schema_version"] == 1
-    assert doc["params"]["reg"] == 1.0 and doc["diagnostics"]["converged"] is True
+    assert doc["params"]["method"] == "auto" and doc["diagnostics"]["method"] == aligner.method_
+    assert doc["diagnostics"]["candidates"] == aligner.candidates_ and doc["diagnostics"]["converged"] is True
     assert bench.save(tmp_path / "c.json").read_bytes() == path.read_bytes()
 
 
@@ -52,6 +53,25 @@ def test_scores_equal_predict(fitted):
     assert table["rank"].tolist() == list(range(1, 51))
     assert table["score"].is_monotonic_decreasing
     assert np.allclose(table["coverage"], 1.0)
+
+
+def test_score_is_the_mean_over_each_models_observed_items_like_predict():
+    from benchalign import preferences_from_frame
+
+    d = make_planted(n_models=50, n_items=20, seed=8, missing=0.2)
+    aligner = BenchmarkAligner().fit(d.results, preferences_from_frame(d.ratings))
+    bench = AlignedBenchmark.from_aligner(aligner)
+    mask, w = d.results.mask(), bench.weights
+    weighted_sum = (d.results.values * mask) @ w
+    mean_observed = weighted_sum / (mask @ w)
+    # with a fifth of the cells missing the two orders differ: the test can tell them apart
+    assert not np.array_equal(np.argsort(-weighted_sum), np.argsort(-mean_observed))
+    table = score(bench, d.results)
+    order = table.set_index("model").loc[d.results.models]
+    assert order["score"].to_numpy() == pytest.approx(mean_observed)
+    assert order["score"].to_numpy() == pytest.approx(aligner.predict(d.results))
+    assert order["coverage"].to_numpy() == pytest.approx(mask @ w)
+    assert table["model"].tolist() == d.results.models[np.argsort(-mean_observed, kind="stable")].tolist()
 
 
 def _edit(path, change):

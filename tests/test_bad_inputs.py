@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +35,12 @@ class Case:
     args: Callable[[Path], list[str]]
     error: str | None  # expected error class name; None for a diagnostic warning
     fragments: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)  # symlinks to make: name -> target
 
 
 def _fit(results: str = "r.csv", prefs: str = "p.csv", *extra: str) -> Callable[[Path], list[str]]:
     return lambda d: ["fit", "--results", str(d / results), "--preferences", str(d / prefs),
-                      "-o", str(d / "out.json"), "--reg", "1", *extra]
+                      "-o", str(d / "out.json"), *extra]
 
 
 def _score(bench: str, results: str = "r.csv", *extra: str) -> Callable[[Path], list[str]]:
@@ -58,6 +60,11 @@ def _bench(edit: Callable[[dict], None] | None = None, raw: str | None = None) -
     if edit:
         edit(doc)
     return raw if raw is not None else json.dumps(doc)
+
+
+def _fit_to(output: str, *extra: str) -> Callable[[Path], list[str]]:
+    return lambda d: ["fit", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"),
+                      "-o", str(d / output), *extra]
 
 
 def _results_case(name, text, error, fragments, file="r.csv"):
@@ -139,6 +146,28 @@ CASES = [
          ["1 result items are not in the benchmark", "1 benchmark items", "Without --strict"]),
     Case("output exists without --force", {"r.csv": RESULTS, "p.csv": RATINGS, "out.json": "{}"}, _fit(),
          "OutputExistsError", ["out.json: already exists; pass --force"]),
+    Case("output names the results file, with --force", {"r.csv": RESULTS, "p.csv": RATINGS},
+         _fit_to("r.csv", "--force"), "OutputError",
+         ["r.csv: names the --results input", "even with --force", "Choose another output path"]),
+    Case("output is a symlink to the preferences file", {"r.csv": RESULTS, "p.csv": RATINGS},
+         _fit_to("out.json", "--force"), "OutputError", ["out.json: names the --preferences input"],
+         links={"out.json": "p.csv"}),
+    Case("score output names the benchmark file", {"r.csv": RESULTS, "b.json": _bench()},
+         lambda d: [*_score("b.json")(d), "-o", str(d / "b.json"), "--force"], "OutputError",
+         ["names the --benchmark input"]),
+    Case("output is a dangling symlink, without --force", {"r.csv": RESULTS, "p.csv": RATINGS},
+         _fit(), "OutputExistsError", ["out.json: already exists; pass --force"],
+         links={"out.json": "elsewhere.json"}),
+    Case("output folder is a file", {"r.csv": RESULTS, "p.csv": RATINGS}, _fit_to("p.csv/out.json"),
+         "OutputError", ["the folder", "p.csv is not a folder"]),
+    Case("negative seed", {"r.csv": RESULTS, "p.csv": RATINGS}, _fit_to("out.json", "--seed", "-1"),
+         "ParameterError", ["'--seed' parameter of benchalign fit must be an int >= 0. Got -1"]),
+    Case("infinite regularization", {"r.csv": RESULTS, "p.csv": RATINGS}, _fit_to("out.json", "--reg", "inf"),
+         "ParameterError", ["'--reg' parameter", "finite number >= 0. Got 'inf'"]),
+    Case("regularization that overflows", {"r.csv": RESULTS, "p.csv": RATINGS},
+         _fit_to("out.json", "--reg", "1e400"), "ParameterError", ["finite number >= 0. Got '1e400'"]),
+    Case("benchmark file nested 100,000 deep", {"r.csv": RESULTS, "b.json": "[" * 100_000 + "]" * 100_000},
+         _score("b.json"), "ArtifactError", ["b.json: not a benchalign benchmark file", "nested too deeply"]),
     Case("size split without metadata", {"r.csv": RESULTS, "p.csv": RATINGS},
          lambda d: ["evaluate", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"), "--split", "size:7"],
          "ParameterError", ["needs model metadata; pass --models"]),
@@ -257,6 +286,8 @@ def run_case(case: Case, folder: Path, debug: bool = False):
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+    for name, target in case.links.items():
+        (folder / name).symlink_to(target)
     args = (["--debug"] if debug else []) + case.args(folder)
     return CliRunner().invoke(cli, args, catch_exceptions=False)
 
@@ -277,5 +308,50 @@ def test_bad_input(case: Case, tmp_path: Path):
         assert f"benchalign.errors.{case.error}: " in again.output
 
 
-def test_the_suite_is_large_enough():
-    assert sum(c.error is not None for c in CASES) >= 30
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_catalog_and_the_readme_show_every_case():
+    # docs/bad_inputs.md is what users read: it must list exactly these cases with these
+    # outcomes (regenerate it with scripts/bad_input_catalog.py), and the README quotes its count
+    catalog = (ROOT / "docs" / "bad_inputs.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| (.+?) \| (?:`(\w+)`|diagnostic), exit (\d) \|", catalog, re.M)
+    assert [(int(i), name, error or None) for i, name, error, _ in rows] == [
+        (i, c.name, c.error) for i, c in enumerate(CASES, 1)]
+    errors = sum(c.error is not None for c in CASES)
+    assert f"{errors} of {errors} error cases raised a typed error" in catalog
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"What every kind of bad input produces ({len(CASES)} cases" in readme
+
+
+def _can_write_in(folder: Path) -> bool:
+    try:
+        (folder / "probe").write_text("")
+    except OSError:
+        return False
+    (folder / "probe").unlink()
+    return True
+
+
+def test_an_unwritable_output_folder_fails_before_any_work(tmp_path, monkeypatch):
+    import benchalign.cli.report_cmd as report_cmd
+
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if _can_write_in(folder):  # root: mode bits do not stop it; sysfs does
+        folder = Path("/sys")
+        if not folder.is_dir() or _can_write_in(folder):
+            pytest.skip("no folder that this user cannot write to")
+    (tmp_path / "r.csv").write_text(RESULTS)
+    (tmp_path / "p.csv").write_text(RATINGS)
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the report started working before checking its output")
+
+    monkeypatch.setattr(report_cmd, "load_inputs", no_work)
+    res = CliRunner().invoke(cli, ["report", "--results", str(tmp_path / "r.csv"), "--preferences",
+                                   str(tmp_path / "p.csv"), "-o", str(folder / "report.html")],
+                             catch_exceptions=False)
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith(f"error: {folder}: cannot write in this folder") and res.output.count("\n") == 1

@@ -28,7 +28,7 @@ def run(*args: str):
 def test_fit_then_score(files, tmp_path):
     out = tmp_path / "b.json"
     res = run("fit", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
-              "-o", str(out), "--reg", "1")
+              "-o", str(out))
     assert res.exit_code == 0, res.output
     assert "weight per benchmark" in res.output and out.exists()
     res = run("score", "--benchmark", str(out), "--results", str(files / "results.csv"))
@@ -44,7 +44,7 @@ def test_existing_output_needs_force(files, tmp_path):
     out = tmp_path / "b.json"
     out.write_text("keep me")
     args = ["fit", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
-            "-o", str(out), "--reg", "1"]
+            "-o", str(out)]
     res = run(*args)
     assert res.exit_code == 2
     assert res.output.strip() == f"error: {out}: already exists; pass --force to overwrite it."
@@ -89,7 +89,7 @@ def test_simulate_writes_a_case_that_fit_reads(tmp_path):
     assert {"results.csv", "preferences.csv", "models.csv", "items.csv", "truth.csv", "params.json"} <= {
         p.name for p in out.iterdir()}
     res = run("fit", "--results", str(out / "results.csv"), "--preferences", str(out / "preferences.csv"),
-              "-o", str(tmp_path / "b.json"), "--reg", "1")
+              "-o", str(tmp_path / "b.json"))
     assert res.exit_code == 0, res.output
     bad = run("simulate", str(tmp_path / "x"), "--benchmarks", "a=zero")
     assert bad.exit_code == 2 and "name=count pairs" in bad.output

@@ -294,7 +294,7 @@ def test_score_ranks_and_prints_scores_that_float32_would_tie(tmp_path):
         for q in range(3)))
     prefs = _write(tmp_path, "p.csv", "model,rating\na,1000\nb,900\nc,1100\n")
     run = CliRunner().invoke(cli, ["fit", "--results", str(results), "--preferences", str(prefs),
-                                   "-o", str(tmp_path / "b.json"), "--reg", "1"])
+                                   "-o", str(tmp_path / "b.json")])
     assert run.exit_code == 0, run.output
     run = CliRunner().invoke(cli, ["score", "--benchmark", str(tmp_path / "b.json"), "--results", str(results)])
     rows = [line.split(",")[:3] for line in run.stdout.splitlines()[1:]]

@@ -70,8 +70,19 @@ def test_report_schema_and_paired_differences(data):
     for name, entry in fam["methods"].items():
         for metric in ("pairwise_accuracy", "spearman", "kendall_tau_b"):
             lo, hi = entry[metric]["ci"]
-            assert lo <= hi and -1 <= entry[metric]["mean"] <= 1
+            mean = entry[metric]["mean"]
+            # the estimate is the mean over splits of each split's held-out metric ...
+            assert mean == pytest.approx(np.mean([r["metrics"][name][metric] for r in fam["per_split"]]))
+            # ... inside a bootstrap interval that 12 held-out models per split make visibly wide
+            assert lo <= mean <= hi and hi - lo > 0.01, (name, metric, lo, mean, hi)
         assert ("paired_vs_uniform" in entry) == (name != "uniform")
+    # a narrower level gives a nested interval from the same resamples
+    narrow = evaluate(d.results, linked, splits=[parse_split("random:0.3:3")], methods=FAST,
+                      seed=0, n_bootstrap=100, level=0.5)["splits"]["random"]["methods"]
+    for name in FAST:
+        lo, hi = fam["methods"][name]["pairwise_accuracy"]["ci"]
+        nlo, nhi = narrow[name]["pairwise_accuracy"]["ci"]
+        assert lo <= nlo <= nhi <= hi and (nhi - nlo) < (hi - lo)
     paired = fam["methods"]["benchmark_mean"]["paired_vs_uniform"]["pairwise_accuracy"]["mean"]
     direct = (fam["methods"]["benchmark_mean"]["pairwise_accuracy"]["mean"]
               - fam["methods"]["uniform"]["pairwise_accuracy"]["mean"])
@@ -80,6 +91,64 @@ def test_report_schema_and_paired_differences(data):
     assert fam["methods"]["aligned"]["paired_vs_uniform"]["pairwise_accuracy"]["mean"] > 0.05
     table = format_table(report)
     assert "aligned" in table and "Δacc vs uniform" in table
+
+
+def _uniform_rescaled(results, train, seed):
+    """Scores that rank every model exactly as the uniform mean does."""
+    return 2.0 * METHODS["uniform"](results, train, seed) + 1.0
+
+
+def test_paired_differences_use_the_same_resamples_for_every_method(data):
+    d, linked = data
+    methods = {"uniform": METHODS["uniform"], "rescaled": _uniform_rescaled}
+    fam = evaluate(d.results, linked, splits=[parse_split("random:0.3:3")], methods=methods,
+                   seed=0, n_bootstrap=200)["splits"]["random"]["methods"]
+    for metric in ("pairwise_accuracy", "spearman", "kendall_tau_b"):
+        # the same ranking gives the same metric on every resample: the paired difference is
+        # exactly zero, while each method's own interval is wide
+        assert fam["rescaled"]["paired_vs_uniform"][metric] == {"mean": 0.0, "ci": [0.0, 0.0]}
+        lo, hi = fam["rescaled"][metric]["ci"]
+        assert hi - lo > 0.05
+
+
+def test_no_held_out_preference_reaches_a_method(data):
+    d, linked = data
+    given = []
+
+    def recording(results, train, seed):
+        given.append(train)
+        return METHODS["uniform"](results, train, seed)
+
+    spec = parse_split("random:0.3:4")
+    fam = evaluate(d.results, linked, splits=[spec], methods={"uniform": METHODS["uniform"], "recording": recording},
+                   seed=2, n_bootstrap=50)["splits"]["random"]
+    splits = make_splits(spec, d.results, linked.rated, None, seed=2)  # what evaluate draws
+    assert fam["n_splits"] == len(given) == len(splits) == 4
+    for train, split in zip(given, splits):
+        models = set(train.pairs.a) | set(train.pairs.b)
+        assert models and not models & set(split.test.tolist())
+        assert len(train.pairs) == len(linked.pairs.within(split.train, d.results.n_models))
+        assert np.isnan(train.ratings[split.test]).all()
+        assert np.isfinite(train.ratings[split.train]).all()
+
+
+def test_paired_vs_all_gives_every_pair_on_the_same_resamples(data):
+    d, linked = data
+    kw = dict(splits=[parse_split("random:0.3:3")], methods=FAST, seed=0, n_bootstrap=200)
+    plain = evaluate(d.results, linked, **kw)["splits"]["random"]["methods"]
+    full = evaluate(d.results, linked, paired_vs_all=True, **kw)["splits"]["random"]["methods"]
+    assert all("paired_vs" not in entry for entry in plain.values())
+    for name, entry in full.items():
+        assert set(entry["paired_vs"]) == set(FAST) - {name}
+        assert {k: v for k, v in entry.items() if k != "paired_vs"} == plain[name]
+    ridge_vs_best = full["ridge"]["paired_vs"]["best_benchmark"]["pairwise_accuracy"]
+    best_vs_ridge = full["best_benchmark"]["paired_vs"]["ridge"]["pairwise_accuracy"]
+    assert ridge_vs_best["mean"] == pytest.approx(full["ridge"]["pairwise_accuracy"]["mean"]
+                                                  - full["best_benchmark"]["pairwise_accuracy"]["mean"])
+    # the same resamples for both methods: swapping them mirrors the interval exactly
+    assert best_vs_ridge["mean"] == pytest.approx(-ridge_vs_best["mean"])
+    assert best_vs_ridge["ci"] == pytest.approx([-ridge_vs_best["ci"][1], -ridge_vs_best["ci"][0]])
+    assert full["ridge"]["paired_vs"]["uniform"] == full["ridge"]["paired_vs_uniform"]
 
 
 def test_same_seed_same_report(data):

@@ -120,7 +120,7 @@ def test_cli_reads_the_map_once_and_names_unused_rows(tmp_path):
         f"M{m},m{m},{'low' if m == 0 else 'high'}\n" for m in range(4)) + "ghost,m9,high\n")
     res = CliRunner().invoke(cli, ["fit", "--results", str(tmp_path / "r.csv"), "--preferences",
                                    str(tmp_path / "p.csv"), "--name-map", str(tmp_path / "map.csv"),
-                                   "-o", str(tmp_path / "b.json"), "--reg", "1"])
+                                   "-o", str(tmp_path / "b.json")])
     assert res.exit_code == 0, res.output
     assert res.output.count("confidence is not high: M0 -> m0 (low)") == 1
     assert "rename models that are in neither file: ghost" in res.output

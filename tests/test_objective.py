@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import approx_fprime
 
-from benchalign.objective import loss_and_grad, model_scores, pair_loss_and_grad
+from benchalign.fit.objective import loss_and_grad, pair_loss_and_grad
+from benchalign.scores import model_scores
 
 
 def _problem(seed: int = 0, missing: bool = False, n_models: int = 7, n_items: int = 5):
@@ -59,8 +60,18 @@ def test_swapping_winner_and_loser_flips_the_margin() -> None:
     loss2, gs2, glb2 = pair_loss_and_grad(s, 2.0, a=b, b=a, weight=w, target=1 - t)
     assert loss2 == pytest.approx(loss)
     np.testing.assert_allclose(gs2, gs)
-    # the margin of each pair changes sign with the swap
-    assert np.all(np.sign(s[a] - s[b]) == -np.sign(s[b] - s[a]))
+    # the margin is s[a] - s[b] with a the preferred side (target = P(a preferred)): the loss is
+    # the cross-entropy of t against sigmoid(beta * margin), which a sign error would break
+    # while leaving the swap symmetry above intact
+    def cross_entropy(margin, target):
+        p = 1 / (1 + np.exp(-2.0 * margin))
+        return float(np.sum(w * -(target * np.log(p) + (1 - target) * np.log(1 - p))) / w.sum())
+
+    assert loss == pytest.approx(cross_entropy(s[a] - s[b], t))
+    assert pair_loss_and_grad(s, 2.0, a=b, b=a, weight=w, target=t)[0] == pytest.approx(
+        cross_entropy(s[b] - s[a], t))
+    # and descending the gradient widens the margin of a pair whose a side should win
+    assert gs[0] < 0 < gs[1]
 
 
 def test_hard_pair_loss_is_ranknet() -> None:

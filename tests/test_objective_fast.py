@@ -7,8 +7,10 @@ import pytest
 from scipy.optimize import approx_fprime
 from scipy.special import expit, log_expit
 
-from benchalign import objective
-from benchalign.objective import Objective, PairTerms, ScoreMatrix, loss_and_grad, pair_loss_and_grad
+from benchalign import optimize, scores
+from benchalign.fit import objective
+from benchalign.fit.objective import Objective, PairTerms, loss_and_grad, pair_loss_and_grad
+from benchalign.scores import ScoreMatrix
 
 
 def _reference_pairs(s, beta, a, b, weight, target):
@@ -33,6 +35,7 @@ def _round_robin(n, rng, flip=True):
 def small_blocks(monkeypatch):
     """Blocks and chunks of a few cells, so the tiny problems below cross many block boundaries."""
     monkeypatch.setattr(objective, "BLOCK_ELEMENTS", 37)
+    monkeypatch.setattr(scores, "BLOCK_ELEMENTS", 37)
     monkeypatch.setattr(objective, "PAIR_CHUNK", 13)
 
 
@@ -42,6 +45,7 @@ def small_blocks(monkeypatch):
 def test_round_robin_pass_matches_the_plain_formula(dtype, span, cells, monkeypatch):
     monkeypatch.setattr(objective, "PRODUCT_SPAN", span)
     monkeypatch.setattr(objective, "BLOCK_ELEMENTS", cells)
+    monkeypatch.setattr(scores, "BLOCK_ELEMENTS", cells)
     rng = np.random.default_rng(0)
     a, b, target = _round_robin(30, rng)
     s = rng.normal(size=30)
@@ -185,10 +189,10 @@ def test_pair_models_and_identity_selections_take_the_cheap_path():
 
 
 def test_scipy_blas_limit_is_restored():
-    lib = objective._scipy_openblas()
+    lib = optimize._scipy_openblas()
     if lib is None:
         pytest.skip("scipy does not ship a recognizable OpenBLAS here")
     before = lib.scipy_openblas_get_num_threads()
-    with objective.scipy_blas_single_threaded():
+    with optimize.scipy_blas_single_threaded():
         assert lib.scipy_openblas_get_num_threads() == 1
     assert lib.scipy_openblas_get_num_threads() == before

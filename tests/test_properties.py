@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from benchalign.data import Results, results_from_frame
-from benchalign.objective import loss_and_grad
+from benchalign.fit.objective import loss_and_grad
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,7 +7,11 @@ way preferences (Arena votes, ratings, A/B tests) would.
 >>> # aligner = BenchmarkAligner().fit(load_results("results.csv"), load_preferences("prefs.csv"))
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from .interrupt import guard_startup
+
+guard_startup()  # before the heavy imports below: Ctrl-C while the command loads exits cleanly
+
+from importlib.metadata import PackageNotFoundError, version  # noqa: E402
 
 try:
     __version__ = version("benchalign")

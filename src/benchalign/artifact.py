@@ -21,7 +21,7 @@ import pandas as pd
 from . import __version__
 from .data import Results
 from .errors import ArtifactError, DataWarning, ItemMismatchError, format_rows
-from .objective import model_scores
+from .scores import model_scores
 from .outputs import write_atomic
 
 logger = logging.getLogger("benchalign")
@@ -47,14 +47,10 @@ class AlignedBenchmark:
     def from_aligner(cls, aligner, params: dict | None = None) -> "AlignedBenchmark":
         """Wrap a fitted :class:`~benchalign.fit.BenchmarkAligner`."""
         diag = {
-            "reg": aligner.reg_,
-            "cv_scores": _finite_or_none(aligner.cv_scores_),
             "method": aligner.method_,
+            "reg": aligner.reg_,
             "candidates": aligner.candidates_,
             "candidate_cv_scores": _finite_or_none(aligner.candidate_scores_),
-            # method "factors": correlation over all models of the written weights' scores with
-            # the fitted factor score they reproduce (None for other methods)
-            "distill_corr": aligner.distill_corr_,
             "beta": aligner.beta_,
             "n_iter": aligner.n_iter_,
             "converged": aligner.converged_,
@@ -62,7 +58,8 @@ class AlignedBenchmark:
             "n_train_models": aligner.n_train_models_,
             "n_train_pairs": aligner.n_train_pairs_,
         }
-        base = {k: getattr(aligner, k) for k in ("reg", "cv_folds", "max_iter", "tol", "random_state")}
+        base = {k: getattr(aligner, k) for k in ("method", "reg", "cv_folds", "max_iter", "tol",
+                                                 "random_state")}
         base["reg_grid"] = list(aligner.reg_grid)
         return cls(aligner.items_.copy(), aligner.benchmarks_.copy(), aligner.weights_.copy(),
                    {**base, **(params or {})}, diag)
@@ -126,6 +123,9 @@ def load_benchmark(path: str | Path) -> AlignedBenchmark:
         raise ArtifactError(f"{path}: file not found.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path}: not a benchalign benchmark file (invalid JSON: {exc}).") from exc
+    except RecursionError:
+        raise ArtifactError(f"{path}: not a benchalign benchmark file (JSON nested too deeply to "
+                            "read; a benchmark file is two levels deep).") from None
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise ArtifactError(
             f"{path}: not a benchalign benchmark file (no \"schema\": \"{SCHEMA}\"). Write one "

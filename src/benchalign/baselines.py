@@ -14,9 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import PairSet, Results
+from .errors import ParameterError
+from .features.structure import item_means
 from .fit import BenchmarkAligner
+from .fit.candidates import Context, item_correlations
 from .metrics import bradley_terry, pairwise_accuracy
-from .objective import model_scores
+from .scores import model_scores
 
 RANDOM_SUBSET_K = 100
 RIDGE_ALPHAS = tuple(10.0 ** np.arange(-3, 5))
@@ -89,13 +92,6 @@ def random_subset(results: Results, train: Train, seed: int, k: int = RANDOM_SUB
     return model_scores(w, values=results.values, observed=results.observed)[0]
 
 
-def item_means(results: Results) -> np.ndarray:
-    """[n_items] mean score of each item over the models that have it (0 if none)."""
-    mask = results.mask()
-    counts = mask.sum(axis=0)
-    return np.where(counts > 0, results.values.sum(axis=0, dtype=np.float64) / np.maximum(counts, 1), 0.0)
-
-
 def ridge(results: Results, train: Train, seed: int) -> np.ndarray:
     """Ridge regression of training ratings on question results, alpha by leave-one-out.
 
@@ -112,7 +108,7 @@ def ridge(results: Results, train: Train, seed: int) -> np.ndarray:
 def _filled(results: Results) -> np.ndarray:
     x = results.values.astype(np.float64)
     if results.observed is not None:
-        x = np.where(results.observed, x, item_means(results)[None, :])
+        x = np.where(results.observed, x, item_means(results)[1][None, :])
     return x
 
 
@@ -139,41 +135,67 @@ def ridge_loo(x: np.ndarray, y: np.ndarray, alphas: tuple[float, ...]) -> tuple[
     return coef, float(ym - xm @ coef)
 
 
+def correlation(results: Results, train: Train, seed: int) -> np.ndarray:
+    """Each question weighted by max(0, its correlation with the training ratings) over the
+    training models that have it: the weighting a user could write in three lines."""
+    rows, y = train.targets(results.n_models)
+    w = np.maximum(item_correlations(results, rows, y), 0.0)
+    w = w if w.any() else np.ones(results.n_items)
+    return model_scores(w / w.sum(), values=results.values, observed=results.observed)[0]
+
+
+def coverage(results: Results, train: Train, seed: int) -> np.ndarray:
+    """The label-free coverage prior alone (:func:`benchalign.features.structure.coverage_prior`)."""
+    ctx = Context.of(results)
+    return ctx.scores(ctx.prior)
+
+
 def aligned(results: Results, train: Train, seed: int) -> np.ndarray:
     """benchalign's aligned benchmark with default parameters."""
     fit = BenchmarkAligner(random_state=seed).fit(results, train.pairs)
     return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
 
 
-def aligned_with(method: str, prior: str = "coverage") -> Method:
-    """benchalign's aligner with one parametrization (see :class:`BenchmarkAligner`)."""
+def aligned_with(method: str) -> Method:
+    """benchalign's aligner with one method (see :class:`BenchmarkAligner`)."""
 
     def fit_and_score(results: Results, train: Train, seed: int) -> np.ndarray:
-        fit = BenchmarkAligner(method=method, prior=prior, random_state=seed).fit(results, train.pairs)
+        fit = BenchmarkAligner(method=method, random_state=seed).fit(results, train.pairs)
         return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
 
-    fit_and_score.__doc__ = f"benchalign's aligner with method={method!r}, prior={prior!r}."
+    fit_and_score.__doc__ = f"benchalign's aligner with method={method!r}."
     return fit_and_score
 
 
 VARIANTS: dict[str, Method] = {
-    "aligned_items": aligned_with("items", "uniform"),
-    "aligned_coverage": aligned_with("coverage"),
-    "aligned_grouped": aligned_with("grouped"),
-    "aligned_lowrank": aligned_with("lowrank"),
-    "aligned_factors": aligned_with("factors"),
-    "aligned_irt": aligned_with("irt"),
+    "aligned_correlation": aligned_with("correlation"),
+    "aligned_ranknet": aligned_with("ranknet"),
 }
-"""The aligner's other parametrizations: aligned_items is the original simplex RankNet (a free
-weight per question pulled toward uniform); the others are described in docs/few_preferences.md.
-Run with ``benchalign evaluate --methods``; not part of the default method list."""
+"""The aligner's single methods: aligned_correlation is auto's correlation candidate alone (on the
+benchmarks every rated model has), aligned_ranknet the pairwise fit of free question weights (the
+published method). Run with ``benchalign evaluate --methods``; not part of the default list."""
 
 METHODS: dict[str, Method] = {
     "aligned": aligned,
     "uniform": uniform,
     "benchmark_mean": benchmark_mean,
     "best_benchmark": best_benchmark,
+    "coverage": coverage,
+    "correlation": correlation,
     "ridge": ridge,
     "random_subset": random_subset,
 }
 """Methods of ``benchalign evaluate``, in report order."""
+
+
+def select_methods(spec: str | None) -> dict[str, Method]:
+    """The methods named in ``spec`` (comma-separated entries of :data:`METHODS` or
+    :data:`VARIANTS`), with uniform, the paired reference, always first; all of METHODS if empty."""
+    if not spec:
+        return dict(METHODS)
+    known = {**METHODS, **VARIANTS}
+    names = [s.strip() for s in spec.split(",") if s.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ParameterError(f"unknown methods {', '.join(unknown)}; choose from {', '.join(known)}.")
+    return {n: known[n] for n in dict.fromkeys(["uniform", *names])}

@@ -447,6 +447,29 @@ class PairSet:
         """Replace model ids by ``mapping[id]``."""
         return PairSet(mapping[self.a], mapping[self.b], self.weight, self.target)
 
+    def round_robin(self, n_models: int) -> np.ndarray | None:
+        """Sorted ids of the models when the pairs list every unordered pair among them exactly
+        once (a rating list, any complete round robin), else None."""
+        a, b, n_pairs = self.a, self.b, len(self.a)
+        if n_pairs == 0:
+            return None
+        seen = np.zeros(n_models, dtype=bool)
+        seen[a] = True
+        seen[b] = True
+        members = np.flatnonzero(seen)
+        k = len(members)
+        if n_pairs != k * (k - 1) // 2:
+            return None
+        pos = np.full(n_models, -1, dtype=np.int64)
+        pos[members] = np.arange(k)
+        cells = np.zeros(k * k, dtype=bool)
+        for i in range(0, n_pairs, 1 << 20):
+            pa, pb = pos[a[i:i + (1 << 20)]], pos[b[i:i + (1 << 20)]]
+            if np.any(pa == pb):
+                return None
+            cells[np.minimum(pa, pb) * k + np.maximum(pa, pb)] = True
+        return members if int(np.count_nonzero(cells)) == n_pairs else None
+
     def relabel(self, rows: np.ndarray, n_models: int) -> "PairSet":
         """Ids replaced by their position in ``rows`` (ids in [0, n_models)); ids not in
         ``rows`` become -1, so call it on pairs among ``rows`` (e.g. from :meth:`within`)."""

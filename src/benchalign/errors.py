@@ -41,7 +41,11 @@ class ItemMismatchError(BenchAlignError):
     """New results and a saved benchmark do not share the expected items."""
 
 
-class OutputExistsError(BenchAlignError):
+class OutputError(BenchAlignError):
+    """An output cannot be written: its folder is missing or not writable, or it names an input."""
+
+
+class OutputExistsError(OutputError):
     """An output file exists and overwriting was not allowed."""
 
 

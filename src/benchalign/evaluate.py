@@ -13,7 +13,6 @@ difference to the uniform mean uses the same resamples for both methods.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import pandas as pd
 
 from .baselines import METHODS, Method, Train
 from .data import Linked, Results
+from .fit.folds import usable
 from .errors import ConvergenceWarning, InsufficientDataError, ParameterError, format_rows
 from .metrics import METRICS, bootstrap_counts, bradley_terry, replicate_metrics, summarize
 
@@ -172,31 +172,39 @@ class _Accumulator:
         for metric in METRICS:
             slot[metric].append(values[metric])
 
-    def summary(self, level: float) -> dict[str, dict[str, object]]:
+    def summary(self, level: float, paired_vs_all: bool = False) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        base = {m: np.nanmean(np.vstack(v), axis=0) for m, v in self.reps["uniform"].items()}
-        for method, slot in self.reps.items():
-            mean = {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+        means = {method: {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+                 for method, slot in self.reps.items()}
+        for method, mean in means.items():
             entry: dict[str, object] = {m: summarize(mean[m], level) for m in METRICS}
             if method != "uniform":
-                entry["paired_vs_uniform"] = {
-                    m: summarize(mean[m] - base[m], level) for m in METRICS
-                }
+                entry["paired_vs_uniform"] = _paired(mean, means["uniform"], level)
+            if paired_vs_all:
+                entry["paired_vs"] = {other: _paired(mean, means[other], level)
+                                      for other in means if other != method}
             out[method] = entry
         return out
+
+
+def _paired(mean: dict[str, np.ndarray], other: dict[str, np.ndarray],
+            level: float) -> dict[str, dict[str, object]]:
+    """Per metric, the summary of one method's replicates minus another's (same resamples)."""
+    return {m: summarize(mean[m] - other[m], level) for m in METRICS}
 
 
 def evaluate(
     results: Results, linked: Linked, *, splits: Sequence[SplitSpec] = (SplitSpec("random"),),
     models: pd.DataFrame | None = None, methods: dict[str, Method] | None = None, seed: int = 0,
     n_bootstrap: int = 1000, level: float = 0.95,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, paired_vs_all: bool = False,
 ) -> dict[str, object]:
     """Compare methods on held-out models for each split family; returns the JSON-ready report.
 
     results : all models' results; linked : preferences on results rows; models : metadata indexed
     by model name (for size/group splits); seed : drives splits, bootstrap and method seeds.
-    progress : called with 1 after each split (for a progress bar).
+    progress : called with 1 after each split (for a progress bar). paired_vs_all : also give
+    every method's paired difference to every other method (``paired_vs``, docs/evaluation.md).
     """
     methods = dict(METHODS) if methods is None else methods
     if "uniform" not in methods:
@@ -205,7 +213,7 @@ def evaluate(
     for k, spec in enumerate(splits):
         concrete = make_splits(spec, results, linked.rated, models, seed + 1000 * k)
         out[spec.name] = _run_family(results, linked, spec, concrete, methods, seed,
-                                     n_bootstrap, level, progress)
+                                     n_bootstrap, level, progress, paired_vs_all)
     return {
         "schema": SCHEMA,
         "seed": seed,
@@ -222,7 +230,7 @@ def evaluate(
 
 def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
                 methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
-                progress: Callable[[int], None] | None) -> dict[str, object]:
+                progress: Callable[[int], None] | None, paired_vs_all: bool) -> dict[str, object]:
     acc = _Accumulator()
     per_split = []
     rng = np.random.default_rng(seed)
@@ -246,7 +254,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
         "n_skipped": skipped,
         "n_train_models": float(np.mean([len(r["train"]) for r in per_split])),
         "n_test_models": float(np.mean([len(r["test"]) for r in per_split])),
-        "methods": acc.summary(level),
+        "methods": acc.summary(level, paired_vs_all),
         "per_split": per_split,
     }
 
@@ -256,7 +264,7 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
                acc: _Accumulator) -> dict[str, object] | None:
     train_pairs = linked.pairs.within(split.train, results.n_models)
     test_pairs = linked.pairs.within(split.test, results.n_models)
-    if len(train_pairs.models()) < 2 or np.all(test_pairs.target == 0.5):
+    if not usable(train_pairs, test_pairs):
         return None
     test = test_pairs.models()
     test_local = test_pairs.relabel(test, results.n_models)

@@ -18,9 +18,9 @@ products. Copies of one model are tied with each other and never form a pair.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .data import PairSet
+from .optimize import lbfgs
 
 METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
 
@@ -52,8 +52,27 @@ def bradley_terry(pairs: PairSet, n: int, ridge: float = 1e-3) -> np.ndarray:
         grad = np.bincount(pairs.a, g, minlength=n) - np.bincount(pairs.b, g, minlength=n)
         return float(loss + 0.5 * ridge * r @ r), grad + ridge * r
 
-    res = minimize(objective, np.zeros(n), jac=True, method="L-BFGS-B")
-    return res.x - res.x.mean()
+    # scipy's default L-BFGS-B tolerances
+    x = lbfgs(objective, np.zeros(n), max_iter=15000, tol=1e-5, ftol=2.220446049250313e-09).x
+    return x - x.mean()
+
+
+def strengths(pairs: PairSet, n: int) -> np.ndarray:
+    """Log-strengths [n] (mean 0) of models 0..n-1 from the pairs' targets.
+
+    For a round robin of all n models with one common weight and targets strictly between 0 and 1
+    (a rating list), the least-squares fit of logit(p_ab) = r_a - r_b, whose solution is
+    r_a = (1/n) sum_b logit(p_ab): the ratings divided by the rating scale when the targets come
+    from ratings, found in one pass over the pairs. Otherwise :func:`bradley_terry`.
+    """
+    members = pairs.round_robin(n)
+    t = pairs.target
+    if (members is None or len(members) != n or len(t) == 0 or not np.all(pairs.weight == pairs.weight[0])
+            or not np.all((t > 0) & (t < 1))):
+        return bradley_terry(pairs, n)
+    z = np.log(t) - np.log1p(-t)
+    r = (np.bincount(pairs.a, z, minlength=n) - np.bincount(pairs.b, z, minlength=n)) / n
+    return r - r.mean()
 
 
 def bootstrap_counts(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarray:

@@ -13,12 +13,13 @@ Selection rules (every fit sees the training preferences only):
   simplex built from plain fits.
 * ``random`` (a control, not offered by :func:`prune`): the plain mean over K random items.
 
-Every fit after the first reuses the parametrization the first one chose (by cross-validation
-unless fixed), restricted to the kept items: the same prior, basis and strengths
+Every fit after the first reuses the weighting the first one chose (by cross-validation unless
+fixed), restricted to the kept items: the coverage prior of all items restricted to them, the
+correlation weights of the kept items, or ranknet with the same strength
 (:meth:`BenchmarkAligner.refit_restricted`). A pruned benchmark costs one cross-validated fit plus
 a few fixed fits, and the kept weights are the weights of a fit on the kept items. Like
-:meth:`BenchmarkAligner.fit`, the fits see every row of ``results`` (the label-free prior and item
-structure come from all models) and the preferences of the training models only.
+:meth:`BenchmarkAligner.fit`, the fits see every row of ``results`` (the label-free prior comes from
+all models) and the preferences of the training models only.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from .data import Linked, PairSet, Preferences, Results, link
 from .errors import ConvergenceWarning, InsufficientDataError, check_param
 from .evaluate import SplitSpec, make_splits
 from .fit import BenchmarkAligner
+from .fit.folds import usable
 from .metrics import pairwise_accuracy
-from .objective import model_scores
+from .scores import model_scores
 
 RULES = ("stratified", "weight", "iterative")
 """Selection rules of :func:`prune`, default first."""
@@ -202,7 +204,7 @@ def prune_curve(
     for i, sp in enumerate(make_splits(split, results, linked.rated, models, seed)):
         train = linked.pairs.within(sp.train, results.n_models)
         test = linked.pairs.within(sp.test, results.n_models)
-        if len(train.models()) >= 2 and not np.all(test.target == 0.5):
+        if usable(train, test):
             rows += _split_rows(i, results, train, test, sizes, rules, aligner_params, seed + i)
         if progress is not None:
             progress(1)

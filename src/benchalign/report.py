@@ -32,8 +32,9 @@ from .errors import (
 )
 from .evaluate import Split, SplitSpec, make_splits
 from .fit import BenchmarkAligner
+from .fit.folds import usable
 from .metrics import METRICS, bradley_terry, pairwise_accuracy
-from .objective import model_scores
+from .scores import model_scores
 from .prune import curve_table
 
 LEARNING_SIZES = (5, 10, 20, None)
@@ -50,6 +51,7 @@ class CaseReport:
     texts : item -> question text (may be empty).
     heldout : :func:`heldout_frame` of one split; heldout_note : which split, what the rating is.
     learning : :func:`learning_curve`; prune : :func:`benchalign.prune.prune_curve`.
+    choice : what the fit chose and what each candidate scored (:func:`describe_choice`).
     """
 
     name: str
@@ -63,11 +65,21 @@ class CaseReport:
     rating_label: str
     learning: pd.DataFrame
     prune: pd.DataFrame
+    choice: str = ""
 
 
 # --------------------------------------------------------------------------------------------------
 # Analyses
 # --------------------------------------------------------------------------------------------------
+
+
+def describe_choice(aligner: BenchmarkAligner) -> str:
+    """One sentence: the chosen weighting and each candidate's validation pairwise accuracy."""
+    if aligner.candidate_scores_ is None:
+        return f"Method: {aligner.method_}."
+    scores = ", ".join(f"{n} {a:.3f}" for n, a in zip(aligner.candidates_, aligner.candidate_scores_))
+    return (f"Chosen: {aligner.method_}, by cross-validation over the rated models "
+            f"(validation pairwise accuracy: {scores}).")
 
 
 TEXT_COLUMNS = ("text", "instruction", "question", "prompt", "input")
@@ -163,7 +175,7 @@ def learning_curve(
         order = np.random.default_rng(seed + i).permutation(split.train)
         for n in _sizes(sizes, len(order)):
             train_pairs = linked.pairs.within(order[:n], results.n_models)
-            if len(train_pairs.models()) < 2 or np.all(test.target == 0.5):
+            if not usable(train_pairs, test):
                 continue
             ratings = np.full(results.n_models, np.nan)
             ratings[order[:n]] = linked.ratings[order[:n]]
@@ -325,8 +337,8 @@ def _weights_html(case: CaseReport) -> str:
              + "".join(f'<tr><td class="l">{_e(b)}</td><td>{int(round(s * n))}</td>'
                        f"<td>{m:.1%}</td><td>{s:.1%}</td><td>{m / s:.2f}×</td></tr>"
                        for b, m, s in zip(names, mass, share)) + "</table>")
-    fitted = (f"<p class=\"muted\">The aligned benchmark fitted on every rated model "
-              f"(what <code>benchalign fit</code> writes).</p>")
+    fitted = ("<p class=\"muted\">The aligned benchmark fitted on every rated model (what "
+              f"<code>benchalign fit</code> writes). {_e(case.choice)}</p>")
     return "\n".join([fitted, kpis, table, _img(plots.benchmark_mass(names, mass, share),
                                                "weight per source benchmark"),
                       _img(plots.weight_distribution(w), "weight distribution"),

@@ -42,6 +42,7 @@ import pandas as pd
 
 from .data import ELO_SCALE, Preferences, Results, preferences_from_frame
 from .errors import OutputExistsError, check_param
+from .scores import model_scores
 
 OPEN_LLM_LEADERBOARD_V2 = {
     "bbh": 5761, "gpqa": 1192, "ifeval": 541, "math_lvl5": 1324, "mmlu_pro": 12032, "musr": 756,
@@ -320,8 +321,6 @@ def _keep_one(observed: np.ndarray, rng: np.random.Generator) -> None:
 
 
 def _weighted_mean(results: Results, w: np.ndarray) -> np.ndarray:
-    from .objective import model_scores
-
     return model_scores(w, values=results.values, observed=results.observed)[0]
 
 

@@ -16,6 +16,8 @@ import click
 
 from .. import __version__
 from ..errors import BenchAlignError
+from ..interrupt import EXIT_CODE, MESSAGE, end_startup
+from .common import started
 
 REPORT_URL = "the benchalign issue tracker"
 
@@ -25,6 +27,8 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         debug = bool(ctx.params.get("debug"))
+        end_startup()
+        started(ctx)
         try:
             return super().invoke(ctx)
         except BenchAlignError as exc:
@@ -33,8 +37,8 @@ class _Group(click.Group):
             click.echo(f"error: {one_line(str(exc))}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
-            click.echo("interrupted: stopped before writing any output file.", err=True)
-            ctx.exit(130)
+            click.echo(MESSAGE, err=True)
+            ctx.exit(EXIT_CODE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence

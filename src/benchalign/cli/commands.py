@@ -1,3 +1,11 @@
 """Import every command module so that its commands register on the group."""
 
-from . import evaluate_cmd, fit_cmd, names_cmd, prune_cmd, report_cmd, simulate_cmd  # noqa: F401
+from . import (  # noqa: F401
+    datasets_cmd,
+    evaluate_cmd,
+    fit_cmd,
+    names_cmd,
+    prune_cmd,
+    report_cmd,
+    simulate_cmd,
+)

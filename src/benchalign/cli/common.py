@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import click
 from tqdm import tqdm
 
 from ..data import Linked, Results, link
+from ..errors import check_param
 from ..io.formats.names import read_name_map, warn_unused_names
+from ..outputs import check_writable
 from ..sanity import findings, warn_findings
 from .format_options import (
     load_preferences_from_options,
@@ -51,9 +56,40 @@ def force_option(f: F) -> F:
     return click.option("--force", is_flag=True, help="Overwrite output files that exist.")(f)
 
 
+def check_seed(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    """The --seed option: an int >= 0 (what numpy's generators accept)."""
+    check_param(f"benchalign {ctx.command.name}", "--seed", value, value >= 0, "an int >= 0")
+    return value
+
+
 def seed_option(f: F) -> F:
-    return click.option("--seed", type=int, default=0, show_default=True,
-                        help="Seed of every random choice (splits, folds, bootstrap).")(f)
+    return click.option("--seed", type=int, default=0, show_default=True, callback=check_seed,
+                        help="Seed of every random choice (splits, folds, bootstrap); an int >= 0.")(f)
+
+
+INPUT_OPTIONS = {"results_path": "--results", "preferences_path": "--preferences",
+                 "benchmark_path": "--benchmark", "models_path": "--models",
+                 "items_path": "--items", "name_map": "--name-map"}
+"""The parameters through which commands read files, by the option a user passes."""
+
+
+def check_outputs(force: bool | Mapping[str, bool], **outputs: str | None) -> None:
+    """Check every output of the running command before any work (see
+    :func:`~benchalign.outputs.check_writable`): none may name one of the command's inputs
+    (even with --force) or another output; each must be new or forced, in a writable folder.
+
+    outputs : {label: path or None}, e.g. ``check_outputs(force, o=output)``; a one-letter label
+    is shown as ``-o``, a longer one as ``--json``. force : one flag for all, or one per label.
+    """
+    params = click.get_current_context().params
+    inputs = {f"the {flag} input": params.get(name) for name, flag in INPUT_OPTIONS.items()}
+    for label, path in outputs.items():
+        if path is None:
+            continue
+        flag = f"-{label}" if len(label) == 1 else f"--{label.replace('_', '-')}"
+        forced = force.get(label, False) if isinstance(force, Mapping) else force
+        check_writable(path, forced, inputs)
+        inputs[f"the {flag} output"] = path
 
 
 def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
@@ -75,7 +111,38 @@ def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models:
     return results, linked
 
 
-def progress_bar(total: int, desc: str) -> tqdm:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
-    return tqdm(total=total, desc=desc, unit="split", disable=not sys.stderr.isatty(),
-                leave=False, file=sys.stderr)
+PROGRESS_DELAY: float | None = 1.0
+"""Seconds a stage runs before its progress line appears, so that quick commands (and their
+one-line errors) print nothing else; None: no progress lines (the tests' default)."""
+
+
+def started(ctx: click.Context | None = None) -> None:
+    """Start the clock of the running command's progress lines."""
+    (ctx or click.get_current_context()).meta["benchalign.started"] = time.perf_counter()
+
+
+@contextmanager
+def stage(desc: str, total: int | None = None) -> Iterator[Callable[[int], object]]:
+    """Progress of one stage of a long command, on stderr; yields ``update(n)`` for its steps.
+
+    On a terminal a stage with ``total`` steps shows a progress bar. Otherwise (a log, a pipe, a
+    CI job) it gets one line, ``[  12.3 s] desc`` for a stage that began 12.3 s after the command,
+    once it has run :data:`PROGRESS_DELAY` seconds.
+    """
+    if total is not None and sys.stderr.isatty():
+        with tqdm(total=total, desc=desc, unit="step", leave=False, file=sys.stderr) as bar:
+            yield bar.update
+        return
+    ctx = click.get_current_context(silent=True)
+    begin = ctx.meta.get("benchalign.started", time.perf_counter()) if ctx else time.perf_counter()
+    line = f"[{time.perf_counter() - begin:7.1f} s] {desc}"
+    timer = threading.Timer(PROGRESS_DELAY or 0.0, click.echo, args=(line,), kwargs={"err": True})
+    timer.daemon = True
+    if PROGRESS_DELAY is not None and PROGRESS_DELAY <= 0:
+        click.echo(line, err=True)
+    elif PROGRESS_DELAY is not None:
+        timer.start()
+    try:
+        yield lambda n=1: None
+    finally:
+        timer.cancel()

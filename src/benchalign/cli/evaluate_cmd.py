@@ -7,47 +7,36 @@ import time
 
 import click
 
-from ..baselines import METHODS, VARIANTS
+from ..baselines import METHODS, VARIANTS, select_methods
 from ..data import Linked, Results, link
-from ..datasets import CASES, load_case
+from ..datasets import DEMO_CASES, load_case
+from ..errors import ParameterError
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
 from ..io.load import load_models
-from ..outputs import check_writable, write_atomic
+from ..outputs import write_atomic
 from ..report import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
-from .common import (
-    force_option,
-    load_inputs,
-    preference_options,
-    progress_bar,
-    results_option,
-    seed_option,
-)
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
 
 
 def _methods(spec: str | None) -> dict:
-    if not spec:
-        return dict(METHODS)
-    known = {**METHODS, **VARIANTS}
-    names = [s.strip() for s in spec.split(",") if s.strip()]
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise click.BadParameter(f"unknown methods {', '.join(unknown)}; choose from "
-                                 f"{', '.join(known)}")
-    if "uniform" not in names:
-        names.insert(0, "uniform")
-    return {n: known[n] for n in known if n in names}
+    try:
+        return select_methods(spec)
+    except ParameterError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,
-                  n_bootstrap: int, methods: dict, inputs: dict) -> dict:
+                  n_bootstrap: int, methods: dict, inputs: dict, name: str = "") -> dict:
     specs = [parse_split(s) for s in splits]
     total = sum(spec.repeats for spec in specs)
-    with progress_bar(total, "evaluating") as bar:
+    with stage(f"{name + ': ' if name else ''}evaluating {len(methods)} methods on {total} "
+               "splits", total) as update:
         report = run_evaluation(results, linked, splits=specs, models=models, seed=seed,
-                                n_bootstrap=n_bootstrap, methods=methods, progress=bar.update)
+                                n_bootstrap=n_bootstrap, methods=methods, progress=update)
     report["inputs"] = inputs
     click.echo(format_table(report))
     return report
@@ -87,10 +76,11 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
     preferences among held-out models, each with a bootstrap 95% CI, and each method's paired
     difference to uniform.
     """
-    if json_path:
-        check_writable(json_path, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
-    models = load_models(models_path) if models_path else None
+    check_outputs(force, json=json_path)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
+        models = load_models(models_path) if models_path else None
     report = run_and_print(results, linked, splits=list(splits), models=models, seed=seed,
                            n_bootstrap=n_bootstrap, methods=_methods(methods),
                            inputs={"results": results_path, "preferences": preferences_path,
@@ -107,12 +97,15 @@ DEMO_CURVES = {"learning_repeats": 2, "prune_repeats": 3}
 
 
 @cli.command()
-@click.option("--case", "cases", type=click.Choice(CASES + ("all",)), default="all",
+@click.option("--case", "cases", type=click.Choice(DEMO_CASES + ("all",)), default="all",
               show_default=True, help="Which shipped real case to run.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the evaluation of every case as JSON.")
+              help="Also write the evaluation of every case as JSON (replaces a JSON file an "
+                   "earlier demo wrote; any other existing file needs --force).")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=DEMO_REPORT,
-              show_default=True, help="Where to write the HTML report of the cases.")
+              show_default=True, help="Where to write the HTML report of the cases (replaces a "
+                                      "report an earlier demo wrote, so the demo can be run again; "
+                                      "any other existing file needs --force).")
 @seed_option
 @force_option
 def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: bool) -> None:
@@ -121,28 +114,46 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
     metabench: Open LLM Leaderboard v1, 6,349 models x 1,075 questions, 33 with Arena ratings
     (random and size splits). alpacaeval2: AlpacaEval 2.0, 58 models x 805 instructions, 14
     rated. Data licenses: CC BY-NC-SA 4.0 and CC BY-NC 4.0 (see benchalign/datasets/README.md).
-    Writes an HTML report (see `benchalign report`) to --report.
+    Writes an HTML report (see `benchalign report`) to --report; running the demo again
+    replaces the report (and JSON) of the earlier run. Progress goes to stderr: a bar per step
+    on a terminal, else a line per step with the time since the start.
     """
-    if json_path:
-        check_writable(json_path, force)
-    check_writable(report_path, force)
+    check_outputs({"report": force or _demo_wrote(report_path, DEMO_REPORT_MARK),
+                   "json": force or _demo_wrote(json_path, DEMO_JSON_MARK)},
+                  report=report_path, json=json_path)
     out, sections = {}, []
-    for name in CASES if cases == "all" else (cases,):
+    for name in DEMO_CASES if cases == "all" else (cases,):
         start = time.perf_counter()
-        case = load_case(name)
-        linked = link(case.results, case.preferences)
+        with stage(f"{name}: loading the shipped case"):
+            case = load_case(name)
+            linked = link(case.results, case.preferences)
         click.echo(f"== {name}: {case.results.n_models} models x {case.results.n_items} items, "
                    f"{len(linked.rated)} rated ==")
         out[name] = run_and_print(case.results, linked, splits=list(DEMO_SPLITS[name]),
                                   models=case.models, seed=seed, n_bootstrap=1000,
-                                  methods=dict(METHODS), inputs={"case": name})
+                                  methods=dict(METHODS), inputs={"case": name}, name=name)
         sections.append(build_case(name, case.results, linked, models=case.models,
                                    texts=item_texts(case.items), seed=seed, evaluation=out[name],
                                    splits=[parse_split(s) for s in DEMO_SPLITS[name]],
                                    **DEMO_CURVES))
         click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
     if json_path:
-        write_atomic(json_path, _dump(out), force=force)
+        write_atomic(json_path, _dump(out), force=True)  # checked above, before the work
         click.echo(f"wrote {json_path}", err=True)
-    write_atomic(report_path, render_report(sections, title="benchalign demo report"), force=force)
+    write_atomic(report_path, render_report(sections, title=DEMO_TITLE), force=True)
     click.echo(f"wrote {report_path}", err=True)
+
+
+DEMO_TITLE = "benchalign demo report"
+DEMO_REPORT_MARK = f"<title>{DEMO_TITLE}</title>"
+DEMO_JSON_MARK = '"schema": "benchalign.evaluation/1"'
+
+
+def _demo_wrote(path: str | None, mark: str) -> bool:
+    """Whether ``path`` is a file an earlier demo wrote (its first 2 KB hold the demo's mark), so
+    that the demo may replace it without --force."""
+    try:
+        with open(path or "", "rb") as fh:
+            return mark.encode() in fh.read(2048)
+    except OSError:
+        return False

@@ -10,50 +10,45 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark, load_benchmark, score
-from .format_options import load_results_from_options
 from ..fit import BenchmarkAligner
-from ..structured_fit import METHODS as STRUCTURED_METHODS
-from ..structured_fit import PRIORS
-from ..outputs import check_writable, ordering_format, write_atomic
+from ..errors import check_param
+from ..fit.selection import METHODS
+from ..outputs import ordering_format, write_atomic
 from . import cli
-from .common import force_option, load_inputs, preference_options, results_option, seed_option
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
+from .format_options import load_results_from_options
 
 logger = logging.getLogger("benchalign")
 
 
-def parse_reg(value: str) -> float | str:
+def parse_reg(ctx: click.Context, param: click.Parameter, value: str) -> float | str:
+    """The --reg option: 'cv' or a finite number >= 0 (checked before any file is read)."""
     if value == "cv":
         return "cv"
     try:
         reg = float(value)
     except ValueError:
-        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}") from None
-    if not reg >= 0:
-        raise click.BadParameter(f"must be 'cv' or a number >= 0, got {value!r}")
+        reg = float("nan")
+    check_param(f"benchalign {ctx.command.name}", "--reg", value, 0 <= reg < float("inf"),
+                "'cv' or a finite number >= 0")
     return reg
 
 
 def method_options(func):
-    """--reg, --method and --prior: how the weights are parametrized and regularized."""
+    """--method and --reg: which weighting is fitted and how ranknet is regularized."""
     func = click.option(
-        "--prior", type=click.Choice(PRIORS), default="coverage", show_default=True,
-        help="What the weights are pulled toward: 'coverage' makes scores insensitive to which "
-             "benchmarks a model has (learned from all models' results, no labels); 'uniform' is "
-             "the plain mean.")(func)
-    func = click.option(
-        "--method", type=click.Choice(STRUCTURED_METHODS), default="auto", show_default=True,
-        help="Parametrization of the weights: 'auto' chooses by cross-validation among the uniform "
-             "mean, the coverage prior and 'irt' when the results have at least 500 models, else "
-             "among those two, 'grouped', 'lowrank', 'factors' and 'items'; 'factors' fits a "
-             "direction among the leading factors of all models' results and distils question "
-             "weights from it; 'irt' does the same with the abilities of an item-response model "
-             "of all models' results; 'items' is a free weight per question (with --prior "
-             "uniform: the original method). See docs/few_preferences.md.")(func)
+        "--method", type=click.Choice(METHODS), default="auto", show_default=True,
+        help="The weighting: 'auto' chooses among 'correlation' (each question weighted by how well "
+             "it orders the rated models, on the benchmarks they all have), 'coverage' (the "
+             "label-free prior that keeps scores from depending on which benchmarks a model lacks) "
+             "and 'uniform' (the plain mean) by cross-validation over the rated models, and prints "
+             "what each scored; 'ranknet' fits a free weight per question by the pairwise loss, "
+             "pulled toward the coverage prior (the published method). See docs/method.md.")(func)
     return click.option(
-        "--reg", default="cv", show_default=True,
-        help="Strength of the pull toward the prior: 'cv' chooses it (with --method auto: the "
-             "parametrization too) by cross-validation over the rated models, or a number >= 0 "
-             "(0 = no pull; with --method auto a number means a free weight per question).")(func)
+        "--reg", default="cv", show_default=True, callback=parse_reg,
+        help="Only with --method ranknet: strength of the pull toward the prior, 'cv' to choose it "
+             "by cross-validation over the rated models, or a number >= 0 (0 = no pull).")(func)
 
 
 @cli.command()
@@ -67,21 +62,22 @@ def method_options(func):
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        reg: str, max_iter: int, method: str, prior: str, seed: int, force: bool,
+        reg: float | str, max_iter: int, method: str, seed: int, force: bool,
         **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
     `benchalign score` applies to new models.
     """
-    check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                  **formats)
-    aligner = BenchmarkAligner(reg=parse_reg(reg), max_iter=max_iter, random_state=seed,
-                               method=method, prior=prior)
-    aligner.fit(results, linked)
+    check_outputs(force, o=output)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
+    aligner = BenchmarkAligner(reg=reg, max_iter=max_iter, random_state=seed, method=method)
+    with stage(f"fitting {results.n_items} question weights to {len(linked.rated)} rated models"):
+        aligner.fit(results, linked)
     bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind, "method": method,
-                                                    "prior": prior, "chosen": aligner.method_})
+                                                    "chosen": aligner.method_})
     bench.save(output, force=force)
     click.echo(_summary(bench, aligner))
     click.echo(f"wrote {output}")
@@ -90,20 +86,30 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
 def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
     w = bench.weights
     effective = float(np.exp(-np.sum(w * np.log(np.where(w > 0, w, 1.0)))))
-    lines = [
-        f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
-        f"({aligner.n_train_pairs_} pairs); {aligner.method_}; reg={aligner.reg_:g}"
-        + (" (chosen by cross-validation)" if aligner.cv_scores_ is not None else "")
-        + f"; {aligner.n_iter_} iterations, converged={aligner.converged_}",
-        f"effective number of questions: {effective:.1f} of {len(w)}",
-        "weight per benchmark (uniform share in brackets):",
-    ]
+    lines = [f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
+             f"({aligner.n_train_pairs_} pairs): {aligner.method_}"
+             + ("" if aligner.reg_ is None else f" (reg={aligner.reg_:g}, "
+                f"{aligner.n_iter_} iterations, converged={aligner.converged_})")]
+    lines += candidate_lines(aligner)
+    lines += [f"effective number of questions: {effective:.1f} of {len(w)}",
+              "weight per benchmark (uniform share in brackets):"]
     names, codes = np.unique(bench.benchmarks, return_inverse=True)
     mass = np.bincount(codes, weights=w)
     share = np.bincount(codes) / len(w)
     for name, m, u in zip(names, mass, share):
         lines.append(f"  {name:<30} {m:6.1%}  [{u:6.1%}]")
     return "\n".join(lines)
+
+
+def candidate_lines(aligner: BenchmarkAligner) -> list[str]:
+    """What cross-validation tried and why it chose, one line per candidate (none if no choice)."""
+    if aligner.candidate_scores_ is None:
+        return []
+    out = ["candidates (mean validation pairwise accuracy over folds of the rated models):"]
+    for name, acc in zip(aligner.candidates_, aligner.candidate_scores_):
+        mark = "  <- chosen" if name == aligner.method_ else ""
+        out.append(f"  {name:<24} {acc:.3f}{mark}")
+    return out
 
 
 @cli.command("score")
@@ -123,10 +129,11 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     Columns: rank, model, score (weighted mean over the benchmark items the model has),
     coverage (weight mass of those items; 1 = complete), n_items.
     """
-    if output:
-        check_writable(output, force)
+    check_outputs(force, o=output)
     bench = load_benchmark(benchmark_path)
-    table = score(bench, load_results_from_options(results_path, **formats), strict=strict)
+    with stage("reading results"):
+        results = load_results_from_options(results_path, **formats)
+    table = score(bench, results, strict=strict)
     buf = io.StringIO()
     table.to_csv(buf, index=False, float_format=ordering_format(table["score"].to_numpy()))
     if output:

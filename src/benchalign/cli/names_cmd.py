@@ -8,10 +8,10 @@ import sys
 import click
 
 from ..io.formats.names import propose_name_map
+from ..outputs import write_atomic
 from .format_options import load_preferences_from_options, load_results_from_options
-from ..outputs import check_writable, write_atomic
 from . import cli
-from .common import force_option, preference_options, results_option
+from .common import check_outputs, force_option, preference_options, results_option
 
 
 @cli.command("match-names")
@@ -30,8 +30,7 @@ def match_names(results_path: str, preferences_path: str, ignore_unknown_models:
     (the note column flags ambiguous ones), delete wrong rows, then pass the file to fit, score
     or evaluate with --name-map.
     """
-    if output:
-        check_writable(output, force)
+    check_outputs(force, o=output)
     formats = {**formats, "name_map": None}
     results = load_results_from_options(results_path, **formats)
     prefs = load_preferences_from_options(preferences_path, **formats)

@@ -9,8 +9,9 @@ from ..artifact import AlignedBenchmark
 
 from ..prune import KEEP_FRACTION, RULES, prune
 from . import cli
-from .common import force_option, load_inputs, preference_options, results_option, seed_option
-from .fit_cmd import method_options, parse_reg
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
+from .fit_cmd import method_options
 
 
 @cli.command("prune")
@@ -28,26 +29,26 @@ from .fit_cmd import method_options, parse_reg
 @seed_option
 @force_option
 def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
-              rule: str, output: str, reg: str, method: str, prior: str, seed: int, force: bool,
+              rule: str, output: str, reg: float | str, method: str, seed: int, force: bool,
               **formats: object) -> None:
     """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
 
-    The first fit on every question chooses the parametrization (--method, --reg); the kept
+    The first fit on every question chooses the weighting (--method, --reg); the kept
     questions are re-weighted with that choice restricted to them. The output lists only the
     kept questions (weights summing to 1) and is scored like any
     benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
     report` for the held-out accuracy of each rule vs K.
     """
-    from ..outputs import check_writable
-
-    check_writable(output, force)
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
+    check_outputs(force, o=output)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
     if k > results.n_items:
         raise click.BadParameter(f"K={k} is more than the {results.n_items} questions of the "
                                  "results; choose a smaller K.", param_hint="--k")
-    bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
-                  aligner_params={"reg": parse_reg(reg), "random_state": seed, "method": method,
-                                  "prior": prior})
+    with stage(f"fitting, keeping {k} of {results.n_items} questions ({rule}), re-fitting"):
+        bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
+                      aligner_params={"reg": reg, "random_state": seed, "method": method})
     bench.save(output, force=force)
     click.echo(_summary(bench, results.n_items, rule))
     click.echo(f"wrote {output}")
@@ -57,8 +58,7 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
 def _summary(bench: AlignedBenchmark, n_before: int, rule: str) -> str:
     diag = bench.diagnostics
     lines = [f"kept {len(bench.items)} of {n_before} questions (rule {rule}); weights re-fitted on "
-             f"{diag['n_train_models']} rated models, {diag['method']}, reg={diag['reg']:g}, "
-             f"converged={diag['converged']}", "questions and weight per benchmark:"]
+             f"{diag['n_train_models']} rated models, {diag['method']}", "questions and weight per benchmark:"]
     names, codes = np.unique(bench.benchmarks.astype(str), return_inverse=True)
     mass = np.bincount(codes, weights=bench.weights)
     for name, count, m in zip(names, np.bincount(codes), mass):

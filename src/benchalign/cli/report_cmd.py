@@ -10,37 +10,42 @@ from ..errors import InputFormatError
 from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
 from ..io.load import load_models
-from ..outputs import check_writable, write_atomic
+from ..outputs import write_atomic
 from ..prune import CURVE_KS, prune_curve
-from ..report import LEARNING_SIZES, CaseReport, heldout_frame, item_texts, learning_curve, render_report
+from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
+                      learning_curve, render_report)
 from . import cli
-from .common import force_option, load_inputs, preference_options, progress_bar, results_option, seed_option
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
                models: pd.DataFrame | None, texts: dict[str, str], seed: int,
                n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
                prune_repeats: int = 5, prune_ks=CURVE_KS) -> CaseReport:
-    """Run every analysis of the report, with a progress bar per long step on a terminal.
+    """Run every analysis of the report, with the progress of each step on stderr (see
+    :func:`~benchalign.cli.common.stage`).
 
     evaluation : a report of :func:`evaluate` already computed on the same inputs (else run here).
     """
     if evaluation is None:
-        with progress_bar(sum(s.repeats for s in splits), f"{name}: evaluating") as bar:
+        total = sum(s.repeats for s in splits)
+        with stage(f"{name}: evaluating on {total} splits", total) as update:
             evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
-                                  n_bootstrap=n_bootstrap, progress=bar.update)
-    with progress_bar(1, f"{name}: fitting") as bar:
-        weights = BenchmarkAligner(random_state=seed).fit(results, linked).weights_
+                                  n_bootstrap=n_bootstrap, progress=update)
+    with stage(f"{name}: fitting on every rated model", 1) as update:
+        aligner = BenchmarkAligner(random_state=seed).fit(results, linked)
         heldout, note, label = _heldout(results, linked, evaluation, seed)
-        bar.update(1)
-    with progress_bar(learning_repeats, f"{name}: learning curve") as bar:
+        update(1)
+    with stage(f"{name}: learning curve ({learning_repeats} splits)", learning_repeats) as update:
         learning = learning_curve(results, linked, sizes=LEARNING_SIZES, repeats=learning_repeats,
-                                  seed=seed, progress=bar.update)
-    with progress_bar(prune_repeats, f"{name}: pruning curve") as bar:
-        pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=bar.update,
+                                  seed=seed, progress=update)
+    with stage(f"{name}: pruning curve ({prune_repeats} splits)", prune_repeats) as update:
+        pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=update,
                              split=SplitSpec("random", repeats=prune_repeats))
-    return CaseReport(name, evaluation, results.items, results.benchmarks, weights,
-                      texts, heldout, note, label, learning, pruned)
+    return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
+                      texts, heldout, note, label, learning, pruned,
+                      choice=describe_choice(aligner))
 
 
 def _heldout(results: Results, linked: Linked, evaluation: dict,
@@ -103,11 +108,13 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     The page is one file (figures embedded as SVG, no script, no network) that opens from disk.
     The same inputs and seed give the same bytes.
     """
-    check_writable(output, force)
+    check_outputs(force, o=output)
     specs = [parse_split(s) for s in splits]
     texts = item_texts(read_items(items_path), text_column)  # a bad items file fails before the work
-    results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models, **formats)
-    models = load_models(models_path) if models_path else None
+    with stage("reading results, preferences and metadata"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
+        models = load_models(models_path) if models_path else None
     case = build_case(results_path, results, linked, splits=specs, models=models,
                       texts=texts, seed=seed, n_bootstrap=n_bootstrap,
                       learning_repeats=repeats, prune_repeats=repeats)

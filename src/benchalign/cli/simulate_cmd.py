@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from ..errors import ParameterError
+from ..outputs import check_folder_writable
 from ..simulate import OPEN_LLM_LEADERBOARD_V2, RESULT_FORMATS, simulate, write_simulated
 from . import cli
-from .common import force_option
+from .common import check_seed, force_option, stage
 
 
 def parse_benchmarks(text: str) -> dict[str, int]:
@@ -57,7 +58,8 @@ def parse_benchmarks(text: str) -> dict[str, int]:
                    "skill (learnable from the unrated models' results).")
 @click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="csv", show_default=True,
               help="File format of the results table.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same files.")
+@click.option("--seed", type=int, default=0, show_default=True, callback=check_seed,
+              help="Same seed, same files; an int >= 0.")
 @force_option
 def simulate_cmd(out_dir: str, n_models: int, benchmarks: str, n_rated: int | None, missing: float,
                  graded: bool, preference: str, n_comparisons: int | None, tie_rate: float,
@@ -69,10 +71,14 @@ def simulate_cmd(out_dir: str, n_models: int, benchmarks: str, n_rated: int | No
     group splits), items.csv (item parameters and the planted true_weight), truth.csv and
     params.json into OUT_DIR, ready for fit / evaluate / report.
     """
-    data = simulate(n_models, parse_benchmarks(benchmarks), n_rated=n_rated, missing=missing,
-                    graded=graded, preference=preference, n_comparisons=n_comparisons,
-                    tie_rate=tie_rate, n_dims=n_dims, noise=noise, irrelevant=irrelevant,
-                    planted=planted, seed=seed)
-    paths = write_simulated(data, out_dir, fmt, force=force)
+    sizes = parse_benchmarks(benchmarks)
+    check_folder_writable(out_dir, create=True)
+    with stage(f"simulating {n_models} models x {sum(sizes.values())} questions"):
+        data = simulate(n_models, sizes, n_rated=n_rated, missing=missing, graded=graded,
+                        preference=preference, n_comparisons=n_comparisons, tie_rate=tie_rate,
+                        n_dims=n_dims, noise=noise, irrelevant=irrelevant, planted=planted,
+                        seed=seed)
+    with stage(f"writing {out_dir}"):
+        paths = write_simulated(data, out_dir, fmt, force=force)
     for name, path in paths.items():
         click.echo(f"wrote {path}")

@@ -1,7 +1,10 @@
 """Real data shipped inside the package (see README.md in this folder for provenance and licenses).
 
 Each case is a folder with ``results.npz`` (a compact :class:`~benchalign.data.Results`),
-``preferences.csv`` and optionally ``models.csv`` and ``items.csv.gz``.
+``preferences.csv``, ``items.csv.gz`` and, where the source has them, ``models.csv`` (model
+metadata: size, organization), ``preferences_by_category.csv`` (the rated models' Arena rating per
+prompt category, with its 95 % interval) and ``models_time.csv`` (each rated model's first date on
+the Arena).
 """
 
 from __future__ import annotations
@@ -17,12 +20,46 @@ from ..errors import InputFormatError
 from ..io.load import load_models, load_preferences
 
 HERE = Path(__file__).parent
-CASES = ("metabench", "alpacaeval2")
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """What a shipped case is and under which terms its data may be used (details: README.md)."""
+
+    title: str
+    license: str
+
+
+CASE_INFO = {
+    "metabench": CaseInfo("Open LLM Leaderboard v1 (metabench questions), 0/1 correctness",
+                          "CC BY-NC-SA 4.0"),
+    "alpacaeval2": CaseInfo("AlpacaEval 2.0, judge preference probability", "CC BY-NC 4.0"),
+    "alpacaeval1": CaseInfo("AlpacaEval 1.0, judge win / tie / loss", "CC BY-NC 4.0"),
+    "livecodebench": CaseInfo("LiveCodeBench, pass@1", "none stated upstream"),
+}
+CASES = tuple(CASE_INFO)
+"""Every shipped case, in the order the benchmarks report them."""
+DEMO_CASES = ("metabench", "alpacaeval2")
+"""The cases `benchalign demo` runs (the two that keep it to a few minutes)."""
+ARENA_EXTRAS = ("preferences_by_category.csv", "models_time.csv")
+"""Arena tables beyond the ratings: per prompt category, and first dates on the Arena."""
+OPTIONAL_FILES = ("models.csv", *ARENA_EXTRAS)
+"""Files some cases have beside results, preferences and items."""
 
 
 @dataclass(frozen=True)
 class Case:
-    """A shipped case: results, preferences, optional model metadata and item texts."""
+    """A shipped case: results, preferences, optional model metadata, items and Arena extras.
+
+    models : model metadata indexed by model name (``params_b``, ``organization``), or None.
+    items : one row per question (``item``, ``benchmark`` or ``dataset``, ``text`` where the
+        source has the question text), all strings, or None.
+    preferences_by_category : rows ``model, category, rating, rating_q025, rating_q975,
+        arena_model`` (ratings in Arena points, one snapshot; compare within this table only), or
+        None when the case has none.
+    models_time : rows ``model, arena_model, first_seen, first_seen_key`` (``first_seen`` a
+        datetime64 date), or None.
+    """
 
     name: str
     results: Results
@@ -30,6 +67,8 @@ class Case:
     models: pd.DataFrame | None
     items: pd.DataFrame | None
     folder: Path
+    preferences_by_category: pd.DataFrame | None = None
+    models_time: pd.DataFrame | None = None
 
 
 def save_compact(results: Results, path: str | Path) -> None:
@@ -60,15 +99,42 @@ def load_compact(path: str | Path) -> Results:
 
 
 def load_case(name: str) -> Case:
-    """Load a shipped case by name ("metabench" or "alpacaeval2")."""
-    if name not in CASES:
-        raise InputFormatError(f"unknown shipped case {name!r}; choose one of {', '.join(CASES)}.")
-    folder = HERE / name
+    """Load a shipped case by name (one of :data:`CASES`)."""
+    folder = case_folder(name)
     models = load_models(folder / "models.csv") if (folder / "models.csv").exists() else None
     items_path = folder / "items.csv.gz"
     items = pd.read_csv(items_path, dtype=str) if items_path.exists() else None
     return Case(name, load_compact(folder / "results.npz"),
-                load_preferences(folder / "preferences.csv"), models, items, folder)
+                load_preferences(folder / "preferences.csv"), models, items, folder,
+                _optional_table(folder / "preferences_by_category.csv", ()),
+                _optional_table(folder / "models_time.csv", ("first_seen",)))
+
+
+def case_folder(name: str) -> Path:
+    """The folder of a shipped case; :class:`InputFormatError` naming the cases if unknown."""
+    if name not in CASES:
+        raise InputFormatError(f"unknown shipped case {name!r}; choose one of {', '.join(CASES)}.")
+    return HERE / name
+
+
+def case_shape(name: str) -> tuple[int, int, int]:
+    """(models, questions, preference rows) of a shipped case, read without loading the matrix."""
+    folder = case_folder(name)
+    with np.load(folder / "results.npz", allow_pickle=False) as z:
+        n_models, n_items = (int(n) for n in z["shape"])
+    n_rated = len(pd.read_csv(folder / "preferences.csv", usecols=["model"]))
+    return n_models, n_items, n_rated
+
+
+def _optional_table(path: Path, dates: tuple[str, ...]) -> pd.DataFrame | None:
+    """A shipped CSV with names as strings, numbers as floats, ``dates`` as datetime64; None if absent."""
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, dtype={"model": str, "category": str, "arena_model": str,
+                                     "first_seen_key": str})
+    for column in dates:
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+    return frame
 
 
 def case_path(name: str, file: str) -> Path:

@@ -1,21 +1,14 @@
-"""Question structure learned from every model's results, no preferences involved.
+"""Label-free description of the questions, learned from every model's results (no preferences).
 
-Thousands of models without preferences still show which questions move together. This module
-turns the full results matrix (rated and unrated models alike) into item features that
-:mod:`benchalign.structured_fit` uses as a low-dimensional basis for the log-weights:
-
-* :func:`item_loadings`: the leading eigenvectors of the item × item covariance, computed from
-  observed cells only (each entry averages over the models that have both items; nothing is
-  imputed);
-* :func:`benchmark_indicators`: one column per source benchmark.
+* :func:`benchmark_indicators`: which source benchmark each item belongs to;
+* :func:`item_means`: each item's mean score over the models that have it;
+* :func:`coverage_prior`: the weighting that makes a model's score least sensitive to which
+  benchmarks it happens to be missing (the uniform benchmark when every model has every benchmark).
 
 Using unrated rows is label-free and transductive: in a held-out evaluation the held-out models'
-*results* take part in the covariance (as any unrated model's would), never their preferences.
-
-Computing the covariance costs two [n_items × n_models] × [n_models × n_items] products (about
-a second for 6,000 × 1,000); results are cached per matrix content so repeated fits on the same
-results (cross-validation, evaluation splits) pay it once. Above :data:`EXACT_MAX_ITEMS` items the
-leading eigenvectors come from a truncated SVD that never forms the p × p covariance.
+*results* take part (as any unrated model's would), never their preferences. The prior is cached
+per matrix content, so repeated fits on the same results (cross-validation, evaluation splits) pay
+for it once.
 """
 
 from __future__ import annotations
@@ -25,29 +18,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
-from .data import Results
-from .objective import weights_from_theta
+from ..data import Results
+from ..optimize import lbfgs
+from ..scores import weights_from_theta
 
-ROW_BLOCK = 2048
-_CACHE: OrderedDict[tuple, "ItemStructure"] = OrderedDict()
+_CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CACHE_SIZE = 16
-
-
-@dataclass(frozen=True)
-class ItemStructure:
-    """Label-free description of the items of one results matrix.
-
-    mean : [n_items] mean score over the models that have the item.
-    loadings : [n_items, k_max] leading eigenvectors of the observed-cell covariance, each scaled
-        to root-mean-square 1 over items and signed so that its sum is >= 0; ordered by eigenvalue.
-    eigenvalues : [k_max] their eigenvalues (score units²).
-    """
-
-    mean: np.ndarray
-    loadings: np.ndarray
-    eigenvalues: np.ndarray
 
 
 def _fingerprint(results: Results) -> tuple:
@@ -67,84 +44,6 @@ def item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
         count = np.count_nonzero(results.observed, axis=0).astype(np.float64)
     total = results.values.sum(axis=0, dtype=np.float64)
     return count, np.where(count > 0, total / np.maximum(count, 1), 0.0)
-
-
-def item_covariance(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """``(mean [n_items], cov [n_items, n_items])`` from observed cells only.
-
-    cov[i, j] averages (x_mi - μ_i)(x_mj - μ_j) over the models m that have both items (0 where
-    no model has both). Row blocks keep the float64 temporaries small.
-    """
-    n, p = results.values.shape
-    mask = results.mask()
-    _, mean = item_means(results)
-    cross = np.zeros((p, p))
-    both = np.zeros((p, p))
-    for i in range(0, n, ROW_BLOCK):
-        m = mask[i:i + ROW_BLOCK].astype(np.float64)
-        x = (results.values[i:i + ROW_BLOCK] - mean) * m
-        cross += x.T @ x
-        both += m.T @ m
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = np.where(both > 1, cross / np.maximum(both, 1), 0.0)
-    return mean, cov
-
-
-def item_structure(results: Results, k_max: int = 32) -> ItemStructure:
-    """The :class:`ItemStructure` of ``results`` (all rows), cached by matrix content."""
-    key = (_fingerprint(results), int(k_max))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
-    k = int(min(k_max, results.n_items))
-    if results.n_items <= EXACT_MAX_ITEMS:
-        mean, cov = item_covariance(results)
-        vals, vecs = np.linalg.eigh(cov)
-        order = np.argsort(vals)[::-1][:k]
-        vals, vecs = vals[order], vecs[:, order]
-    else:
-        mean, vals, vecs = _leading_factors_large(results, k)
-    vecs = vecs * np.sqrt(results.n_items)  # unit norm -> RMS 1 over items
-    sign = np.where(vecs.sum(axis=0) < 0, -1.0, 1.0)
-    out = ItemStructure(mean, vecs * sign, vals)
-    _CACHE[key] = out
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return out
-
-
-EXACT_MAX_ITEMS = 4000
-"""Above this many items the p × p covariance (and its full eigendecomposition, O(p³)) is too
-big; :func:`_leading_factors_large` approximates its leading eigenvectors instead."""
-
-
-def _leading_factors_large(results: Results, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(mean, eigenvalues [k], eigenvectors [n_items, k])`` of the observed-cell covariance for
-    many items, without forming it.
-
-    The count of models having both items i and j is approximated by c_i c_j / n (c_i: models
-    having item i, exact when cells are missing at random), so cov ≈ (X S)ᵀ (X S) with X the
-    centred results (0 where missing) and S = diag(√n / c); its leading eigenpairs are the squared
-    singular values and right singular vectors of X S (truncated SVD, ARPACK, fixed start vector).
-    Memory: one float32 copy of the matrix. 21,606 items × 4,576 models: seconds, not hours.
-    """
-    from scipy.sparse.linalg import svds
-
-    n, p = results.values.shape
-    mask = results.observed
-    count, mean = item_means(results)
-    scale = np.where(count > 1, np.sqrt(n) / np.maximum(count, 1), 0.0)
-    a = np.empty((n, p), dtype=np.float32)
-    for i in range(0, n, ROW_BLOCK):
-        block = (results.values[i:i + ROW_BLOCK] - mean) * scale
-        if mask is not None:
-            block *= mask[i:i + ROW_BLOCK]
-        a[i:i + ROW_BLOCK] = block
-    k = min(k, min(n, p) - 1)
-    v0 = np.full(min(n, p), 1.0 / np.sqrt(min(n, p)))
-    _, sv, vt = svds(a, k=k, v0=v0)
-    order = np.argsort(sv)[::-1]
-    return mean, (sv[order].astype(np.float64) ** 2), vt[order].T.astype(np.float64)
 
 
 def benchmark_indicators(results: Results) -> tuple[np.ndarray, np.ndarray]:
@@ -251,10 +150,9 @@ def coverage_prior(results: Results, reg: float = 0.01, max_iter: int = 300) -> 
         ref = results.take_models(cov.reference[::step][:MAX_REFERENCE_MODELS])
         kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
                       groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
-        res = minimize(lambda t: coverage_loss_and_grad(t, **kwargs), theta, jac=True,
-                       method="L-BFGS-B",
-                       options={"maxiter": max_iter, "gtol": 1e-8})
-        theta = res.x - res.x.mean()
+        opt = lbfgs(lambda t: coverage_loss_and_grad(t, **kwargs), theta, max_iter=max_iter,
+                    tol=1e-8, ftol=2.220446049250313e-09)
+        theta = opt.x - opt.x.mean()
     _CACHE[key] = theta
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -1,0 +1,156 @@
+"""Issue 18's real-case suite: every shipped case through `evaluate`, on the same splits, every method.
+
+Each case of ``benchalign.datasets.CASES`` runs through :func:`benchalign.evaluate.evaluate` with
+seed 0 and the ``random`` split family (--repeats random hold-outs of 30 % of the rated models);
+metabench also runs ``size:13`` (train below 13 B parameters, test at or above, from its
+models.csv). Per case and split family one table: every method's held-out pairwise accuracy (mean
+over splits, 95 % bootstrap interval over held-out models), its paired difference to uniform, and
+its paired difference to the best other method (the other method with the highest mean accuracy
+in that table), both on the same bootstrap resamples (``evaluate(..., paired_vs_all=True)``).
+
+The last line counts, over cases, how `aligned` does against the best other method on the case's
+``random`` family: ``cases=N wins=W ties=T losses=L`` (win: the paired interval lies above 0;
+loss: below 0; tie otherwise). metabench's ``size:13`` family gets its own line just before it.
+
+    nice python benchmarks/real_cases.py --out benchmarks/results/real_cases.md   # ~10 min
+    python benchmarks/real_cases.py --cases alpacaeval1,livecodebench --repeats 3  # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from benchalign.baselines import Method, select_methods
+from benchalign.data import link
+from benchalign.datasets import CASE_INFO, CASES, load_case
+from benchalign.evaluate import evaluate, parse_split
+from benchalign.outputs import write_atomic
+
+EXTRA_SPLITS = {"metabench": ("size:13",)}
+"""Split families beyond ``random`` (metabench has model sizes in its models.csv)."""
+METRIC = "pairwise_accuracy"
+
+
+def run_case(name: str, methods: dict[str, Method], seed: int, repeats: int,
+             n_bootstrap: int) -> dict[str, object]:
+    """The evaluation report of one shipped case with every method compared pairwise."""
+    case = load_case(name)
+    linked = link(case.results, case.preferences)
+    splits = [parse_split(f"random:0.3:{repeats}")] + [parse_split(s) for s in EXTRA_SPLITS.get(name, ())]
+    return evaluate(case.results, linked, splits=splits, models=case.models, methods=methods,
+                    seed=seed, n_bootstrap=n_bootstrap, paired_vs_all=True)
+
+
+def best_other(family: dict[str, object], method: str) -> str:
+    """The other method with the highest mean accuracy (the first in method order on a tie)."""
+    entries = family["methods"]
+    others = [m for m in entries if m != method]
+    return max(others, key=lambda m: entries[m][METRIC]["mean"])
+
+
+def verdict(stat: dict[str, object]) -> str:
+    """win / loss when the paired interval lies above / below 0, else tie (also when undefined)."""
+    lo, hi = stat["ci"]
+    return "win" if lo > 0 else "loss" if hi < 0 else "tie"
+
+
+def fmt(stat: dict[str, object], signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    lo, hi = stat["ci"]
+    return f"{stat['mean']:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"
+
+
+def family_table(name: str, split: str, family: dict[str, object]) -> list[str]:
+    """Markdown lines: a heading and one row per method."""
+    lines = [f"### {name}, {split}", "",
+             f"{family['description']}: {family['n_splits']} splits ({family['n_skipped']} skipped), "
+             f"{family['n_train_models']:.1f} training / {family['n_test_models']:.1f} held-out "
+             "rated models on average.", "",
+             "| method | pairwise accuracy [95 % CI] | − uniform [95 % CI] | best other | "
+             "− best other [95 % CI] | vs best other |",
+             "|---|---|---|---|---|---|"]
+    for method, entry in family["methods"].items():
+        other = best_other(family, method)
+        paired = entry["paired_vs"][other][METRIC]
+        vs_uniform = fmt(entry["paired_vs_uniform"][METRIC], True) if method != "uniform" else ""
+        lines.append(f"| {method} | {fmt(entry[METRIC])} | {vs_uniform} | {other} | "
+                     f"{fmt(paired, True)} | {verdict(paired)} |")
+    return lines + [""]
+
+
+def aligned_line(label: str, family: dict[str, object]) -> tuple[str, str]:
+    """(verdict, one line) for aligned against the best other method of a family."""
+    other = best_other(family, "aligned")
+    paired = family["methods"]["aligned"]["paired_vs"][other][METRIC]
+    return verdict(paired), f"{label}: aligned − {other} = {fmt(paired, True)} → {verdict(paired)}"
+
+
+def summary_lines(reports: dict[str, dict[str, object]], methods: dict[str, Method]) -> list[str]:
+    """The aligned-vs-best-other lines and the final ``cases= wins= ties= losses=`` line."""
+    if "aligned" not in methods:
+        return ["aligned was not among the methods: no wins/ties/losses to count."]
+    lines, counts = [], {"win": 0, "tie": 0, "loss": 0}
+    for name, report in reports.items():
+        for split, family in report["splits"].items():
+            result, line = aligned_line(f"{name} {split}", family)
+            lines.append(f"* {line}" + ("" if split == "random" else " (not counted)"))
+            counts[result] += split == "random"
+    return lines + ["", f"cases={len(reports)} wins={counts['win']} ties={counts['tie']} "
+                        f"losses={counts['loss']}"]
+
+
+def header(args: argparse.Namespace, methods: dict[str, Method]) -> list[str]:
+    command = "python benchmarks/real_cases.py " + shlex.join(sys.argv[1:])
+    return ["# Real-case suite (issue 18)", "",
+            f"Command: `{command.strip()}`. Seed {args.seed}, {args.repeats} random splits of 30 % "
+            f"of the rated models, {args.n_bootstrap} bootstrap resamples of held-out models; "
+            f"methods {', '.join(methods)}. Differences are paired (same splits, same resamples); "
+            "“best other” is the other method with the highest mean accuracy in the same table.", ""]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", default=",".join(CASES), help="comma-separated shipped cases")
+    ap.add_argument("--methods", default=None,
+                    help="comma-separated entries of baselines.METHODS or VARIANTS (default: METHODS)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=20, help="random splits per case")
+    ap.add_argument("--n-bootstrap", type=int, default=1000)
+    ap.add_argument("--out", default=None, help="also write the markdown here (atomically)")
+    args = ap.parse_args()
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        ap.error(f"unknown cases {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    methods = select_methods(args.methods)
+    # a rank correlation is undefined (NaN, as documented) when every held-out model ties
+    warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+    text, reports = header(args, methods), {}
+    print("\n".join(text), flush=True)
+    for name in cases:
+        start = time.perf_counter()
+        reports[name] = run_case(name, methods, args.seed, args.repeats, args.n_bootstrap)
+        report = reports[name]
+        block = [f"## {name}: {CASE_INFO[name].title}", "",
+                 f"{report['n_models']:,} models × {report['n_items']:,} questions, "
+                 f"{report['n_rated']} rated.", ""]
+        for split, family in report["splits"].items():
+            block += family_table(name, split, family)
+        block.append(f"({name}: {time.perf_counter() - start:.0f} s)\n")
+        print("\n".join(block), flush=True)
+        text += block
+        if args.out:
+            write_atomic(Path(args.out), "\n".join(text) + "\n", force=True)
+    tail = ["## aligned against the best other method", "", *summary_lines(reports, methods)]
+    print("\n".join(tail), flush=True)
+    if args.out:
+        write_atomic(Path(args.out), "\n".join(text + tail) + "\n", force=True)
+
+
+if __name__ == "__main__":
+    main()

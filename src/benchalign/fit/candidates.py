@@ -1,0 +1,165 @@
+"""The weightings the aligner chooses among. Each candidate maps training pairs to non-negative
+question weights that sum to 1; :mod:`benchalign.fit.selection` cross-validates them.
+
+* ``uniform``: the plain mean over questions (the benchmark as published);
+* ``coverage``: the label-free prior of :func:`benchalign.features.structure.coverage_prior`,
+  which keeps a model's score from depending on which benchmarks it happens to lack;
+* ``correlation``: each question weighted by how well it orders the rated training models,
+  ``w_q ∝ max(0, corr(results of q, rating))`` over the rated models that have q (ratings are the
+  Bradley-Terry strengths of the training pairs), on the benchmarks that every rated training model
+  has (so the weights cannot reward a model for the benchmarks it was run on);
+* ``ranknet``: a free weight per question fitted by the pairwise loss, pulled toward the coverage
+  prior with strength ``reg`` (:mod:`benchalign.fit.ranknet`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+
+from ..data import PairSet, Results
+from ..features.structure import coverage_prior
+from ..metrics import strengths
+from ..scores import model_scores, weights_from_theta
+from .objective import PairTerms, WeightFit
+from .ranknet import fit_ranknet
+
+MIN_CORRELATION_MODELS = 3
+"""A question's correlation needs results of at least this many rated training models."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a candidate may use besides the training pairs: the results (every model's, or the
+    rated rows only inside cross-validation) and the coverage prior's weights [n_items], which come
+    from every model's results."""
+
+    results: Results
+    prior: np.ndarray
+
+    @classmethod
+    def of(cls, results: Results) -> "Context":
+        return cls(results, weights_from_theta(coverage_prior(results)))
+
+    def take_models(self, rows: np.ndarray) -> "Context":
+        """The same context on the model rows ``rows`` (the prior is kept as learned)."""
+        return Context(self.results.take_models(rows), self.prior)
+
+    def take_items(self, cols: np.ndarray) -> "Context":
+        """The same context on the item columns ``cols`` (prior restricted and renormalized)."""
+        prior = self.prior[cols]
+        return Context(self.results.take_items(cols), prior / prior.sum())
+
+    def scores(self, weights: np.ndarray) -> np.ndarray:
+        """Weighted-mean score [n_models] of every model over its observed items."""
+        return model_scores(weights, values=self.results.values, observed=self.results.observed)[0]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A weighting that ignores the preferences: ``uniform`` or the ``coverage`` prior."""
+
+    name: str
+
+    def weights(self, ctx: Context, pairs: PairSet, *, max_iter: int = 200,
+                tol: float = 1e-5) -> np.ndarray:
+        n = ctx.results.n_items
+        return ctx.prior.copy() if self.name == "coverage" else np.full(n, 1.0 / n)
+
+    def fit(self, ctx: Context, pairs: PairSet, *, max_iter: int, tol: float) -> WeightFit:
+        return calibrated(ctx, pairs, self.weights(ctx, pairs))
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Weights proportional to the positive correlation of each question with the ratings."""
+
+    name: str = "correlation"
+
+    def weights(self, ctx: Context, pairs: PairSet, *, max_iter: int = 200,
+                tol: float = 1e-5) -> np.ndarray:
+        results = ctx.results
+        rows = pairs.models()
+        strength = strengths(pairs.relabel(rows, results.n_models), len(rows))
+        keep = common_benchmark_items(results, rows)
+        w = np.maximum(item_correlations(results, rows, strength), 0.0) * keep
+        if not w.any():
+            w = keep.astype(np.float64)
+        return w / w.sum()
+
+    def fit(self, ctx: Context, pairs: PairSet, *, max_iter: int, tol: float) -> WeightFit:
+        return calibrated(ctx, pairs, self.weights(ctx, pairs))
+
+
+@dataclass(frozen=True)
+class RankNet:
+    """A free weight per question, fitted by the pairwise loss and pulled toward the prior."""
+
+    reg: float
+
+    @property
+    def name(self) -> str:
+        return f"ranknet:reg={self.reg:g}"
+
+    def weights(self, ctx: Context, pairs: PairSet, *, max_iter: int = 200,
+                tol: float = 1e-5) -> np.ndarray:
+        return self.fit(ctx, pairs, max_iter=max_iter, tol=tol).weights
+
+    def fit(self, ctx: Context, pairs: PairSet, *, max_iter: int, tol: float) -> WeightFit:
+        theta0 = np.log(np.maximum(ctx.prior, 1e-300))
+        return fit_ranknet(ctx.results, pairs, reg=self.reg, theta0=theta0, max_iter=max_iter,
+                           tol=tol)
+
+
+Candidate = Fixed | Correlation | RankNet
+
+
+def item_correlations(results: Results, rows: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """[n_items] Pearson correlation of each item's results with ``y`` [len(rows)] over the models
+    ``rows`` that have the item (0 with fewer than :data:`MIN_CORRELATION_MODELS` of them or no
+    spread). Computed from per-item sums (missing cells hold 0), one pass over the rows."""
+    x = results.values[rows].astype(np.float64)
+    m = results.mask()[rows].astype(np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = m.sum(axis=0)
+    safe = np.maximum(n, 1.0)
+    sx, sy = x.sum(axis=0), y @ m
+    cov = x.T @ y - sx * sy / safe
+    var_x = np.einsum("ij,ij->j", x, x) - sx**2 / safe
+    var_y = (y**2) @ m - sy**2 / safe
+    den = np.sqrt(np.maximum(var_x, 0.0) * np.maximum(var_y, 0.0))
+    ok = (n >= MIN_CORRELATION_MODELS) & (den > 1e-12 * np.maximum(n, 1.0))
+    return np.where(ok, cov / np.where(ok, den, 1.0), 0.0)
+
+
+def common_benchmark_items(results: Results, rows: np.ndarray) -> np.ndarray:
+    """[n_items] bool: items of the benchmarks on which every model of ``rows`` has a result
+    (every item when no benchmark is common to all of them)."""
+    names, codes = np.unique(results.benchmarks, return_inverse=True)
+    onehot = np.zeros((results.n_items, len(names)), dtype=np.float32)
+    onehot[np.arange(results.n_items), codes] = 1.0
+    present = (results.mask()[rows].astype(np.float32) @ onehot) > 0
+    common = present.all(axis=0)
+    return common[codes] if common.any() else np.ones(results.n_items, dtype=bool)
+
+
+def calibrated(ctx: Context, pairs: PairSet, weights: np.ndarray) -> WeightFit:
+    """A :class:`WeightFit` for given weights: the inverse temperature β that best fits the
+    training pairs' margins (the pairwise loss at β is the reported loss)."""
+    rows = pairs.models()
+    s = ctx.scores(weights)[rows]
+    s = np.where(np.isfinite(s), s, np.nanmean(s) if np.isfinite(s).any() else 0.0)
+    beta, loss = fit_beta(s, pairs.relabel(rows, ctx.results.n_models))
+    theta = np.log(np.maximum(weights, 1e-300))
+    return WeightFit(theta, weights, beta, loss, 0, True, "closed form; beta fitted", ())
+
+
+def fit_beta(scores: np.ndarray, pairs: PairSet) -> tuple[float, float]:
+    """(β, loss): the inverse temperature minimizing the pairwise cross-entropy of ``scores``
+    [n_models] on ``pairs`` (ids are rows of ``scores``)."""
+    terms = PairTerms(pairs.a, pairs.b, pairs.weight, pairs.target, len(scores))
+    res = minimize_scalar(lambda lb: terms.loss_and_grad(scores, float(np.exp(lb)))[0],
+                          bounds=(-10.0, 15.0), method="bounded")
+    return float(np.exp(res.x)), float(res.fun)
