@@ -77,7 +77,7 @@ def _prefs_case(name, text, error, fragments):
 
 CASES = [
     _results_case("NaN score", RESULTS + "m9,b0,b0/q0,NaN\n", "DataValidationError",
-                  ["r.csv", "missing (empty or NaN) at line 50", "never imputes"]),
+                  ["r.csv", "missing (empty or NaN) at line 50 (model 'm9', item 'b0/q0')", "never imputes"]),
     _results_case("empty score cell", RESULTS + "m9,b0,b0/q0,\n", "DataValidationError",
                   ["line 50", "give a value or delete those rows"]),
     _results_case("infinite score", RESULTS + "m9,b0,b0/q0,inf\n", "DataValidationError",
@@ -194,6 +194,27 @@ def _rank_case() -> Case:
 
 CASES[-1] = _rank_case()
 
+def _repeat_item(doc: dict) -> None:
+    from benchalign.artifact import _content_hash
+    import numpy as np
+
+    doc["items"][1] = dict(doc["items"][0])
+    rows = doc["items"]
+    doc["content_sha256"] = _content_hash(np.array([r["item"] for r in rows], dtype=object),
+                                          np.array([r["benchmark"] for r in rows], dtype=object),
+                                          np.array([r["weight"] for r in rows]))
+
+
+def _flag_case() -> Case:
+    # ratings that follow the plain benchmark score, negated by a --lower-is-better they do not need
+    means = {m: sum((m * 7 + q * 3) % 6 / 5 for q in range(8)) for m in range(6)}
+    text = "model,rating\n" + "".join(f"m{m},{1000 + 50 * means[m]}\n" for m in range(6))
+    return Case("--lower-is-better given for ratings that are already higher-is-better",
+                {"r.csv": RESULTS, "p.csv": text}, _fit("r.csv", "p.csv", "--lower-is-better"), None,
+                ["warning:", "ratings fall as the plain benchmark score rises",
+                 "if you passed --lower-is-better, the column is already higher-is-better"])
+
+
 _WIDE = "model,b0/q0,b0/q1,b1/q2\n" + "".join(f"m{m},{m % 2},{(m + 1) % 2},{m / 5}\n" for m in range(6))
 CASES += [  # issue 19: wide tables, headers and files that are not what their name says
     _results_case("wide table with a repeated item column", _WIDE.replace("b1/q2", "b0/q1", 1),
@@ -225,6 +246,36 @@ CASES += [  # issue 19: wide tables, headers and files that are not what their n
     _prefs_case("ratings that are percentages", "model,rating\n" + "".join(f"m{m},{10 + 15 * m}\n" for m in range(6)),
                 None, ["warning:", "like percentages", "--rating-scale"]),
     _prefs_case("a UTF-8 BOM in the preferences", "\ufeff" + RATINGS, None, []),
+    Case("benchmark file with schema_version 1.0", {"r.csv": RESULTS, "b.json": _bench(lambda d: d.update(schema_version=1.0))},
+         _score("b.json"), "ArtifactError", ["schema_version is 1.0, not a version number", "edited or corrupted"]),
+    Case("benchmark file with schema_version true", {"r.csv": RESULTS, "b.json": _bench(lambda d: d.update(schema_version=True))},
+         _score("b.json"), "ArtifactError", ["schema_version is true, not a version number"]),
+    Case("benchmark file with schema_version -5", {"r.csv": RESULTS, "b.json": _bench(lambda d: d.update(schema_version=-5))},
+         _score("b.json"), "ArtifactError", ["schema_version is -5, not a version number"]),
+    Case("benchmark file with a repeated item and a recomputed hash", {"r.csv": RESULTS, "b.json": _bench(_repeat_item)},
+         _score("b.json"), "ArtifactError", ["item(s) b0/q0 are listed more than once"]),
+    _prefs_case("a line break inside a model name", RATINGS + '"gh\nost",1200\n', "UnknownModelError",
+                ["not in the results: gh\\nost."]),
+    _prefs_case("ratings of 1e308", "model,rating\nm0,1e308\nm1,-1e308\nm2,0\n", "DataValidationError",
+                ["ratings of absurd magnitude at line 2 (model 'm0'), line 3 (model 'm1')", "Check the rating column"]),
+    _prefs_case("a file with both pairs and ratings columns",
+                "winner,loser,model,rating\n" + "".join(f"m{m},m{m + 1},m{m},{1000 + 40 * m}\n" for m in range(5)),
+                None, ["warning:", "the columns fit pairs and ratings", "read as pairs", "--preference-format ratings"]),
+    _results_case("NaN score after blank lines", RESULTS.replace("\nm1,", "\n\n\nm1,", 1) + "m9,b0,b0/q0,NaN\n",
+                  "DataValidationError", ["missing (empty or NaN) at line 52 (model 'm9', item 'b0/q0')"]),
+    Case("-o - for a benchmark file", {"r.csv": RESULTS, "p.csv": RATINGS},
+         lambda d: ["fit", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"), "-o", "-"],
+         "ParameterError", ["-o -: benchalign writes output files, not standard output"]),
+    Case("preferences given as a quoted glob that matches two files",
+         {"r.csv": RESULTS, "p1.csv": RATINGS, "p2.csv": RATINGS}, _fit("r.csv", "p*.csv"),
+         "InputFormatError", ["the pattern matches 2 files", "Concatenate them, or name one"]),
+    _flag_case(),
+    Case("items file without a text column (checked before the work)",
+         {"r.csv": RESULTS, "p.csv": RATINGS, "items.csv": "item,body\nb0/q0,x\n"},
+         lambda d: ["report", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"),
+                    "--items", str(d / "items.csv"), "-o", str(d / "r.html")],
+         "InputFormatError", ["lacks the column(s) 'item' or a text column (text, instruction, question",
+                              "--text-column"]),
 ]
 
 

@@ -282,3 +282,22 @@ def test_printed_scores_have_the_digits_to_order_them():
     fmt = ordering_format(close)
     assert len({fmt % v for v in close[:3]}) == 3
     assert ordering_format(np.array([0.70000001, 0.7000004])) == "%.7g"  # 0.7 and 0.7000004
+
+
+def test_score_ranks_and_prints_scores_that_float32_would_tie(tmp_path):
+    from click.testing import CliRunner
+
+    from benchalign.cli import cli
+
+    results = _write(tmp_path, "r.csv", "model,benchmark,item,score\n" + "".join(
+        f"{m},b,q{q},{v + q}\n" for m, v in (("a", 100000001), ("b", 100000000), ("c", 100000003))
+        for q in range(3)))
+    prefs = _write(tmp_path, "p.csv", "model,rating\na,1000\nb,900\nc,1100\n")
+    run = CliRunner().invoke(cli, ["fit", "--results", str(results), "--preferences", str(prefs),
+                                   "-o", str(tmp_path / "b.json")])
+    assert run.exit_code == 0, run.output
+    run = CliRunner().invoke(cli, ["score", "--benchmark", str(tmp_path / "b.json"), "--results", str(results)])
+    rows = [line.split(",")[:3] for line in run.stdout.splitlines()[1:]]
+    assert [m for _, m, _ in rows] == ["c", "a", "b"]
+    scores = [float(s) for _, _, s in rows]  # every model has the same weighted offset over q
+    assert scores[0] - scores[1] == pytest.approx(2, abs=1e-6) and scores[1] - scores[2] == pytest.approx(1, abs=1e-6)

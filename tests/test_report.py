@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from benchalign import link, parse_split, preferences_from_frame
 from benchalign.cli import cli
 from benchalign.cli.report_cmd import build_case
-from benchalign.errors import InputFormatError
+from benchalign.errors import DataValidationError, DataWarning, InputFormatError
 from benchalign.report import item_texts, render_report
 
 from .conftest import make_planted, write_long
@@ -32,7 +32,7 @@ def _case(seed: int = 5):
     items = pd.DataFrame({"item": d.results.items,
                           "text": [f"Question <{i}> & more" for i in range(d.results.n_items)]})
     return build_case("planted", d.results, linked, splits=[parse_split("random:0.3:2")],
-                      models=None, items=items, seed=0, n_bootstrap=50, learning_repeats=2,
+                      models=None, texts=item_texts(items), seed=0, n_bootstrap=50, learning_repeats=2,
                       prune_repeats=2, prune_ks=(4, 10, None))
 
 
@@ -77,10 +77,16 @@ def test_plots_leave_no_global_state(case):
     assert plt.get_fignums() == [] and matplotlib.get_backend() == backend
 
 
-def test_item_texts_need_item_and_text_columns():
+def test_item_texts_find_the_text_column_and_refuse_conflicts():
     assert item_texts(None) == {}
-    with pytest.raises(InputFormatError, match="lacks the column"):
-        item_texts(pd.DataFrame({"item": ["a"], "question": ["x"]}))
+    with pytest.raises(InputFormatError, match="lacks the column.*--text-column"):
+        item_texts(pd.DataFrame({"item": ["a"], "body": ["x"]}))
+    assert item_texts(pd.DataFrame({"item": ["a"], "instruction": ["x"]})) == {"a": "x"}
+    assert item_texts(pd.DataFrame({"item": ["a"], "question": ["q"], "body": ["b"]}), "body") == {"a": "b"}
+    with pytest.raises(DataValidationError, match="different texts for the item.*a"):
+        item_texts(pd.DataFrame({"item": ["a", "a"], "prompt": ["x", "y"]}))
+    with pytest.warns(DataWarning, match="lists a more than once"):
+        assert item_texts(pd.DataFrame({"item": ["a", "a"], "prompt": ["x", "x"]})) == {"a": "x"}
 
 
 def test_cli_report_writes_once_without_force(tmp_path):

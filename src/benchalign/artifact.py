@@ -132,7 +132,12 @@ def load_benchmark(path: str | Path) -> AlignedBenchmark:
             "with `benchalign fit ... -o FILE`."
         )
     version = doc.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ArtifactError(
+            f"{path}: schema_version is {json.dumps(version)}, not a version number (1, 2, ...): "
+            "the file was edited or corrupted. Re-create it with `benchalign fit` (or `prune`)."
+        )
+    if version > SCHEMA_VERSION:
         raise ArtifactError(
             f"{path}: schema version {version!r} was written by benchalign "
             f"{doc.get('benchalign_version', '?')}; this benchalign ({__version__}) reads versions "
@@ -145,6 +150,12 @@ def load_benchmark(path: str | Path) -> AlignedBenchmark:
         weights = np.array([float(r["weight"]) for r in rows], dtype=np.float64)
     except (KeyError, TypeError, ValueError) as exc:
         raise ArtifactError(f"{path}: the item list is malformed ({exc!r}); re-create the file.") from exc
+    repeated = sorted(set(items[pd.Index(items).duplicated()].tolist()))
+    if repeated:
+        raise ArtifactError(
+            f"{path}: the item(s) {format_rows(repeated)} are listed more than once; a benchmark "
+            "weights each item once. Re-create the file with `benchalign fit` (or `prune`)."
+        )
     if _content_hash(items, benchmarks, weights) != doc.get("content_sha256"):
         raise ArtifactError(
             f"{path}: the items or weights do not match the file's content hash: it was edited "

@@ -685,8 +685,10 @@ def _reversed(results: Results, linked: Linked) -> list[Finding]:
     text = (f"The ratings fall as the plain benchmark score rises (Spearman {rho:.2f} over "
             f"{int(ok.sum())} rated models): they look like ranks or losses (lower is better).")
     return [Finding("reversed-ratings", "warning", text,
-                    "If lower is better, negate the ratings or pass --lower-is-better; benchalign "
-                    "reads higher ratings as preferred.", _names(results.models[rows]))]
+                    "If the file holds ranks or losses, pass --lower-is-better (or negate them); "
+                    "if you passed --lower-is-better, the column is already higher-is-better: "
+                    "drop the flag. benchalign reads higher ratings as preferred.",
+                    _names(results.models[rows]))]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from .errors import (
     DataValidationError,
@@ -189,6 +191,18 @@ def _check_names(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
             )
 
 
+def _where(frame: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """File lines of the rows where boolean ``rows`` is True, with their model and item when the
+    table has those columns."""
+    lines = _lines(frame.index[rows])
+    named = [c for c in ("model", "item") if c in frame.columns]
+    if not named:
+        return lines
+    cells = zip(*(frame[c].to_numpy()[rows] for c in named))
+    return [f"{line} ({', '.join(f'{c} {v!r}' for c, v in zip(named, vals))})"
+            for line, vals in zip(lines, cells)]
+
+
 def parse_scores(frame: pd.DataFrame, column: str, what: str = "score") -> np.ndarray:
     """Column ``column`` as float64; non-numbers, NaN and inf raise naming the rows."""
     raw = frame[column]
@@ -209,7 +223,7 @@ def parse_scores(frame: pd.DataFrame, column: str, what: str = "score") -> np.nd
     if nan_or_missing.any():
         raise DataValidationError(
             f"{src}: {what} column '{column}' is missing (empty or NaN) at "
-            f"{format_rows(_lines(frame.index[nan_or_missing]))}. benchalign never imputes: "
+            f"{format_rows(_where(frame, nan_or_missing))}. benchalign never imputes: "
             "give a value or delete those rows (a model may simply lack an item)."
         )
     infinite = np.isinf(values)
@@ -495,14 +509,20 @@ class Preferences:
 
 
 def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>") -> PreferenceKind:
-    """Which preference form a table's columns describe."""
+    """Which preference form a table's columns describe (battles, then pairs, then ratings when
+    the columns fit several; a :class:`DataWarning` says which one was read)."""
     cols = set(map(str, columns))
-    if {"model_a", "model_b", "winner"} <= cols:
-        return "battles"
-    if {"winner", "loser"} <= cols:
-        return "pairs"
-    if {"model", "rating"} <= cols:
-        return "ratings"
+    forms = {"battles": ("model_a", "model_b", "winner"), "pairs": ("winner", "loser"),
+             "ratings": ("model", "rating")}
+    fits = [kind for kind, needed in forms.items() if set(needed) <= cols]
+    if len(fits) > 1:
+        warnings.warn(
+            f"{source}: the columns fit {' and '.join(fits)} ({'; '.join(', '.join(forms[k]) for k in fits)}); "
+            f"read as {fits[0]}. Pass --preference-format {fits[1]} to read the other, or keep "
+            "one form per file.", DataWarning, stacklevel=3,
+        )
+    if fits:
+        return fits[0]  # type: ignore[return-value]
     raise InputFormatError(
         f"{source}: cannot tell the preference format from columns {', '.join(sorted(cols))}. "
         "Expected pairs (winner, loser[, weight]), ratings (model, rating) or battles "
@@ -589,7 +609,7 @@ def rating_pair_targets(ratings: np.ndarray, a: np.ndarray, b: np.ndarray, scale
     """
     diff = ratings[a] - ratings[b]
     if sd is None:
-        return 1.0 / (1.0 + np.exp(-diff / scale))
+        return expit(diff / scale)  # no overflow warning for huge gaps
     from scipy.special import ndtr
 
     spread = np.sqrt(sd[a] ** 2 + sd[b] ** 2)
@@ -620,6 +640,12 @@ def _max_models() -> int:
 def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None,
              interval_targets: bool) -> Preferences:
     ratings = parse_scores(frame, "rating", what="rating")
+    huge = np.abs(ratings) > MAX_ABS_SCORE
+    if huge.any():
+        raise DataValidationError(
+            f"{_source(frame)}: ratings of absurd magnitude at {format_rows(_where(frame, huge))}: "
+            f"ratings must be below {MAX_ABS_SCORE:g} in magnitude. Check the rating column."
+        )
     names = frame["model"].astype(str).to_numpy()
     dup = pd.Series(names).duplicated(keep=False).to_numpy()
     if dup.any():
@@ -717,8 +743,6 @@ def _warn_contradictions(frame: pd.DataFrame, pairs: PairSet, names: np.ndarray)
     """Pairs given in both directions are kept as soft targets (share of wins), and said so."""
     mixed = (pairs.target > 0) & (pairs.target < 1)
     if mixed.any():
-        import warnings
-
         shown = [f"{names[a]} vs {names[b]} ({t:.0%} / {1 - t:.0%})" for a, b, t in
                  zip(pairs.a[mixed][:3], pairs.b[mixed][:3], pairs.target[mixed][:3])]
         warnings.warn(
@@ -812,8 +836,6 @@ def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> 
                 msg + ". Fix the names, remove them, or pass --ignore-unknown-models to drop "
                 "their preferences with a warning."
             )
-        import warnings
-
         warnings.warn(msg + "; their preferences are ignored.", DataWarning, stacklevel=2)
     keep = (rows[prefs.pairs.a] >= 0) & (rows[prefs.pairs.b] >= 0)
     pairs = prefs.pairs.select(keep).remap(rows)
@@ -854,12 +876,11 @@ def _warn_reversed_ratings(results: Results, ratings: np.ndarray, source: str) -
         return
     rho = spearmanr(plain, ratings[rows[has]]).statistic
     if rho < -0.5:
-        import warnings
-
         warnings.warn(
             f"{source}: the ratings fall as the plain benchmark score rises (Spearman {rho:.2f} over "
-            f"{len(rows)} models). If lower is better (ranks, losses), negate them or pass "
-            "--lower-is-better; benchalign reads higher ratings as preferred.",
+            f"{len(rows)} models; higher ratings are read as preferred). If the file holds ranks or "
+            "losses, pass --lower-is-better (or negate them); if you passed --lower-is-better, the "
+            "column is already higher-is-better: drop the flag.",
             DataWarning, stacklevel=3,
         )
 
@@ -883,8 +904,6 @@ def _warn_cycles(pairs: PairSet, names: np.ndarray, source: str) -> None:
     """Majority preferences that form cycles are a diagnostic, not an error."""
     groups = cycle_groups(pairs, len(names))
     if groups:
-        import warnings
-
         members = [format_rows(sorted(names[g].tolist()), 4) for g in groups]
         warnings.warn(
             f"{source}: majority preferences contain {len(groups)} cycle group(s), e.g. "

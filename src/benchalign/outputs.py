@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import OutputError, OutputExistsError
+from .errors import OutputError, OutputExistsError, ParameterError
 
 
 def check_writable(path: str | Path, force: bool,
@@ -19,8 +19,14 @@ def check_writable(path: str | Path, force: bool,
 
     Refused: ``path`` resolves to one of ``inputs`` ({what it is, e.g. 'the --results input':
     path}; a file, folder or glob, through symlinks and hard links), even with ``force``; ``path`` exists
-    (a dangling symlink counts) and ``force`` is not set; its folder is missing or not writable.
+    (a dangling symlink counts) and ``force`` is not set; its folder is missing or not writable;
+    ``-`` (standard output is not an output file).
     """
+    if str(path) == "-":
+        raise ParameterError(
+            "-o -: benchalign writes output files, not standard output; give a file name ("
+            "`score` prints to standard output when -o is left out)."
+        )
     path = Path(path)
     for label, source in (inputs or {}).items():
         if source is not None and _same_file(path, source):

@@ -12,6 +12,7 @@ Two halves, both pure (no files, no printing):
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,14 @@ import pandas as pd
 from . import __version__, plots
 from .baselines import METHODS, Method, Train
 from .data import Linked, PairSet, Results
-from .errors import BenchAlignError, ConvergenceWarning, InputFormatError
+from .errors import (
+    BenchAlignError,
+    ConvergenceWarning,
+    DataValidationError,
+    DataWarning,
+    InputFormatError,
+    format_rows,
+)
 from .evaluate import Split, SplitSpec, make_splits
 from .fit import BenchmarkAligner
 from .fit.folds import usable
@@ -76,19 +84,46 @@ def describe_choice(aligner: BenchmarkAligner) -> str:
             f"(validation pairwise accuracy: {scores}).")
 
 
-def item_texts(frame: pd.DataFrame | None) -> dict[str, str]:
-    """item -> text from an items table with columns ``item, text`` (others ignored)."""
+TEXT_COLUMNS = ("text", "instruction", "question", "prompt", "input")
+"""Columns that hold an item's text in real item files, in the order they are looked for."""
+
+
+def item_texts(frame: pd.DataFrame | None, text_column: str | None = None) -> dict[str, str]:
+    """item -> text from an items table with an ``item`` column and a text column.
+
+    text_column : the column with the question; default the first of :data:`TEXT_COLUMNS`
+        present. An item listed twice with different texts raises :class:`DataValidationError`;
+        listed twice with the same text, a :class:`DataWarning`.
+    """
     if frame is None:
         return {}
-    missing = [c for c in ("item", "text") if c not in frame.columns]
-    if missing:
+    found = ", ".join(map(str, frame.columns))
+    column = text_column or next((c for c in TEXT_COLUMNS if c in frame.columns), None)
+    if "item" not in frame.columns or column not in frame.columns:
+        wanted = f"'{text_column}'" if text_column else f"a text column ({', '.join(TEXT_COLUMNS)})"
         raise InputFormatError(
-            f"the items table lacks the column(s) {', '.join(missing)}; found "
-            f"{', '.join(map(str, frame.columns))}. It needs 'item' (the results' item ids) and "
-            "'text' (the question)."
+            f"the items table lacks the column(s) 'item' or {wanted}; found {found}. It needs "
+            "'item' (the results' item ids) and the question text; name its column with "
+            "--text-column."
         )
-    texts = frame[["item", "text"]].dropna()
-    return dict(zip(texts["item"].astype(str), texts["text"].astype(str)))
+    texts = frame[["item", column]].dropna().astype(str)
+    _check_repeated_items(texts, column)
+    return dict(zip(texts["item"], texts[column]))
+
+
+def _check_repeated_items(texts: pd.DataFrame, column: str) -> None:
+    repeated = texts[texts["item"].duplicated(keep=False)]
+    if repeated.empty:
+        return
+    differ = repeated.groupby("item")[column].nunique()
+    differ = differ[differ > 1].index.tolist()
+    if differ:
+        raise DataValidationError(
+            f"the items table gives different texts for the item(s) {format_rows(differ)}. Keep "
+            "one row per item."
+        )
+    warnings.warn(f"the items table lists {format_rows(sorted(set(repeated['item'])))} more than "
+                  "once (with the same text).", DataWarning, stacklevel=3)
 
 
 def heldout_frame(results: Results, linked: Linked, split: Split, *, seed: int = 0,

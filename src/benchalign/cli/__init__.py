@@ -34,7 +34,7 @@ class _Group(click.Group):
         except BenchAlignError as exc:
             if debug:
                 traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo(MESSAGE, err=True)
@@ -54,12 +54,17 @@ class _Group(click.Group):
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {one_line(str(message))}", err=True)
+
+
+def one_line(text: str) -> str:
+    """A message on one line: line breaks (e.g. inside a model name) shown as \\n."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="benchalign")
-@click.option("-v", "--verbose", is_flag=True, help="Say more: ignored columns, chosen parameters, timings.")
+@click.option("-v", "--verbose", is_flag=True, help="Say more: ignored columns and chosen parameters.")
 @click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
 def cli(verbose: bool, debug: bool) -> None:
     """Align a static LLM benchmark with pairwise preferences.

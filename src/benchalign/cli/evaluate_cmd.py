@@ -12,11 +12,11 @@ from ..check import check, heldout_ceiling
 from ..data import Linked, Results, link
 from ..datasets import DEMO_CASES, load_case
 from ..errors import ParameterError
-from ..io.load import load_models
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
+from ..io.load import load_models
 from ..outputs import write_atomic
-from ..report import render_report
+from ..report import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
@@ -135,7 +135,7 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
                                   models=case.models, seed=seed, n_bootstrap=1000,
                                   methods=dict(METHODS), inputs={"case": name}, name=name)
         sections.append(build_case(name, case.results, linked, models=case.models,
-                                   items=case.items, seed=seed, evaluation=out[name],
+                                   texts=item_texts(case.items), seed=seed, evaluation=out[name],
                                    splits=[parse_split(s) for s in DEMO_SPLITS[name]],
                                    checked=check(case.results, case.preferences), **DEMO_CURVES))
         click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")

@@ -7,10 +7,10 @@ import pandas as pd
 
 from ..check import CheckReport, heldout_ceiling
 from ..data import Linked, Results
-from ..io.load import load_models
 from ..errors import InputFormatError
 from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
+from ..io.load import load_models
 from ..outputs import write_atomic
 from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
@@ -21,7 +21,7 @@ from .common import (check_outputs, force_option, load_checked, preference_optio
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
-               models: pd.DataFrame | None, items: pd.DataFrame | None, seed: int,
+               models: pd.DataFrame | None, texts: dict[str, str], seed: int,
                n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
                prune_repeats: int = 5, prune_ks=CURVE_KS,
                checked: CheckReport | None = None) -> CaseReport:
@@ -48,7 +48,7 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
         pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=update,
                              split=SplitSpec("random", repeats=prune_repeats))
     return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
-                      item_texts(items), heldout, note, label, learning, pruned,
+                      texts, heldout, note, label, learning, pruned,
                       check=None if checked is None else checked.to_dict(),
                       choice=describe_choice(aligner))
 
@@ -77,15 +77,18 @@ def read_items(path: str | None) -> pd.DataFrame | None:
         return pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputFormatError(f"{path}: cannot read the items table ({exc}); expected a CSV "
-                               "with columns item, text.") from exc
+                               "with an item column and a text column.") from exc
 
 
 @cli.command("report")
 @results_option
 @preference_options
 @click.option("--items", "items_path", type=click.Path(dir_okay=False), default=None,
-              help="Item texts: a table with columns item, text (CSV or CSV.gz), to show the "
-                   "top and bottom weighted questions.")
+              help="Item texts: a table with an item column and the question (CSV or CSV.gz), "
+                   "to show the top and bottom weighted questions.")
+@click.option("--text-column", default=None,
+              help="Column of --items with the question. Default: the first of text, "
+                   "instruction, question, prompt, input.")
 @click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
               help="Model metadata (model, params_b, organization, ...) for size and group splits.")
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
@@ -100,7 +103,8 @@ def read_items(path: str | None) -> pd.DataFrame | None:
 @seed_option
 @force_option
 def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
-               items_path: str | None, models_path: str | None, splits: tuple[str, ...],
+               items_path: str | None, text_column: str | None, models_path: str | None,
+               splits: tuple[str, ...],
                n_bootstrap: int, repeats: int, output: str, title: str | None, seed: int,
                force: bool, **formats: object) -> None:
     """Write an HTML report: held-out evaluation, scores vs ratings, where the weight goes,
@@ -111,13 +115,13 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     """
     check_outputs(force, o=output)
     specs = [parse_split(s) for s in splits]
+    texts = item_texts(read_items(items_path), text_column)  # a bad items file fails before the work
     with stage("reading results, preferences and metadata"):
         results, linked, checked = load_checked(results_path, preferences_path,
                                                 ignore_unknown_models, **formats)
         models = load_models(models_path) if models_path else None
-        items = read_items(items_path)
     case = build_case(results_path, results, linked, splits=specs, models=models,
-                      items=items, seed=seed, n_bootstrap=n_bootstrap,
+                      texts=texts, seed=seed, n_bootstrap=n_bootstrap,
                       learning_repeats=repeats, prune_repeats=repeats, checked=checked)
     page = render_report([case], title=title or f"benchalign report: {preferences_path}")
     write_atomic(output, page, force=force)

@@ -102,7 +102,26 @@ def _read_csv(path: Path, sep: str, text_columns: tuple[str, ...]) -> pd.DataFra
     if frame.shape[1] == 1:
         _check_delimiter(path, frame.columns[0], sep)
     _check_header(path, sniff_header(path))
+    if not path.name.lower().endswith(".gz"):
+        _index_by_file_line(path, frame)
     return frame
+
+
+def _index_by_file_line(path: Path, frame: pd.DataFrame) -> None:
+    """Label rows ``file line - 2`` (what messages add 2 to) when blank lines, which pandas skips,
+    would otherwise shift the line numbers of messages. Costs one pass over the file's bytes."""
+    with open(path, "rb") as fh:
+        chunks = iter(lambda: fh.read(1 << 24), b"")
+        breaks, last = 0, b"\n"
+        for chunk in chunks:
+            breaks, last = breaks + chunk.count(b"\n"), chunk[-1:]
+    n_lines = breaks + (last != b"\n")
+    if n_lines == len(frame) + 1:
+        return
+    with open(path, "rb") as fh:
+        filled = [i for i, line in enumerate(fh, start=1) if line.strip()]
+    if len(filled) == len(frame) + 1:  # else quoted line breaks: keep pandas' numbering
+        frame.index = pd.Index(filled[1:]) - 2
 
 
 def _check_header(path: Path, header: list[str]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...errors import InputFormatError, ParameterError
+from ...errors import InputFormatError, ParameterError, format_rows
 from ..readers import read_table, sniff_header
 from . import alpaca_eval, arena, every_eval_ever, helm, lm_eval
 from ._common import expand_paths
@@ -37,6 +37,18 @@ __all__ = [
     "PREFERENCE_FORMATS", "RESULTS_FORMATS", "detect_preference_format", "detect_results_format",
     "read_preferences_any", "read_results_any",
 ]
+
+
+def one_file(path: str | Path) -> Path:
+    """The one file a path or a quoted glob names; a glob matching several files raises (a table or
+    a preference file is read one at a time)."""
+    paths = expand_paths(path)
+    if len(paths) > 1:
+        raise InputFormatError(
+            f"{path}: the pattern matches {len(paths)} files ({format_rows([str(p) for p in paths], 3)}); "
+            "this input is read from one file. Concatenate them, or name one."
+        )
+    return paths[0]
 
 
 def detect_results_format(path: str | Path) -> str | None:
@@ -177,7 +189,7 @@ def read_results_any(path: str | Path, fmt: str | None = None, **options: Any) -
     given = _given(options)
     _check_options(fmt, given, _RESULTS_OPTIONS, path)
     if fmt == "table":
-        return read_table(path)
+        return read_table(one_file(path))
     reader = {"lm_eval": lm_eval.read_lm_eval, "helm": helm.read_helm,
               "alpaca_eval": alpaca_eval.read_alpaca_eval, "eee": every_eval_ever.read_eee_instances,
               "eee_aggregate": every_eval_ever.read_eee_aggregate}[fmt]
@@ -195,6 +207,7 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
     Returns a pairs, ratings or battles frame with ``attrs["source"]`` naming the path.
     """
     given = _given(options)
+    path = one_file(path)
     if fmt in (None, "auto"):
         if set(given) & _PREFERENCE_OPTIONS["leaderboard"]:
             fmt = "leaderboard"
