@@ -56,11 +56,14 @@ def _dump(report: dict) -> str:
 @results_option
 @preference_options
 @click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, organization, ...) for size and group splits.")
+              help="Model metadata (model, params_b, organization, first_seen, ...) for size, group "
+                   "and time splits.")
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable. 'random[:FRACTION[:REPEATS]]' holds out a fraction of rated models "
                    "(default 0.3, 20 repeats); 'size:B' trains below B billion parameters and tests "
-                   "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups.")
+                   "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups; "
+                   "'time:COLUMN:DATE' trains on models whose COLUMN (a date, e.g. first_seen) is "
+                   "before DATE and tests on the rest.")
 @click.option("--methods", default=None,
               help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included); "
                    f"also the aligner's variants {', '.join(VARIANTS)}.")

@@ -80,7 +80,8 @@ def read_items(path: str | None) -> pd.DataFrame | None:
               help="Item texts: a table with columns item, text (CSV or CSV.gz), to show the "
                    "top and bottom weighted questions.")
 @click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, organization, ...) for size and group splits.")
+              help="Model metadata (model, params_b, organization, first_seen, ...) for size, group "
+                   "and time splits.")
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable; as for `benchalign evaluate`.")
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
