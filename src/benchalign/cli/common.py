@@ -20,6 +20,7 @@ from .format_options import (
     load_preferences_from_options,
     load_results_from_options,
     preference_format_options,
+    preference_frame,
     rating_scale_of,
     results_format_options,
 )
@@ -108,6 +109,23 @@ def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models:
         warn_unused_names(options["name_map"], str(map_path))  # type: ignore[arg-type]
     linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
     warn_findings(findings(results, linked, rating_scale_of(**options)))
+    return results, linked
+
+
+def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                           column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
+    """Read results and a preference file with a population column; link each population's
+    preferences (see :func:`benchalign.populations.split_populations`) by name."""
+    from ..populations import split_populations
+
+    map_path = options.get("name_map")
+    if map_path is not None:
+        options = {**options, "name_map": read_name_map(str(map_path))}
+    results = load_results_from_options(results_path, **options)
+    frame, kind, scale = preference_frame(preferences_path, **options)
+    populations = split_populations(frame, column, kind=kind, rating_scale=scale)  # type: ignore[arg-type]
+    linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
+              for name, prefs in populations.items()}
     return results, linked
 
 
