@@ -132,3 +132,48 @@ def test_fit_population_column_then_score_a_population(planted, tmp_path):
     res = run(cli, ["score", "--benchmark", str(out), "--results", str(tmp_path / "results.csv"),
                     "--population", "Z"])
     assert res.exit_code == 2 and "no population 'Z'" in res.output
+
+
+def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted):
+    from benchalign.data import link
+    from benchalign.evaluate import parse_split
+    from benchalign.population_eval import evaluate_populations, format_cross
+
+    pref_a, other_b, pref_c = _views(planted)
+    pops = {name: link(planted.results, p) for name, p in split_populations(
+        _frame(planted, {"A": pref_a, "B": other_b, "C": pref_c}), "category").items()}
+    report = evaluate_populations(planted.results, pops, splits=[parse_split("random:0.3:3")],
+                                  n_bootstrap=200)
+    fam = report["splits"]["random"]
+    cross = fam["cross"]
+    assert set(cross) == {"A", "B", "C", POOLED} and set(cross["A"]) == {"A", "B", "C"}
+    # B's own benchmark beats A's on B's held-out pairs (and vice versa) beyond the interval ...
+    assert cross["A"]["B"]["paired_vs_own"]["ci"][0] > 0.1
+    assert cross["B"]["A"]["paired_vs_own"]["ci"][0] > 0.1
+    # ... while A and C, two draws of one preference, are not: each interval holds 0
+    for row, col in (("C", "A"), ("A", "C")):
+        lo, hi = cross[row][col]["paired_vs_own"]["ci"]
+        assert lo <= 0.0 <= hi, (row, col, lo, hi)
+    assert cross["A"]["A"]["paired_vs_own"] == {"mean": 0.0, "ci": [0.0, 0.0]}
+    own = fam["populations"]["B"]["methods"]["own"]
+    assert own["pairwise_accuracy"]["mean"] == pytest.approx(cross["B"]["B"]["pairwise_accuracy"]["mean"])
+    assert set(fam["populations"]["B"]["methods"]) == {"uniform", "own", "pooled"}
+    assert len(fam["per_split"]) == 3 and "(own)" in format_cross(report)
+
+
+def test_evaluate_population_column_writes_the_cross_matrix(planted, tmp_path):
+    write_long(planted.results, tmp_path / "results.csv")
+    pref_a, other_b, _ = _views(planted)
+    _frame(planted, {"A": pref_a, "B": other_b}).to_csv(tmp_path / "prefs.csv", index=False)
+    out = tmp_path / "pop.json"
+    res = CliRunner().invoke(cli, ["evaluate", "--results", str(tmp_path / "results.csv"),
+                                   "--preferences", str(tmp_path / "prefs.csv"),
+                                   "--population-column", "category", "--split", "random:0.3:2",
+                                   "--bootstrap", "50", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "(own)" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "benchalign.population_evaluation/1"
+    cell = doc["splits"]["random"]["cross"]["pooled"]["A"]
+    assert set(cell) == {"pairwise_accuracy", "paired_vs_own"}
+    assert set(cell["paired_vs_own"]) == {"mean", "ci"}

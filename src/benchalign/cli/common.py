@@ -53,6 +53,16 @@ def preference_options(f: F) -> F:
     )(f)
 
 
+def population_option(func):
+    """--population-column: one benchmark per value of a preference column (fit, evaluate)."""
+    return click.option(
+        "--population-column", default=None,
+        help="Column of the preference table naming each row's population (e.g. category, "
+             "language, rater_group): one benchmark per population plus the pooled one, each "
+             "population pulled toward the pooled weights by a cross-validated amount. Default: "
+             "one benchmark for all rows.")(func)
+
+
 def force_option(f: F) -> F:
     return click.option("--force", is_flag=True, help="Overwrite output files that exist.")(f)
 

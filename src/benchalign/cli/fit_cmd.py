@@ -18,7 +18,7 @@ from ..outputs import ordering_format, write_atomic
 from ..populations import POOLED, PopulationAligner
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, load_population_inputs,
-                     preference_options, results_option, seed_option, stage)
+                     population_option, preference_options, results_option, seed_option, stage)
 from .format_options import load_results_from_options
 
 logger = logging.getLogger("benchalign")
@@ -51,16 +51,6 @@ def method_options(func):
         "--reg", default="cv", show_default=True, callback=parse_reg,
         help="Only with --method ranknet: strength of the pull toward the prior, 'cv' to choose it "
              "by cross-validation over the rated models, or a number >= 0 (0 = no pull).")(func)
-
-
-def population_option(func):
-    """--population-column: fit (or evaluate) one benchmark per value of a preference column."""
-    return click.option(
-        "--population-column", default=None,
-        help="Column of the preference table naming each row's population (e.g. category, "
-             "language, rater_group): one benchmark per population plus the pooled one, each "
-             "population pulled toward the pooled weights by a cross-validated amount. Default: "
-             "one benchmark for all rows.")(func)
 
 
 @cli.command()
