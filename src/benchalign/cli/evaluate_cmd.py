@@ -92,6 +92,10 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
     benchmark on every population's held-out pairs, with the paired difference to the own one).
     """
     check_outputs(force, json=json_path)
+    if population_column and methods:
+        raise click.BadParameter("--methods does not apply with --population-column, which "
+                                 "compares each population's benchmark, the pooled one and "
+                                 "uniform; drop one of the two.")
     if population_column:
         report = _evaluate_populations(results_path, preferences_path, ignore_unknown_models,
                                        models_path, population_column, splits, n_bootstrap, seed,
