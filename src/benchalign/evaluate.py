@@ -203,7 +203,7 @@ def _group_splits(spec: SplitSpec, rated: np.ndarray, groups: np.ndarray,
 
 
 @dataclass
-class _Accumulator:
+class Accumulator:
     """Bootstrap replicates per method and metric, split by split."""
 
     reps: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
@@ -272,7 +272,7 @@ def evaluate(
 def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
                 methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
                 progress: Callable[[int], None] | None, paired_vs_all: bool) -> dict[str, object]:
-    acc = _Accumulator()
+    acc = Accumulator()
     per_split = []
     rng = np.random.default_rng(seed)
     skipped = 0
@@ -302,7 +302,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
 
 def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str, Method],
                seed: int, n_bootstrap: int, rng: np.random.Generator,
-               acc: _Accumulator) -> dict[str, object] | None:
+               acc: Accumulator) -> dict[str, object] | None:
     train_pairs = linked.pairs.within(split.train, results.n_models)
     test_pairs = linked.pairs.within(split.test, results.n_models)
     if not usable(train_pairs, test_pairs):

@@ -25,8 +25,7 @@ import pandas as pd
 
 from .data import Linked, Results
 from .errors import ConvergenceWarning, InsufficientDataError
-from .evaluate import Split, SplitSpec, make_splits
-from .evaluate import _Accumulator as Accumulator
+from .evaluate import Accumulator, Split, SplitSpec, make_splits
 from .fit.folds import usable
 from .metrics import bootstrap_counts, bradley_terry, replicate_metrics, summarize
 from .populations import POOLED, PopulationAligner, link_populations
