@@ -112,14 +112,20 @@ def test_benchmark_file_round_trips_every_population(planted, tmp_path):
         load_benchmark(tmp_path / "edited.json")
 
 
-def test_fit_population_column_then_score_a_population(planted, tmp_path):
+def _write_two_populations(planted, tmp_path) -> list[str]:
+    """results.csv and prefs.csv (populations A and B in 'category'); the CLI arguments reading them."""
     write_long(planted.results, tmp_path / "results.csv")
     pref_a, other_b, _ = _views(planted)
     _frame(planted, {"A": pref_a, "B": other_b}).to_csv(tmp_path / "prefs.csv", index=False)
+    return ["--results", str(tmp_path / "results.csv"), "--preferences", str(tmp_path / "prefs.csv"),
+            "--population-column", "category"]
+
+
+def test_fit_population_column_then_score_a_population(planted, tmp_path):
+    files = _write_two_populations(planted, tmp_path)
     run = CliRunner().invoke
     out = tmp_path / "b.json"
-    res = run(cli, ["fit", "--results", str(tmp_path / "results.csv"), "--preferences",
-                    str(tmp_path / "prefs.csv"), "--population-column", "category", "-o", str(out)])
+    res = run(cli, ["fit", *files, "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "pooled" in res.output and out.exists()
     bench = load_benchmark(out)
@@ -162,14 +168,10 @@ def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted
 
 
 def test_evaluate_population_column_writes_the_cross_matrix(planted, tmp_path):
-    write_long(planted.results, tmp_path / "results.csv")
-    pref_a, other_b, _ = _views(planted)
-    _frame(planted, {"A": pref_a, "B": other_b}).to_csv(tmp_path / "prefs.csv", index=False)
+    files = _write_two_populations(planted, tmp_path)
     out = tmp_path / "pop.json"
-    res = CliRunner().invoke(cli, ["evaluate", "--results", str(tmp_path / "results.csv"),
-                                   "--preferences", str(tmp_path / "prefs.csv"),
-                                   "--population-column", "category", "--split", "random:0.3:2",
-                                   "--bootstrap", "50", "--json", str(out)])
+    res = CliRunner().invoke(cli, ["evaluate", *files, "--split", "random:0.3:2", "--bootstrap", "50",
+                                   "--json", str(out)])
     assert res.exit_code == 0, res.output
     assert "(own)" in res.output
     doc = json.loads(out.read_text())
@@ -177,3 +179,15 @@ def test_evaluate_population_column_writes_the_cross_matrix(planted, tmp_path):
     cell = doc["splits"]["random"]["cross"]["pooled"]["A"]
     assert set(cell) == {"pairwise_accuracy", "paired_vs_own"}
     assert set(cell["paired_vs_own"]) == {"mean", "ci"}
+
+
+def test_report_population_column_adds_the_populations_section(planted, tmp_path):
+    files = _write_two_populations(planted, tmp_path)
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(cli, ["report", *files, "--split", "random:0.3:2", "--repeats", "1",
+                                   "--bootstrap", "50", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert 'data-section="populations"' in page and "cross matrix, split random" in page
+    assert "where the column&#x27;s own benchmark and the row&#x27;s differ" in page
+    assert "A: questions that gain and lose most against pooled" in page

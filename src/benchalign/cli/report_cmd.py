@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 import pandas as pd
 
@@ -11,11 +13,14 @@ from ..errors import InputFormatError
 from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
 from ..outputs import write_atomic
+from ..population_eval import evaluate_populations
+from ..populations import POOLED, PopulationAligner, link_populations
+from ..report_populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
 from ..report import LEARNING_SIZES, CaseReport, heldout_frame, item_texts, learning_curve, render_report
 from . import cli
-from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
-                     seed_option, stage)
+from .common import (check_outputs, force_option, load_inputs, load_population_inputs,
+                     population_option, preference_options, results_option, seed_option, stage)
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
@@ -62,6 +67,18 @@ def _heldout(results: Results, linked: Linked, evaluation: dict,
     return frame, note, label
 
 
+def population_view(results: Results, populations: dict[str, Linked], splits: list[SplitSpec],
+                    models: pd.DataFrame | None, seed: int, n_bootstrap: int) -> PopulationView:
+    """The report's populations section: benchmarks fitted on every rated model, cross matrix."""
+    with stage(f"fitting {len(populations)} populations"):
+        fitted = PopulationAligner(random_state=seed).fit(results, populations)
+    total = sum(s.repeats for s in splits)
+    with stage(f"evaluating {len(populations)} populations on {total} splits", total) as update:
+        evaluation = evaluate_populations(results, populations, splits=splits, models=models,
+                                          seed=seed, n_bootstrap=n_bootstrap, progress=update)
+    return PopulationView(fitted.weights_, fitted.blend_, evaluation)
+
+
 def read_items(path: str | None) -> pd.DataFrame | None:
     """The items table (item, text[, ...]) or None."""
     if path is None:
@@ -91,28 +108,39 @@ def read_items(path: str | None) -> pd.DataFrame | None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the report (a single self-contained HTML file).")
 @click.option("--title", default=None, help="Title of the report (default: from the file names).")
+@population_option
 @seed_option
 @force_option
 def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                items_path: str | None, models_path: str | None, splits: tuple[str, ...],
-               n_bootstrap: int, repeats: int, output: str, title: str | None, seed: int,
-               force: bool, **formats: object) -> None:
+               n_bootstrap: int, repeats: int, output: str, title: str | None,
+               population_column: str | None, seed: int, force: bool, **formats: object) -> None:
     """Write an HTML report: held-out evaluation, scores vs ratings, where the weight goes,
     learning curve and pruning curve.
 
     The page is one file (figures embedded as SVG, no script, no network) that opens from disk.
-    The same inputs and seed give the same bytes.
+    The same inputs and seed give the same bytes. With --population-column the report is of the
+    pooled preferences, plus a populations section (see `benchalign evaluate`).
     """
     check_outputs(force, o=output)
     specs = [parse_split(s) for s in splits]
     with stage("reading results, preferences and metadata"):
-        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
-                                      **formats)
+        if population_column:
+            results, by_pop = load_population_inputs(results_path, preferences_path,
+                                                     ignore_unknown_models, population_column,
+                                                     **formats)
+            linked = link_populations(results, by_pop)[POOLED]
+        else:
+            results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                          **formats)
         models = load_models(models_path) if models_path else None
         items = read_items(items_path)
     case = build_case(results_path, results, linked, splits=specs, models=models,
                       items=items, seed=seed, n_bootstrap=n_bootstrap,
                       learning_repeats=repeats, prune_repeats=repeats)
+    if population_column:
+        case = dataclasses.replace(case, populations=population_view(
+            results, by_pop, specs, models, seed, n_bootstrap))
     page = render_report([case], title=title or f"benchalign report: {preferences_path}")
     write_atomic(output, page, force=force)
     click.echo(f"wrote {output}")
