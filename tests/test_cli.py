@@ -76,6 +76,23 @@ def test_evaluate_writes_the_documented_json(files, tmp_path):
     assert set(entry["pairwise_accuracy"]) == {"mean", "ci"}
 
 
+def test_evaluate_time_split_reads_dates_from_models(files, tmp_path):
+    models = tmp_path / "models_time.csv"
+    names = [f"m{i:03d}" for i in range(30)]
+    dates = [f"2023-{1 + i // 3:02d}-{1 + i % 3:02d}" for i in range(30)]
+    models.write_text("model,first_seen\n" + "".join(f"{n},{d}\n" for n, d in zip(names, dates)))
+    out = tmp_path / "eval.json"
+    res = run("evaluate", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
+              "--models", str(models), "--split", "time:first_seen:2023-08-01", "--methods", "uniform",
+              "--bootstrap", "50", "--json", str(out))
+    assert res.exit_code == 0, res.output
+    (record,) = json.loads(out.read_text())["splits"]["time:first_seen:2023-08-01"]["per_split"]
+    assert record["train"] == names[:21] and record["test"] == names[21:]
+    res = run("evaluate", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
+              "--split", "time:first_seen:2023-08-01")
+    assert res.exit_code == 2 and "needs model metadata; pass --models" in res.output
+
+
 def test_unknown_method_is_a_usage_error(files):
     res = run("evaluate", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
               "--methods", "magic")

@@ -8,7 +8,7 @@ import pytest
 
 from benchalign.baselines import METHODS, ridge_loo
 from benchalign.data import link, preferences_from_frame
-from benchalign.errors import InsufficientDataError, ParameterError
+from benchalign.errors import DataValidationError, InsufficientDataError, ParameterError
 from benchalign.evaluate import evaluate, format_table, make_splits, parse_split
 
 from .conftest import make_planted
@@ -28,7 +28,12 @@ def test_parse_split_forms():
     assert parse_split("size:13").threshold == 13.0
     spec = parse_split("group:organization:0.25:4")
     assert (spec.column, spec.fraction, spec.repeats) == ("organization", 0.25, 4)
-    for bad in ("random:2", "size", "sized:3", "group:", "random:0.3:x"):
+    spec = parse_split("time:first_seen:2024-01-01")
+    assert (spec.kind, spec.column, spec.date, spec.name) == (
+        "time", "first_seen", "2024-01-01", "time:first_seen:2024-01-01")
+    assert parse_split("time:t:2024-01-01T12:30").date == "2024-01-01T12:30"
+    for bad in ("random:2", "size", "sized:3", "group:", "random:0.3:x", "time:first_seen",
+                "time::2024-01-01", "time:first_seen:soon", "time:first_seen:"):
         with pytest.raises(ParameterError, match="random\\[:FRACTION"):
             parse_split(bad)
 
@@ -57,6 +62,54 @@ def test_size_and_group_splits(data):
         make_splits(parse_split("size:30"), d.results, linked.rated, None, seed=0)
     with pytest.raises(ParameterError, match="needs a 'family' column"):
         make_splits(parse_split("group:family"), d.results, linked.rated, meta, seed=0)
+
+
+def _dated(names, dates) -> pd.DataFrame:
+    return pd.DataFrame({"first_seen": dates}, index=pd.Index(names, name="model"))
+
+
+def test_time_split_trains_on_models_before_the_date(data, caplog):
+    d, linked = data
+    names = d.results.models
+    days = pd.date_range("2023-01-01", periods=40, freq="7D")
+    text = [str(t.date()) for t in days]
+    text[3] = ""  # unknown: left out of both sides, with a warning
+    (split,) = make_splits(parse_split("time:first_seen:2023-06-01"), d.results, linked.rated,
+                           _dated(names, text), seed=0)
+    assert days[split.train].max() < pd.Timestamp("2023-06-01") <= days[split.test].min()
+    assert len(split.train) + len(split.test) == 39 and 3 not in set(split.train) | set(split.test)
+    assert "1 rated models without a first_seen are left out: m003" in caplog.text
+    # datetime64 values (as in a shipped case's models_time) give the same split
+    (same,) = make_splits(parse_split("time:first_seen:2023-06-01"), d.results, linked.rated,
+                          _dated(names, days.where(np.arange(40) != 3)), seed=0)
+    assert np.array_equal(same.train, split.train) and np.array_equal(same.test, split.test)
+
+
+def test_time_split_refuses_values_that_are_not_dates(data):
+    d, linked = data
+    text = ["2023-01-01"] * 40
+    text[7] = "last spring"
+    with pytest.raises(DataValidationError, match="not a date for m007 \\('last spring'\\)"):
+        make_splits(parse_split("time:first_seen:2023-06-01"), d.results, linked.rated,
+                    _dated(d.results.models, text), seed=0)
+    with pytest.raises(ParameterError, match="needs a 'released' column"):
+        make_splits(parse_split("time:released:2023-06-01"), d.results, linked.rated,
+                    _dated(d.results.models, text), seed=0)
+
+
+def test_time_split_on_a_shipped_case_evaluates(data):
+    from benchalign.datasets import load_case
+
+    case = load_case("alpacaeval2")
+    linked = link(case.results, case.preferences)
+    spec = parse_split("time:first_seen:2023-09-01")
+    report = evaluate(case.results, linked, splits=[spec], models=case.models_time.set_index("model"),
+                      methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+    fam = report["splits"]["time:first_seen:2023-09-01"]
+    (record,) = fam["per_split"]
+    first = case.models_time.set_index("model")["first_seen"]
+    assert first[record["train"]].max() < pd.Timestamp("2023-09-01") <= first[record["test"]].min()
+    assert fam["description"].startswith("train on models with first_seen before 2023-09-01")
 
 
 def test_report_schema_and_paired_differences(data):

@@ -31,6 +31,8 @@ from .errors import BenchAlignError, ConvergenceWarning, DataWarning  # noqa: E4
 from .evaluate import evaluate, parse_split  # noqa: E402
 from .fit import BenchmarkAligner  # noqa: E402
 from .io.load import load_models, load_preferences, load_results  # noqa: E402
+from .population_eval import evaluate_populations  # noqa: E402
+from .populations import PopulationAligner, split_populations  # noqa: E402
 
 __all__ = [
     "AlignedBenchmark",
@@ -39,10 +41,12 @@ __all__ = [
     "ConvergenceWarning",
     "DataWarning",
     "PairSet",
+    "PopulationAligner",
     "Preferences",
     "Results",
     "__version__",
     "evaluate",
+    "evaluate_populations",
     "link",
     "load_benchmark",
     "load_models",
@@ -52,4 +56,5 @@ __all__ = [
     "preferences_from_frame",
     "results_from_frame",
     "score",
+    "split_populations",
 ]

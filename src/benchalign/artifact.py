@@ -4,6 +4,11 @@ A benchmark file is JSON: schema name and version, package version, the paramete
 fit diagnostics, and the item list (item id, source benchmark, weight) with a SHA-256 hash of its
 canonical content. Loading checks all of them, so a file edited by hand or written by a newer
 benchalign is refused with a clear message instead of giving silently wrong scores.
+
+A file fitted per population (``benchalign fit --population-column``) also has a ``populations``
+key: ``{name: {"weights": [n_items], "blend": a, "content_sha256": ...}}`` over the same item list;
+the top-level weights are then the pooled benchmark, so a reader that ignores the key scores with
+the pooled weights.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class AlignedBenchmark:
     weights: np.ndarray
     params: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
+    populations: dict = field(default_factory=dict)
+    """{population: [n_items] float64 weights}, empty unless fitted per population."""
 
     @classmethod
     def from_aligner(cls, aligner, params: dict | None = None) -> "AlignedBenchmark":
@@ -67,6 +74,18 @@ class AlignedBenchmark:
     def content_hash(self) -> str:
         return _content_hash(self.items, self.benchmarks, self.weights)
 
+    def for_population(self, name: str) -> "AlignedBenchmark":
+        """The benchmark of one population (``pooled`` is the top-level one); an unknown name
+        raises :class:`ArtifactError` listing the populations."""
+        if name == "pooled" and self.populations:
+            return AlignedBenchmark(self.items, self.benchmarks, self.weights, self.params,
+                                    self.diagnostics)
+        if name not in self.populations:
+            known = ", ".join(["pooled", *self.populations]) if self.populations else "none"
+            raise ArtifactError(f"the benchmark has no population {name!r}; it has: {known}.")
+        return AlignedBenchmark(self.items, self.benchmarks, np.asarray(self.populations[name]),
+                                self.params, self.diagnostics.get("populations", {}).get(name, {}))
+
     def to_json(self) -> str:
         """Canonical JSON text (deterministic: same benchmark, same bytes)."""
         doc = {
@@ -82,6 +101,11 @@ class AlignedBenchmark:
                 for i, b, w in zip(self.items, self.benchmarks, self.weights)
             ],
         }
+        if self.populations:
+            doc["populations"] = {
+                name: {"weights": [float(x) for x in w],
+                       "content_sha256": _content_hash(self.items, self.benchmarks, w)}
+                for name, w in self.populations.items()}
         return json.dumps(doc, indent=1, allow_nan=False, default=_jsonable) + "\n"
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
@@ -161,9 +185,36 @@ def load_benchmark(path: str | Path) -> AlignedBenchmark:
             f"{path}: the items or weights do not match the file's content hash: it was edited "
             "or corrupted after it was written. Re-create it with `benchalign fit` (or `prune`)."
         )
-    if len(items) == 0 or (weights < 0).any() or not np.isclose(weights.sum(), 1.0, atol=1e-6):
+    _check_weights(path, weights)
+    populations = _load_populations(path, doc, items, benchmarks)
+    return AlignedBenchmark(items, benchmarks, weights, doc.get("params", {}),
+                            doc.get("diagnostics", {}), populations)
+
+
+def _check_weights(path: Path, weights: np.ndarray) -> None:
+    if len(weights) == 0 or (weights < 0).any() or not np.isclose(weights.sum(), 1.0, atol=1e-6):
         raise ArtifactError(f"{path}: weights must be non-negative and sum to 1; re-create the file.")
-    return AlignedBenchmark(items, benchmarks, weights, doc.get("params", {}), doc.get("diagnostics", {}))
+
+
+def _load_populations(path: Path, doc: dict, items: np.ndarray,
+                      benchmarks: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-population weight vectors of a file (empty when it has none), each verified."""
+    out = {}
+    for name, entry in (doc.get("populations") or {}).items():
+        try:
+            weights = np.array([float(x) for x in entry["weights"]], dtype=np.float64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ArtifactError(f"{path}: population {name!r} is malformed ({exc!r}); re-create "
+                                "the file.") from exc
+        if len(weights) != len(items) or _content_hash(items, benchmarks, weights) != entry.get(
+                "content_sha256"):
+            raise ArtifactError(
+                f"{path}: the weights of population {name!r} do not match their content hash: "
+                "the file was edited or corrupted. Re-create it with `benchalign fit`."
+            )
+        _check_weights(path, weights)
+        out[str(name)] = weights
+    return out
 
 
 def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False) -> pd.DataFrame:

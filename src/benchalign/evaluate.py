@@ -23,7 +23,8 @@ import pandas as pd
 from .baselines import METHODS, Method, Train
 from .data import Linked, Results
 from .fit.folds import usable
-from .errors import ConvergenceWarning, InsufficientDataError, ParameterError, format_rows
+from .errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
+                     format_rows)
 from .metrics import METRICS, bootstrap_counts, bradley_terry, replicate_metrics, summarize
 
 logger = logging.getLogger("benchalign")
@@ -40,14 +41,19 @@ class Split:
 
 @dataclass(frozen=True)
 class SplitSpec:
-    """A family of splits, parsed from ``random[:FRACTION[:REPEATS]]``, ``size:THRESHOLD_B`` or
-    ``group:COLUMN[:FRACTION[:REPEATS]]``."""
+    """A family of splits, parsed from ``random[:FRACTION[:REPEATS]]``, ``size:THRESHOLD_B``,
+    ``group:COLUMN[:FRACTION[:REPEATS]]`` or ``time:COLUMN:DATE``.
+
+    date : for time splits, the ISO date (or date-time) text as given; models whose ``column``
+        is before it train, the others are held out.
+    """
 
     kind: str
     fraction: float = 0.3
     repeats: int = 20
     threshold: float = 0.0
     column: str = ""
+    date: str = ""
 
     @property
     def name(self) -> str:
@@ -55,12 +61,17 @@ class SplitSpec:
             return f"size:{self.threshold:g}"
         if self.kind == "group":
             return f"group:{self.column}"
+        if self.kind == "time":
+            return f"time:{self.column}:{self.date}"
         return "random"
 
     def describe(self) -> str:
         if self.kind == "size":
             return (f"train on models below {self.threshold:g}B parameters, test on models at or "
                     "above it")
+        if self.kind == "time":
+            return (f"train on models with {self.column} before {self.date}, test on models on or "
+                    "after it")
         if self.kind == "group":
             return (f"{self.repeats} random hold-outs of {self.fraction:.0%} of the '{self.column}' "
                     "groups (no group on both sides)")
@@ -71,8 +82,8 @@ def parse_split(text: str, *, fraction: float = 0.3, repeats: int = 20) -> Split
     """Parse a split specification; raise :class:`ParameterError` with the accepted forms."""
     parts = text.strip().split(":")
     usage = ("Use 'random[:FRACTION[:REPEATS]]' (e.g. random:0.3:20), 'size:THRESHOLD' in billions "
-             "of parameters (e.g. size:13), or 'group:COLUMN[:FRACTION[:REPEATS]]' (e.g. "
-             "group:organization).")
+             "of parameters (e.g. size:13), 'group:COLUMN[:FRACTION[:REPEATS]]' (e.g. "
+             "group:organization), or 'time:COLUMN:DATE' (e.g. time:first_seen:2024-01-01).")
     try:
         if parts[0] == "random" and len(parts) <= 3:
             spec = SplitSpec("random", float(parts[1]) if len(parts) > 1 else fraction,
@@ -82,6 +93,11 @@ def parse_split(text: str, *, fraction: float = 0.3, repeats: int = 20) -> Split
         elif parts[0] == "group" and 2 <= len(parts) <= 4 and parts[1]:
             spec = SplitSpec("group", float(parts[2]) if len(parts) > 2 else fraction,
                              int(parts[3]) if len(parts) > 3 else repeats, column=parts[1])
+        elif parts[0] == "time" and len(parts) >= 3 and parts[1]:
+            date = ":".join(parts[2:])  # a date-time keeps its own colons
+            if pd.isna(pd.Timestamp(date)):  # pd.Timestamp raises ValueError for a non-date
+                raise ValueError
+            spec = SplitSpec("time", repeats=1, column=parts[1], date=date)
         else:
             raise ValueError
     except ValueError:
@@ -111,6 +127,8 @@ def make_splits(spec: SplitSpec, results: Results, rated: np.ndarray,
         return out
     column = "params_b" if spec.kind == "size" else spec.column
     values = _metadata_column(results, rated, models, column, spec.name)
+    if spec.kind == "time":
+        return [_time_split(spec, results, rated, values)]
     if spec.kind == "size":
         known = np.isfinite(values.astype(np.float64))
         small = known & (values.astype(np.float64) < spec.threshold)
@@ -120,6 +138,28 @@ def make_splits(spec: SplitSpec, results: Results, rated: np.ndarray,
                            (~known).sum(), format_rows(results.models[rated[~known]].tolist()))
         return [Split(rated[small], rated[big])]
     return _group_splits(spec, rated, values, rng)
+
+
+def _time_split(spec: SplitSpec, results: Results, rated: np.ndarray,
+                values: np.ndarray) -> Split:
+    """Train on rated models whose date is before ``spec.date``, test on the others; models
+    without a date are left out (with a warning), a value that is not a date is an error."""
+    raw = pd.Series(values, dtype=object)
+    dates = pd.to_datetime(raw, errors="coerce", format="mixed")
+    blank = raw.isna() | raw.astype(str).str.strip().isin(("", "NaT", "nan"))
+    bad = dates.isna() & ~blank
+    if bad.any():
+        shown = [f"{m} ({v!r})" for m, v in zip(results.models[rated[bad.to_numpy()]], raw[bad])]
+        raise DataValidationError(
+            f"{spec.name}: the '{spec.column}' column is not a date for {format_rows(shown)}. "
+            "Give dates as YYYY-MM-DD, or leave the cell empty when unknown."
+        )
+    known = dates.notna().to_numpy()
+    if (~known).any():
+        logger.warning("%s: %d rated models without a %s are left out: %s", spec.name,
+                       (~known).sum(), spec.column, format_rows(results.models[rated[~known]].tolist()))
+    before = known & (dates < pd.Timestamp(spec.date)).to_numpy()
+    return Split(rated[before], rated[known & ~before])
 
 
 def _metadata_column(results: Results, rated: np.ndarray, models: pd.DataFrame | None,
@@ -162,7 +202,7 @@ def _group_splits(spec: SplitSpec, rated: np.ndarray, groups: np.ndarray,
 
 
 @dataclass
-class _Accumulator:
+class Accumulator:
     """Bootstrap replicates per method and metric, split by split."""
 
     reps: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
@@ -231,7 +271,7 @@ def evaluate(
 def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
                 methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
                 progress: Callable[[int], None] | None, paired_vs_all: bool) -> dict[str, object]:
-    acc = _Accumulator()
+    acc = Accumulator()
     per_split = []
     rng = np.random.default_rng(seed)
     skipped = 0
@@ -261,7 +301,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
 
 def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str, Method],
                seed: int, n_bootstrap: int, rng: np.random.Generator,
-               acc: _Accumulator) -> dict[str, object] | None:
+               acc: Accumulator) -> dict[str, object] | None:
     train_pairs = linked.pairs.within(split.train, results.n_models)
     test_pairs = linked.pairs.within(split.test, results.n_models)
     if not usable(train_pairs, test_pairs):

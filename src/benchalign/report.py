@@ -36,6 +36,7 @@ from .fit.folds import usable
 from .metrics import METRICS, bradley_terry, pairwise_accuracy
 from .scores import model_scores
 from .prune import curve_table
+from .report_populations import PopulationView, populations_html
 
 LEARNING_SIZES = (5, 10, 20, None)
 """Numbers of training models of the learning curve; None stands for every training model."""
@@ -68,6 +69,8 @@ class CaseReport:
     prune: pd.DataFrame
     check: dict | None = None
     choice: str = ""
+    populations: PopulationView | None = None
+    """Per-population benchmarks and their cross matrix (report --population-column), or None."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -274,6 +277,9 @@ def _case_html(case: CaseReport) -> str:
         _section(case, "learning", "Learning curve", _learning_html(case)),
         _section(case, "pruning", "Pruned benchmark: accuracy vs K", _prune_html(case)),
     ]
+    if case.populations is not None:
+        parts.append(_section(case, "populations", "Populations", populations_html(
+            case.populations, case.items, case.benchmarks, case.texts)))
     return "\n".join(parts)
 
 

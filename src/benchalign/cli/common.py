@@ -22,6 +22,7 @@ from .format_options import (
     load_preferences_from_options,
     load_results_from_options,
     preference_format_options,
+    preference_frame,
     rating_scale_of,
     results_format_options,
 )
@@ -52,6 +53,16 @@ def preference_options(f: F) -> F:
              "(model_a, model_b, winner), as CSV/TSV/Parquet/JSON(L), or an Arena battle log or "
              "leaderboard (see --preference-format).",
     )(f)
+
+
+def population_option(func):
+    """--population-column: one benchmark per value of a preference column (fit, evaluate)."""
+    return click.option(
+        "--population-column", default=None,
+        help="Column of the preference table naming each row's population (e.g. category, "
+             "language, rater_group): one benchmark per population plus the pooled one, each "
+             "population pulled toward the pooled weights by a cross-validated amount. Default: "
+             "one benchmark for all rows.")(func)
 
 
 def force_option(f: F) -> F:
@@ -115,6 +126,23 @@ def read_inputs(results_path: str, preferences_path: str, **options: object) -> 
     if map_path is not None:
         warn_unused_names(options["name_map"], str(map_path))  # type: ignore[arg-type]
     return results, prefs
+
+
+def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                           column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
+    """Read results and a preference file with a population column; link each population's
+    preferences (see :func:`benchalign.populations.split_populations`) by name."""
+    from ..populations import split_populations
+
+    map_path = options.get("name_map")
+    if map_path is not None:
+        options = {**options, "name_map": read_name_map(str(map_path))}
+    results = load_results_from_options(results_path, **options)
+    frame, kind, scale = preference_frame(preferences_path, **options)
+    populations = split_populations(frame, column, kind=kind, rating_scale=scale)  # type: ignore[arg-type]
+    linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
+              for name, prefs in populations.items()}
+    return results, linked
 
 
 PROGRESS_DELAY: float | None = 1.0

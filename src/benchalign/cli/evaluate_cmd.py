@@ -16,11 +16,12 @@ from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
 from ..io.load import load_models
 from ..outputs import write_atomic
+from ..population_eval import evaluate_populations, format_cross
 from ..report import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
-from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
-                     seed_option, stage)
+from .common import (check_outputs, force_option, load_inputs, load_population_inputs,
+                     population_option, preference_options, results_option, seed_option, stage)
 
 
 def _methods(spec: str | None) -> dict:
@@ -52,11 +53,14 @@ def _dump(report: dict) -> str:
 @results_option
 @preference_options
 @click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, organization, ...) for size and group splits.")
+              help="Model metadata (model, params_b, organization, first_seen, ...) for size, group "
+                   "and time splits.")
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable. 'random[:FRACTION[:REPEATS]]' holds out a fraction of rated models "
                    "(default 0.3, 20 repeats); 'size:B' trains below B billion parameters and tests "
-                   "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups.")
+                   "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups; "
+                   "'time:COLUMN:DATE' trains on models whose COLUMN (a date, e.g. first_seen) is "
+                   "before DATE and tests on the rest.")
 @click.option("--methods", default=None,
               help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included); "
                    f"also the aligner's variants {', '.join(VARIANTS)}.")
@@ -65,20 +69,37 @@ def _dump(report: dict) -> str:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Write every number (per split family, method and metric, with CIs and paired "
                    "differences to uniform, plus each split's models) as JSON.")
+@population_option
 @seed_option
 @force_option
 def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                  models_path: str | None, splits: tuple[str, ...], methods: str | None,
-                 n_bootstrap: int, json_path: str | None, seed: int, force: bool,
-                 **formats: object) -> None:
+                 n_bootstrap: int, json_path: str | None, population_column: str | None,
+                 seed: int, force: bool, **formats: object) -> None:
     """Hold out rated models, fit every method on the rest, and compare them on the held-out ones.
 
     Methods: aligned (benchalign), uniform (the plain mean), benchmark_mean, best_benchmark,
     ridge, random_subset. Metrics: pairwise accuracy, Spearman, Kendall tau-b against the
     preferences among held-out models, each with a bootstrap 95% CI, and each method's paired
     difference to uniform.
+
+    With --population-column: per population, its own benchmark, the pooled one and uniform on
+    its held-out pairs (the same splits for all), and the cross matrix (every population's
+    benchmark on every population's held-out pairs, with the paired difference to the own one).
     """
     check_outputs(force, json=json_path)
+    if population_column and methods:
+        raise click.BadParameter("--methods does not apply with --population-column, which "
+                                 "compares each population's benchmark, the pooled one and "
+                                 "uniform; drop one of the two.")
+    if population_column:
+        report = _evaluate_populations(results_path, preferences_path, ignore_unknown_models,
+                                       models_path, population_column, splits, n_bootstrap, seed,
+                                       formats)
+        if json_path:
+            write_atomic(json_path, _dump(report), force=force)
+            click.echo(f"wrote {json_path}", err=True)
+        return
     with stage("reading results and preferences"):
         results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
                                       **formats)
@@ -90,6 +111,24 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
     if json_path:
         write_atomic(json_path, _dump(report), force=force)
         click.echo(f"wrote {json_path}", err=True)
+
+
+def _evaluate_populations(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                          models_path: str | None, column: str, splits: tuple[str, ...],
+                          n_bootstrap: int, seed: int, formats: dict) -> dict:
+    specs = [parse_split(s) for s in splits]
+    with stage("reading results and preferences by population"):
+        results, linked = load_population_inputs(results_path, preferences_path,
+                                                 ignore_unknown_models, column, **formats)
+        models = load_models(models_path) if models_path else None
+    total = sum(spec.repeats for spec in specs)
+    with stage(f"evaluating {len(linked)} populations on {total} splits", total) as update:
+        report = evaluate_populations(results, linked, splits=specs, models=models, seed=seed,
+                                      n_bootstrap=n_bootstrap, progress=update)
+    report["inputs"] = {"results": results_path, "preferences": preferences_path,
+                        "models": models_path, "population_column": column}
+    click.echo(format_cross(report))
+    return report
 
 
 DEMO_SPLITS = {"metabench": ("random", "size:13"), "alpacaeval2": ("random",)}

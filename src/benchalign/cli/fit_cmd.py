@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import sys
@@ -9,14 +10,15 @@ import sys
 import click
 import numpy as np
 
-from ..artifact import AlignedBenchmark, load_benchmark, score
+from ..artifact import AlignedBenchmark, _finite_or_none, load_benchmark, score
 from ..fit import BenchmarkAligner
 from ..errors import check_param
 from ..fit.selection import METHODS
 from ..outputs import ordering_format, write_atomic
+from ..populations import POOLED, PopulationAligner
 from . import cli
-from .common import (check_outputs, force_option, load_checked, preference_options, results_option,
-                     seed_option, stage)
+from .common import (check_outputs, force_option, load_checked, load_population_inputs,
+                     population_option, preference_options, results_option, seed_option, stage)
 from .format_options import load_results_from_options
 
 logger = logging.getLogger("benchalign")
@@ -59,17 +61,23 @@ def method_options(func):
 @method_options
 @click.option("--max-iter", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Maximum L-BFGS iterations.")
+@population_option
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        reg: float | str, max_iter: int, method: str, seed: int, force: bool,
-        **formats: object) -> None:
+        reg: float | str, max_iter: int, method: str, population_column: str | None, seed: int,
+        force: bool, **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
-    `benchalign score` applies to new models.
+    `benchalign score` applies to new models. With --population-column it holds one weight
+    vector per population plus the pooled one (`benchalign score --population NAME`).
     """
     check_outputs(force, o=output)
+    if population_column:
+        params = {"reg": reg, "max_iter": max_iter, "method": method}
+        return fit_populations(results_path, preferences_path, ignore_unknown_models, output,
+                               population_column, params, seed, force, formats)
     with stage("reading results and preferences"):
         results, linked, _ = load_checked(results_path, preferences_path, ignore_unknown_models,
                                           **formats)
@@ -81,6 +89,45 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
     bench.save(output, force=force)
     click.echo(_summary(bench, aligner))
     click.echo(f"wrote {output}")
+
+
+def fit_populations(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                    output: str, column: str, params: dict, seed: int, force: bool,
+                    formats: dict) -> None:
+    """`fit --population-column`: one benchmark per population plus the pooled one, one file."""
+    with stage("reading results and preferences by population"):
+        results, linked = load_population_inputs(results_path, preferences_path,
+                                                 ignore_unknown_models, column, **formats)
+    with stage(f"fitting {len(linked)} populations and the pooled benchmark"):
+        pa = PopulationAligner(random_state=seed, aligner_params=params).fit(results, linked)
+    pooled = pa.aligners_[POOLED]
+    diag = {name: {"blend": pa.blend_[name], "own_method": pa.aligners_[name].method_,
+                   "blend_grid": list(pa.blend_grid),
+                   "blend_cv_scores": _finite_or_none(pa.blend_scores_[name]),
+                   "n_train_models": pa.aligners_[name].n_train_models_} for name in linked}
+    bench = AlignedBenchmark.from_aligner(pooled, {"preference_kind": "pairs", "method": params["method"],
+                                                   "chosen": pooled.method_,
+                                                   "population_column": column})
+    bench = dataclasses.replace(bench, diagnostics={**bench.diagnostics, "populations": diag},
+                                populations={name: pa.weights_[name] for name in linked})
+    bench.save(output, force=force)
+    click.echo(_population_summary(bench, pa))
+    click.echo(f"wrote {output}")
+
+
+def _population_summary(bench: AlignedBenchmark, pa: PopulationAligner) -> str:
+    names, codes = np.unique(bench.benchmarks, return_inverse=True)
+    pops = [POOLED, *bench.populations]
+    lines = [f"fitted {len(bench.items)} items for {len(bench.populations)} populations and the "
+             "pooled benchmark; blend = pull toward the pooled weights (cross-validated)",
+             f"  {'population':<20} {'models':>6} {'blend':>6}  " + "".join(f"{n[:10]:>11}" for n in names)]
+    for name in pops:
+        w = bench.weights if name == POOLED else bench.populations[name]
+        blend = "" if name == POOLED else f"{pa.blend_[name]:.2f}"
+        mass = np.bincount(codes, weights=w, minlength=len(names))
+        lines.append(f"  {name:<20} {pa.aligners_[name].n_train_models_:>6} {blend:>6}  "
+                     + "".join(f"{m:>11.1%}" for m in mass))
+    return "\n".join(lines)
 
 
 def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
@@ -121,9 +168,12 @@ def candidate_lines(aligner: BenchmarkAligner) -> list[str]:
 @click.option("--strict", is_flag=True,
               help="Fail when the results lack benchmark items or have items the benchmark does "
                    "not know (default: report them and score over the shared items).")
+@click.option("--population", default=None,
+              help="With a benchmark fitted per population (fit --population-column): score with "
+                   "this population's weights ('pooled' for the pooled ones, the default).")
 @force_option
 def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict: bool,
-              force: bool, **formats: object) -> None:
+              population: str | None, force: bool, **formats: object) -> None:
     """Score models' question-level results with an aligned benchmark; print or write a ranking.
 
     Columns: rank, model, score (weighted mean over the benchmark items the model has),
@@ -131,6 +181,8 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
     """
     check_outputs(force, o=output)
     bench = load_benchmark(benchmark_path)
+    if population is not None:
+        bench = bench.for_population(population)
     with stage("reading results"):
         results = load_results_from_options(results_path, **formats)
     table = score(bench, results, strict=strict)

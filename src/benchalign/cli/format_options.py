@@ -187,7 +187,28 @@ def load_results_from_options(
     return results_from_frame(frame)
 
 
-def load_preferences_from_options(
+def load_preferences_from_options(path: str | Path, **options: Any) -> Preferences:
+    """Read, rename (``name_map``) and validate preferences given the CLI options.
+
+    ``preference_format`` is one of :data:`PREFERENCE_CHOICES`; pairs / ratings / battles read a
+    table of that kind. Other keyword arguments are ignored. Returns
+    :class:`benchalign.data.Preferences`.
+    """
+    frame, kind, scale = preference_frame(path, **options)
+    return preferences_from_frame(frame, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
+                                  **uncertainty_options(**options))
+
+
+def uncertainty_options(*, rating_interval_columns: str | None = None,
+                        uncertainty_targets: bool = False, ignore_uncertainty: bool = False,
+                        **_other: Any) -> dict[str, Any]:
+    """The keyword arguments of :func:`benchalign.data.preferences_from_frame` that the rating
+    interval options ask for."""
+    return {"interval_columns": _interval_option(rating_interval_columns),
+            "use_uncertainty": not ignore_uncertainty, "interval_targets": uncertainty_targets}
+
+
+def preference_frame(
     path: str | Path,
     *,
     preference_format: str | None = "auto",
@@ -195,22 +216,15 @@ def load_preferences_from_options(
     rating_column: str | None = None,
     lower_is_better: bool = False,
     rating_scale: float | None = None,
-    rating_interval_columns: str | None = None,
-    uncertainty_targets: bool = False,
-    ignore_uncertainty: bool = False,
     language: tuple[str, ...] | list[str] | str | None = None,
     category: tuple[str, ...] | list[str] | str | None = None,
     since: str | None = None,
     until: str | None = None,
     name_map: str | Path | dict[str, str] | None = None,
     **_other: Any,
-) -> Preferences:
-    """Read, rename (``name_map``) and validate preferences given the CLI options.
-
-    ``preference_format`` is one of :data:`PREFERENCE_CHOICES`; pairs / ratings / battles read a
-    table of that kind. Other keyword arguments are ignored. Returns
-    :class:`benchalign.data.Preferences`.
-    """
+) -> tuple[Any, str, float]:
+    """(frame, kind, rating scale) of a preference file read and renamed (``name_map``) with the
+    CLI options, before validation (see :func:`load_preferences_from_options`)."""
     forced = preference_format if preference_format in KINDS else None
     frame = read_preferences_any(
         path, "table" if forced else preference_format, model_column=model_column, rating_column=rating_column,
@@ -220,11 +234,7 @@ def load_preferences_from_options(
     kind = forced or detect_preference_kind(frame.columns, str(path))
     if name_map is not None:
         frame = apply_name_map(frame, _name_map(name_map), NAME_COLUMNS[kind])
-    scale = rating_scale_of(rating_scale=rating_scale, lower_is_better=lower_is_better)
-    return preferences_from_frame(frame, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
-                                  interval_columns=_interval_option(rating_interval_columns),
-                                  use_uncertainty=not ignore_uncertainty,
-                                  interval_targets=uncertainty_targets)
+    return frame, kind, rating_scale_of(rating_scale=rating_scale, lower_is_better=lower_is_better)
 
 
 def rating_scale_of(*, rating_scale: float | None = None, lower_is_better: bool = False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 import pandas as pd
 
@@ -12,12 +14,15 @@ from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
 from ..io.load import load_models
 from ..outputs import write_atomic
+from ..population_eval import evaluate_populations
+from ..populations import POOLED, PopulationAligner, link_populations
+from ..report_populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
                       learning_curve, render_report)
 from . import cli
-from .common import (check_outputs, force_option, load_checked, preference_options, results_option,
-                     seed_option, stage)
+from .common import (check_outputs, force_option, load_checked, load_population_inputs,
+                     population_option, preference_options, results_option, seed_option, stage)
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
@@ -69,6 +74,18 @@ def _heldout(results: Results, linked: Linked, evaluation: dict,
     return frame, note, label
 
 
+def population_view(results: Results, populations: dict[str, Linked], splits: list[SplitSpec],
+                    models: pd.DataFrame | None, seed: int, n_bootstrap: int) -> PopulationView:
+    """The report's populations section: benchmarks fitted on every rated model, cross matrix."""
+    with stage(f"fitting {len(populations)} populations"):
+        fitted = PopulationAligner(random_state=seed).fit(results, populations)
+    total = sum(s.repeats for s in splits)
+    with stage(f"evaluating {len(populations)} populations on {total} splits", total) as update:
+        evaluation = evaluate_populations(results, populations, splits=splits, models=models,
+                                          seed=seed, n_bootstrap=n_bootstrap, progress=update)
+    return PopulationView(fitted.weights_, fitted.blend_, evaluation)
+
+
 def read_items(path: str | None) -> pd.DataFrame | None:
     """The items table (item, text[, ...]) or None."""
     if path is None:
@@ -90,7 +107,8 @@ def read_items(path: str | None) -> pd.DataFrame | None:
               help="Column of --items with the question. Default: the first of text, "
                    "instruction, question, prompt, input.")
 @click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, organization, ...) for size and group splits.")
+              help="Model metadata (model, params_b, organization, first_seen, ...) for size, group "
+                   "and time splits.")
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable; as for `benchalign evaluate`.")
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
@@ -100,29 +118,41 @@ def read_items(path: str | None) -> pd.DataFrame | None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the report (a single self-contained HTML file).")
 @click.option("--title", default=None, help="Title of the report (default: from the file names).")
+@population_option
 @seed_option
 @force_option
 def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                items_path: str | None, text_column: str | None, models_path: str | None,
-               splits: tuple[str, ...],
-               n_bootstrap: int, repeats: int, output: str, title: str | None, seed: int,
-               force: bool, **formats: object) -> None:
+               splits: tuple[str, ...], n_bootstrap: int, repeats: int, output: str,
+               title: str | None, population_column: str | None, seed: int, force: bool,
+               **formats: object) -> None:
     """Write an HTML report: held-out evaluation, scores vs ratings, where the weight goes,
     learning curve and pruning curve.
 
     The page is one file (figures embedded as SVG, no script, no network) that opens from disk.
-    The same inputs and seed give the same bytes.
+    The same inputs and seed give the same bytes. With --population-column the report is of the
+    pooled preferences, plus a populations section (see `benchalign evaluate`).
     """
     check_outputs(force, o=output)
     specs = [parse_split(s) for s in splits]
     texts = item_texts(read_items(items_path), text_column)  # a bad items file fails before the work
     with stage("reading results, preferences and metadata"):
-        results, linked, checked = load_checked(results_path, preferences_path,
-                                                ignore_unknown_models, **formats)
+        checked = None
+        if population_column:
+            results, by_pop = load_population_inputs(results_path, preferences_path,
+                                                     ignore_unknown_models, population_column,
+                                                     **formats)
+            linked = link_populations(results, by_pop)[POOLED]
+        else:
+            results, linked, checked = load_checked(results_path, preferences_path,
+                                                    ignore_unknown_models, **formats)
         models = load_models(models_path) if models_path else None
     case = build_case(results_path, results, linked, splits=specs, models=models,
                       texts=texts, seed=seed, n_bootstrap=n_bootstrap,
                       learning_repeats=repeats, prune_repeats=repeats, checked=checked)
+    if population_column:
+        case = dataclasses.replace(case, populations=population_view(
+            results, by_pop, specs, models, seed, n_bootstrap))
     page = render_report([case], title=title or f"benchalign report: {preferences_path}")
     write_atomic(output, page, force=force)
     click.echo(f"wrote {output}")

@@ -1,0 +1,161 @@
+"""Held-out evaluation per population, and the cross matrix: each population's benchmark scored on
+every population's held-out preferences, on the same splits.
+
+The splits divide the models rated in any population (the pooled rated set), so every population
+holds out the same models. In each split one :class:`~benchalign.populations.PopulationAligner` is
+fitted on the training models' preferences of every population; then, for each population B, the
+held-out models' preferences of B score
+
+* ``populations.<B>.methods``: ``own`` (B's benchmark), ``pooled`` and ``uniform`` (the plain
+  mean), in the schema of :func:`benchalign.evaluate.evaluate` (bootstrap CIs over B's held-out
+  models, paired differences on the same resamples);
+* ``cross.<A>.<B>``: A's benchmark (A a population or ``pooled``) on B's held-out pairs:
+  ``pairwise_accuracy`` and ``paired_vs_own`` = B's own benchmark minus A's, same resamples. A
+  ``paired_vs_own`` interval above 0 says B's preferences are served better by B's own benchmark
+  than by A's on models neither saw: the populations differ beyond the noise of these splits.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .data import Linked, Results
+from .errors import ConvergenceWarning, InsufficientDataError
+from .evaluate import Accumulator, Split, SplitSpec, make_splits
+from .fit.folds import usable
+from .metrics import bootstrap_counts, bradley_terry, replicate_metrics, summarize
+from .populations import POOLED, PopulationAligner, link_populations
+from .scores import model_scores
+
+SCHEMA = "benchalign.population_evaluation/1"
+
+
+def evaluate_populations(
+    results: Results, populations: Mapping[str, Linked], *,
+    splits: Sequence[SplitSpec] = (SplitSpec("random"),), models: pd.DataFrame | None = None,
+    seed: int = 0, n_bootstrap: int = 1000, level: float = 0.95,
+    aligner: PopulationAligner | None = None, progress: Callable[[int], None] | None = None,
+) -> dict[str, object]:
+    """Per-population held-out evaluation and cross matrix for each split family (JSON-ready).
+
+    populations : {name: preferences on results rows}; aligner : the unfitted PopulationAligner
+    to fit per split (default ``PopulationAligner(random_state=seed)``).
+    """
+    pooled = link_populations(results, populations)[POOLED]
+    template = aligner or PopulationAligner(random_state=seed)
+    out = {}
+    for k, spec in enumerate(splits):
+        concrete = make_splits(spec, results, pooled.rated, models, seed + 1000 * k)
+        out[spec.name] = _family(results, populations, spec, concrete, template, seed,
+                                 n_bootstrap, level, progress)
+    return {"schema": SCHEMA, "seed": seed, "n_bootstrap": n_bootstrap, "ci_level": level,
+            "n_models": results.n_models, "n_items": results.n_items,
+            "n_rated": int(len(pooled.rated)), "populations": sorted(populations),
+            "splits": out}
+
+
+def _family(results: Results, populations: Mapping[str, Linked], spec: SplitSpec,
+            splits: list[Split], template: PopulationAligner, seed: int, n_bootstrap: int,
+            level: float, progress: Callable[[int], None] | None) -> dict[str, object]:
+    rng = np.random.default_rng(seed)
+    accs = {name: Accumulator() for name in populations}
+    cross: dict[str, dict[str, list[np.ndarray]]] = {b: {} for b in populations}
+    used = []
+    for split in splits:
+        if _run_split(results, populations, split, template, n_bootstrap, rng, accs, cross):
+            used.append({"train": results.models[split.train].tolist(),
+                         "test": results.models[split.test].tolist()})
+        if progress is not None:
+            progress(1)
+    if not used:
+        raise InsufficientDataError(f"{spec.name}: no split left every population at least 2 "
+                                    "training models and a decided held-out pair.")
+    return {
+        "description": spec.describe(), "n_splits": len(used), "n_skipped": len(splits) - len(used),
+        "populations": {b: {"methods": accs[b].summary(level, paired_vs_all=True)}
+                        for b in populations},
+        "cross": _cross_summary(cross, level),
+        "per_split": used,
+    }
+
+
+def _run_split(results: Results, populations: Mapping[str, Linked], split: Split,
+               template: PopulationAligner, n_bootstrap: int, rng: np.random.Generator,
+               accs: dict[str, Accumulator], cross: dict[str, dict[str, list[np.ndarray]]]) -> bool:
+    """Fit every population on the split's training models and score every population's held-out
+    pairs; False (nothing recorded) when some population cannot be fitted or scored."""
+    train = {n: _restrict(lk, split.train, results.n_models) for n, lk in populations.items()}
+    tests = {n: lk.pairs.within(split.test, results.n_models) for n, lk in populations.items()}
+    if not all(usable(train[n].pairs, tests[n]) for n in populations):
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = PopulationAligner(**_params(template)).fit(results, train)
+    n = results.n_items
+    weights = {**fitted.weights_, "uniform": np.full(n, 1.0 / n)}
+    scores = {a: model_scores(w, values=results.values, observed=results.observed)[0]
+              for a, w in weights.items()}
+    for b, lk in populations.items():
+        test = tests[b].models()
+        local = tests[b].relabel(test, results.n_models)
+        y = lk.ratings[test]
+        if not np.isfinite(y).all():
+            y = bradley_terry(local, len(test))
+        counts = bootstrap_counts(len(test), n_bootstrap, rng)
+        reps = {a: replicate_metrics(s[test], y, local, counts) for a, s in scores.items()}
+        for a in (*populations, POOLED):
+            cross[b].setdefault(a, []).append(reps[a]["pairwise_accuracy"])
+        for label, a in (("uniform", "uniform"), ("own", b), ("pooled", POOLED)):
+            accs[b].add(label, reps[a])
+    return True
+
+
+def _restrict(linked: Linked, rows: np.ndarray, n_models: int) -> Linked:
+    """The preferences among ``rows`` only (ratings of the other models hidden)."""
+    pairs = linked.pairs.within(rows, n_models)
+    ratings = np.full(n_models, np.nan)
+    ratings[rows] = linked.ratings[rows]
+    return Linked(pairs, pairs.models(), ratings, linked.kind)
+
+
+def _params(template: PopulationAligner) -> dict:
+    return {k: getattr(template, k) for k in ("blend_grid", "cv_folds", "random_state",
+                                              "aligner_params")}
+
+
+def _cross_summary(cross: dict[str, dict[str, list[np.ndarray]]],
+                   level: float) -> dict[str, dict[str, object]]:
+    """cross[A][B] = {pairwise_accuracy, paired_vs_own} from the replicates of A on B's pairs."""
+    means = {b: {a: np.nanmean(np.vstack(reps), axis=0) for a, reps in row.items()}
+             for b, row in cross.items()}
+    benchmarks = [*next(iter(means.values()))]
+    return {a: {b: {"pairwise_accuracy": summarize(means[b][a], level),
+                    "paired_vs_own": summarize(means[b][b] - means[b][a], level)}
+                for b in means} for a in benchmarks}
+
+
+def format_cross(report: dict[str, object]) -> str:
+    """The cross matrices as text: rows = whose benchmark, columns = whose held-out pairs; each
+    cell the pairwise accuracy and, below the own benchmark, the paired difference own − row."""
+    lines = []
+    for name, fam in report["splits"].items():  # type: ignore[union-attr]
+        pops = list(fam["populations"])
+        lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits "
+                     f"({fam['n_skipped']} skipped)")
+        lines.append("  pairwise accuracy of the row's benchmark on the column's held-out pairs; "
+                     "[own - row] paired 95% CI")
+        lines.append(f"  {'benchmark':<18}" + "".join(f"{p[:22]:>24}" for p in pops))
+        for a, row in fam["cross"].items():
+            cells = []
+            for b in pops:
+                cell = row[b]
+                lo, hi = cell["paired_vs_own"]["ci"]
+                extra = "  (own)      " if a == b else f" [{lo:+.2f},{hi:+.2f}]"
+                cells.append(f"{cell['pairwise_accuracy']['mean']:.3f}{extra}")
+            lines.append(f"  {a:<18}" + "".join(f"{c:>24}" for c in cells))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,193 @@
+"""Per-population fit: planted populations are told apart, identical ones are not; the benchmark
+file holds every population's weights; `fit --population-column` and `score --population`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from benchalign.artifact import AlignedBenchmark, load_benchmark, score
+from benchalign.cli import cli
+from benchalign.data import PairSet
+from benchalign.errors import ArtifactError, InputFormatError
+from benchalign.populations import POOLED, PopulationAligner, choose_blend, pool, split_populations
+
+from .conftest import make_planted, write_long
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return make_planted(n_models=40, n_items=48, seed=3)
+
+
+def _frame(d, ratings: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A ratings table with a 'category' column: one rating per model and population."""
+    return pd.concat([pd.DataFrame({"model": d.results.models, "category": name,
+                                    "rating": 1000 + 400 * r}) for name, r in ratings.items()],
+                     ignore_index=True)
+
+
+def _views(d, seed: int = 0):
+    """Per-model mean on the 'pref' items (first quarter) and on the 'other' items, plus noise."""
+    rng = np.random.default_rng(seed)
+    v = d.results.values
+    noise = lambda: 0.05 * rng.normal(size=d.results.n_models)  # noqa: E731
+    return v[:, :12].mean(axis=1) + noise(), v[:, 12:].mean(axis=1) + noise(), v[:, :12].mean(axis=1) + noise()
+
+
+def test_two_populations_preferring_different_benchmarks_are_told_apart(planted):
+    pref_a, other_b, _ = _views(planted)
+    pa = PopulationAligner().fit(planted.results, split_populations(
+        _frame(planted, {"A": pref_a, "B": other_b}), "category"))
+    assert set(pa.weights_) == {"A", "B", POOLED}
+    mass = {name: w[:12].sum() for name, w in pa.weights_.items()}
+    # each population keeps weights of its own, on the benchmark its preferences reward
+    assert pa.blend_["A"] < 1 and pa.blend_["B"] < 1
+    assert mass["A"] > 0.7 and mass["B"] < 0.2 and mass["B"] < mass[POOLED] < mass["A"]
+    assert mass["A"] - mass["B"] > 0.5
+    for w in pa.weights_.values():
+        assert w.min() >= 0 and w.sum() == pytest.approx(1.0)
+
+
+def test_identical_populations_are_not_told_apart(planted):
+    pref_a, _, pref_c = _views(planted)  # two noisy draws of the same preference
+    pa = PopulationAligner().fit(planted.results, split_populations(
+        _frame(planted, {"A": pref_a, "C": pref_c}), "category"))
+    # the blend may move on fold noise, but the benchmarks stay the same: per-benchmark mass
+    # within 0.05 of each other and of the pooled one (against > 0.5 apart when they differ)
+    mass = {name: w[:12].sum() for name, w in pa.weights_.items()}
+    assert abs(mass["A"] - mass["C"]) < 0.05
+    assert abs(mass["A"] - mass[POOLED]) < 0.05 and abs(mass["C"] - mass[POOLED]) < 0.05
+
+
+def test_choose_blend_takes_the_largest_pull_within_one_standard_error():
+    grid = (0.0, 0.5, 1.0)
+    clear = np.array([[0.9, 0.8, 0.6], [0.92, 0.8, 0.62], [0.88, 0.79, 0.6]])
+    assert choose_blend(grid, clear) == 0.0
+    noisy = np.array([[0.9, 0.9, 0.8], [0.8, 0.9, 0.9], [0.9, 0.8, 0.9]])
+    assert choose_blend(grid, noisy) == 1.0
+    assert choose_blend(grid, np.full((1, 3), np.nan)) == 1.0
+
+
+def test_pool_adds_weights_and_averages_targets_in_either_order():
+    one = PairSet(np.array([0, 1]), np.array([1, 2]), np.array([1.0, 2.0]), np.array([1.0, 0.5]))
+    two = PairSet(np.array([1]), np.array([0]), np.array([3.0]), np.array([1.0]))  # 1 beats 0
+    pooled = pool([one, two])
+    assert pooled.a.tolist() == [0, 1] and pooled.b.tolist() == [1, 2]
+    assert pooled.weight.tolist() == [4.0, 2.0]
+    assert pooled.target.tolist() == [0.25, 0.5]
+
+
+def test_population_column_errors_name_the_fix(planted):
+    frame = _frame(planted, {"A": np.arange(40.0)})
+    with pytest.raises(InputFormatError, match="no population column 'language'"):
+        split_populations(frame, "language")
+    with pytest.raises(InputFormatError, match="reserved for the pooled"):
+        split_populations(frame.assign(category=POOLED), "category")
+
+
+def test_benchmark_file_round_trips_every_population(planted, tmp_path):
+    items, benchmarks = planted.results.items, planted.results.benchmarks
+    uniform = np.full(len(items), 1 / len(items))
+    first = np.zeros(len(items))
+    first[0] = 1.0
+    bench = AlignedBenchmark(items, benchmarks, uniform, populations={"A": first})
+    bench.save(tmp_path / "b.json")
+    back = load_benchmark(tmp_path / "b.json")
+    np.testing.assert_array_equal(back.populations["A"], first)
+    ranked = score(back.for_population("A"), planted.results)
+    assert ranked["score"].tolist()[:1] == [1.0]  # only item 0 counts
+    np.testing.assert_array_equal(back.for_population(POOLED).weights, uniform)
+    with pytest.raises(ArtifactError, match="no population 'B'; it has: pooled, A"):
+        back.for_population("B")
+    doc = json.loads((tmp_path / "b.json").read_text())
+    doc["populations"]["A"]["weights"][0] = 0.5
+    doc["populations"]["A"]["weights"][1] = 0.5
+    (tmp_path / "edited.json").write_text(json.dumps(doc))
+    with pytest.raises(ArtifactError, match="population 'A' do not match their content hash"):
+        load_benchmark(tmp_path / "edited.json")
+
+
+def _write_two_populations(planted, tmp_path) -> list[str]:
+    """results.csv and prefs.csv (populations A and B in 'category'); the CLI arguments reading them."""
+    write_long(planted.results, tmp_path / "results.csv")
+    pref_a, other_b, _ = _views(planted)
+    _frame(planted, {"A": pref_a, "B": other_b}).to_csv(tmp_path / "prefs.csv", index=False)
+    return ["--results", str(tmp_path / "results.csv"), "--preferences", str(tmp_path / "prefs.csv"),
+            "--population-column", "category"]
+
+
+def test_fit_population_column_then_score_a_population(planted, tmp_path):
+    files = _write_two_populations(planted, tmp_path)
+    run = CliRunner().invoke
+    out = tmp_path / "b.json"
+    res = run(cli, ["fit", *files, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "pooled" in res.output and out.exists()
+    bench = load_benchmark(out)
+    assert set(bench.populations) == {"A", "B"}
+    pref = bench.benchmarks == "pref"  # items are sorted by name in the file
+    assert bench.populations["A"][pref].sum() > 0.7 > bench.populations["B"][pref].sum()
+    res = run(cli, ["score", "--benchmark", str(out), "--results", str(tmp_path / "results.csv"),
+                    "--population", "B"])
+    assert res.exit_code == 0 and res.output.startswith("rank,model,score")
+    res = run(cli, ["score", "--benchmark", str(out), "--results", str(tmp_path / "results.csv"),
+                    "--population", "Z"])
+    assert res.exit_code == 2 and "no population 'Z'" in res.output
+
+
+def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted):
+    from benchalign.data import link
+    from benchalign.evaluate import parse_split
+    from benchalign.population_eval import evaluate_populations, format_cross
+
+    pref_a, other_b, pref_c = _views(planted)
+    pops = {name: link(planted.results, p) for name, p in split_populations(
+        _frame(planted, {"A": pref_a, "B": other_b, "C": pref_c}), "category").items()}
+    report = evaluate_populations(planted.results, pops, splits=[parse_split("random:0.3:3")],
+                                  n_bootstrap=200)
+    fam = report["splits"]["random"]
+    cross = fam["cross"]
+    assert set(cross) == {"A", "B", "C", POOLED} and set(cross["A"]) == {"A", "B", "C"}
+    # B's own benchmark beats A's on B's held-out pairs (and vice versa) beyond the interval ...
+    assert cross["A"]["B"]["paired_vs_own"]["ci"][0] > 0.1
+    assert cross["B"]["A"]["paired_vs_own"]["ci"][0] > 0.1
+    # ... while A and C, two draws of one preference, are not: each interval holds 0
+    for row, col in (("C", "A"), ("A", "C")):
+        lo, hi = cross[row][col]["paired_vs_own"]["ci"]
+        assert lo <= 0.0 <= hi, (row, col, lo, hi)
+    assert cross["A"]["A"]["paired_vs_own"] == {"mean": 0.0, "ci": [0.0, 0.0]}
+    own = fam["populations"]["B"]["methods"]["own"]
+    assert own["pairwise_accuracy"]["mean"] == pytest.approx(cross["B"]["B"]["pairwise_accuracy"]["mean"])
+    assert set(fam["populations"]["B"]["methods"]) == {"uniform", "own", "pooled"}
+    assert len(fam["per_split"]) == 3 and "(own)" in format_cross(report)
+
+
+def test_evaluate_population_column_writes_the_cross_matrix(planted, tmp_path):
+    files = _write_two_populations(planted, tmp_path)
+    out = tmp_path / "pop.json"
+    res = CliRunner().invoke(cli, ["evaluate", *files, "--split", "random:0.3:2", "--bootstrap", "50",
+                                   "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "(own)" in res.output
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "benchalign.population_evaluation/1"
+    cell = doc["splits"]["random"]["cross"]["pooled"]["A"]
+    assert set(cell) == {"pairwise_accuracy", "paired_vs_own"}
+    assert set(cell["paired_vs_own"]) == {"mean", "ci"}
+
+
+def test_report_population_column_adds_the_populations_section(planted, tmp_path):
+    files = _write_two_populations(planted, tmp_path)
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(cli, ["report", *files, "--split", "random:0.3:2", "--repeats", "1",
+                                   "--bootstrap", "50", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert 'data-section="populations"' in page and "cross matrix, split random" in page
+    assert "where the column&#x27;s own benchmark and the row&#x27;s differ" in page
+    assert "A: questions that gain and lose most against pooled" in page
