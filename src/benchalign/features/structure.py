@@ -21,7 +21,7 @@ import numpy as np
 
 from ..data import Results
 from ..optimize import lbfgs
-from ..scores import weights_from_theta
+from ..scores import ScoreMatrix, weights_from_theta
 
 _CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CACHE_SIZE = 16
@@ -81,7 +81,11 @@ class Coverage:
 def coverage(results: Results) -> Coverage:
     """The benchmark-coverage patterns of ``results`` (all rows)."""
     g, _ = benchmark_indicators(results)
-    present = (results.mask().astype(np.float32) @ g.astype(np.float32)) > 0
+    if results.observed is None:
+        present = np.ones((results.n_models, g.shape[1]), dtype=bool)
+    else:  # observed items per benchmark, read in cache-sized blocks (no float copy of the mask)
+        mask = ScoreMatrix(results.observed, None)
+        present = np.column_stack([mask.scores(g[:, j])[0] > 0 for j in range(g.shape[1])])
     full = present.all(axis=1)
     if full.all():
         return Coverage(np.zeros((0, g.shape[1])), np.zeros(0), np.flatnonzero(full))
@@ -137,22 +141,23 @@ def coverage_prior(results: Results, reg: float = 0.01, max_iter: int = 300) -> 
     every model has every benchmark or fewer than :data:`MIN_REFERENCE_MODELS` models have all.
     Cached by matrix content and ``reg``.
     """
+    cov = coverage(results)
+    theta = np.zeros(results.n_items)
+    if not len(cov.patterns) or len(cov.reference) < MIN_REFERENCE_MODELS:
+        return theta  # nothing to learn, and no need to fingerprint a large matrix
     key = ("coverage", _fingerprint(results), float(reg), int(max_iter))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    cov = coverage(results)
-    theta = np.zeros(results.n_items)
-    if len(cov.patterns) and len(cov.reference) >= MIN_REFERENCE_MODELS:
-        groups, _ = benchmark_indicators(results)
-        # an evenly spaced subset of the reference models bounds the cost on large leaderboards
-        step = max(1, len(cov.reference) // MAX_REFERENCE_MODELS)
-        ref = results.take_models(cov.reference[::step][:MAX_REFERENCE_MODELS])
-        kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
-                      groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
-        opt = lbfgs(lambda t: coverage_loss_and_grad(t, **kwargs), theta, max_iter=max_iter,
-                    tol=1e-8, ftol=2.220446049250313e-09)
-        theta = opt.x - opt.x.mean()
+    groups, _ = benchmark_indicators(results)
+    # an evenly spaced subset of the reference models bounds the cost on large leaderboards
+    step = max(1, len(cov.reference) // MAX_REFERENCE_MODELS)
+    ref = results.take_models(cov.reference[::step][:MAX_REFERENCE_MODELS])
+    kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
+                  groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
+    opt = lbfgs(lambda t: coverage_loss_and_grad(t, **kwargs), theta, max_iter=max_iter,
+                tol=1e-8, ftol=2.220446049250313e-09)
+    theta = opt.x - opt.x.mean()
     _CACHE[key] = theta
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
