@@ -23,7 +23,8 @@ def _rated_problem(results: Results, pairs: PairSet) -> tuple[ScoreMatrix, PairT
     """The score matrix of the rated rows, their pair terms on local ids and the log of the
     initial inverse temperature (1 / sd of the rated models' uniform scores)."""
     rows = pairs.models()
-    local = pairs.relabel(rows, results.n_models)
+    # every model rated (a full leaderboard): the ids already are positions, no re-labelling
+    local = pairs if len(rows) == results.n_models else pairs.relabel(rows, results.n_models)
     if len(rows) * results.n_items <= SMALL_FLOAT64_CELLS:
         sub = results.take_models(rows)
         matrix, pair_dtype = ScoreMatrix(sub.values.astype(np.float64), sub.observed), np.float64
