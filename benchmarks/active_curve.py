@@ -4,7 +4,7 @@ Each repetition holds out ``--test`` rated models (the same for every strategy),
 ``--start`` rated models of the rest (the same for every strategy) and reveals the remaining pool
 one rating at a time, in the order a strategy picks:
 
-* ``suggest``: :func:`benchalign.suggest` (rank disagreement of bootstrap refits × novelty, the
+* ``suggest``: :func:`benchalign.suggest.suggest` (rank disagreement of bootstrap refits × novelty, the
   greedy pick of one model);
 * ``uncertain``: the rank disagreement alone (the most-uncertain-score heuristic);
 * ``novel``: the novelty alone (farthest from the rated models in the results' components);
@@ -30,14 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchalign.data import Linked, PairSet
+from benchalign.data import Linked, PairSet, link
 from benchalign.datasets import load_case
-from benchalign.data import link
 from benchalign.fit.candidates import Context
 from benchalign.fit.selection import candidates, choose, cross_validate
 from benchalign.metrics import pairwise_accuracy
-from benchalign.suggest import (bootstrap_refits, greedy_pick, nearest_distance, novelty_scale,
-                                rank_spread, results_embedding, suggest)
+from benchalign.suggest import (bootstrap_refits, nearest_distance, rank_spread,
+                                results_embedding, suggest)
 
 STRATEGIES = ("suggest", "uncertain", "novel", "most_run", "random")
 OUT = Path(__file__).parent / "results"
