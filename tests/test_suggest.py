@@ -133,7 +133,7 @@ def test_cli_budget_too_large_exits_2_in_one_line(tmp_path, case):
     write_long(results, tmp_path / "r.csv")
     prefs_frame = pd.DataFrame({"model": prefs.models, "rating": 1000 + 10 * np.arange(len(prefs.models))})
     prefs_frame.to_csv(tmp_path / "p.csv", index=False)
-    out = CliRunner().invoke(cli, ["suggest", "--results", str(tmp_path / "r.csv"), "--preferences",
-                                   str(tmp_path / "p.csv"), "--budget", "999"])
+    out = CliRunner().invoke(cli, ["suggest", "--results", str(tmp_path / "r.csv"),
+                                   "--preferences", str(tmp_path / "p.csv"), "--budget", "999"])
     assert out.exit_code == 2
     assert "--budget 40" in out.output and out.output.strip().count("\n") == 0

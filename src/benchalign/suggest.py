@@ -8,8 +8,8 @@ preference yet by how much a rating of them is expected to teach the aligner:
   weighting every refit of it would agree) is refitted ``n_boot`` times on bootstrap resamples of
   the rated models; in each refit a candidate's aligned score is standardized against the
   rated models' scores (``(score - their mean) / their sd``); ``rank_sd`` is the standard
-  deviation of that standardized score over the refits. A model whose place the preferences do not yet pin down is one whose
-  rating can change the fit.
+  deviation of that standardized score over the refits. A model whose place the preferences do
+  not yet pin down is one whose rating can change the fit.
 * **novelty**: the distance from the candidate to the nearest rated model in the space of the
   leading principal components of every model's results (missing cells filled with the item's
   mean), divided by the median nearest-neighbour distance among the rated models (1 = as far from
@@ -18,8 +18,8 @@ preference yet by how much a rating of them is expected to teach the aligner:
 
 ``value = rank_sd × novelty``. The K suggestions are chosen greedily: after each pick the picked
 model counts as rated for the novelty of the rest, so one batch does not spend its budget on K
-near-copies of one model. Which parts earn their place is measured by ``benchmarks/active_curve.py``
-(docs/suggest.md).
+near-copies of one model. What the choice is worth is measured by
+``benchmarks/active_curve.py`` (docs/suggest.md): on the shipped cases, no better than random.
 
 With ``unit="pairs"`` the suggestions are pairs of models not yet compared, among the rated models
 and the most valuable unrated ones, ranked by how often the refits disagree about their order
@@ -238,8 +238,8 @@ def _model_table(results: Results, refits: Refits, emb: np.ndarray, cand: np.nda
     rows = cand[order]
     sd, n_boot = spread[order], len(refits.scores)
     reasons = [f"its place among the rated models varies by {s:.2f} rated-model sds over "
-               f"{n_boot} bootstrap refits; {v:.2f}x as far from the nearest rated model as rated models "
-               "are from each other" for s, v in zip(sd, nov)]
+               f"{n_boot} bootstrap refits; {v:.2f}x as far from the nearest rated model as "
+               "rated models are from each other" for s, v in zip(sd, nov)]
     return pd.DataFrame({
         "rank": np.arange(1, budget + 1), "model": results.models[rows], "value": sd * nov,
         "rank_sd": sd, "novelty": nov, "score": refits.full[rows], "reason": reasons,
