@@ -35,7 +35,8 @@ def suggest_cmd(results_path: str, preferences_path: str, ignore_unknown_models:
     A model's value is how much bootstrap refits over the rated models disagree about where it
     ranks, times how far its results lie from the rated models' (its novelty); each line gives
     both numbers. With --unit pairs: pairs not yet compared whose order the refits disagree on.
-    Deterministic for a given --seed. See docs/suggest.md for what the choice is worth.
+    Deterministic for a given --seed. On the shipped cases the choice did no better than random selection
+    (docs/suggest.md).
     """
     check_outputs(force, json=json_path)
     with stage("reading results and preferences"):
