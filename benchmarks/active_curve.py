@@ -126,6 +126,11 @@ def summarize(curves: dict[str, np.ndarray], start: int, pool: int) -> list[str]
         first = _first_reach(curves[s].mean(axis=0), full.mean(), counts)
         lines.append(f"* {s}: {m:+.3f} [{lo:+.3f}, {hi:+.3f}]; mean curve first reaches the "
                      f"all-ratings accuracy at {first}")
+    lines += ["", f"Paired difference to random, mean over {start}..{pool} revealed (area between "
+              "the curves per step), 95 % bootstrap interval over repetitions:"]
+    for s in STRATEGIES[:-1]:
+        m, lo, hi = paired_interval((curves[s] - curves["random"]).mean(axis=1))
+        lines.append(f"* {s} - random: {m:+.3f} [{lo:+.3f}, {hi:+.3f}]")
     return lines
 
 
