@@ -9,4 +9,5 @@ from . import (  # noqa: F401
     prune_cmd,
     report_cmd,
     simulate_cmd,
+    suggest_cmd,
 )

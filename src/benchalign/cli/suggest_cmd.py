@@ -1,0 +1,58 @@
+"""`benchalign suggest`: which models (or model pairs) to get preferences for next."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pandas as pd
+
+from ..outputs import write_atomic
+from ..suggest import UNITS, suggest, to_json
+from . import cli
+from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+                     seed_option, stage)
+
+
+@cli.command("suggest")
+@results_option
+@preference_options
+@click.option("--budget", required=True, type=click.IntRange(min=1),
+              help="How many models (or pairs) to suggest.")
+@click.option("--unit", type=click.Choice(UNITS), default="models", show_default=True,
+              help="Suggest unrated models to get rated, or model pairs to compare.")
+@click.option("--n-boot", type=click.IntRange(min=2), default=20, show_default=True,
+              help="Bootstrap refits over the rated models behind the rank disagreement.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the suggestions as JSON (schema benchalign.suggest/1).")
+@seed_option
+@force_option
+def suggest_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, budget: int,
+                unit: str, n_boot: int, json_path: str | None, seed: int, force: bool,
+                **formats: object) -> None:
+    """Rank the unrated models to get rated next (or the pairs to compare next), best first.
+
+    A model's value is how much bootstrap refits over the rated models disagree about where it
+    ranks, times how far its results lie from the rated models' (its novelty); each line gives
+    both numbers. With --unit pairs: pairs not yet compared whose order the refits disagree on.
+    Deterministic for a given --seed. On the shipped cases the choice did no better than random selection
+    (docs/suggest.md).
+    """
+    check_outputs(force, json=json_path)
+    with stage("reading results and preferences"):
+        results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
+                                      **formats)
+    with stage(f"refitting on {n_boot} bootstrap resamples of the rated models"):
+        table = suggest(results, linked, budget, unit=unit, n_boot=n_boot, seed=seed)
+    click.echo(_render(table, unit))
+    if json_path:
+        write_atomic(json_path, json.dumps(to_json(table, unit), indent=1) + "\n", force=force)
+        click.echo(f"wrote {json_path}", err=True)
+
+
+def _render(table: pd.DataFrame, unit: str) -> str:
+    lines = []
+    for _, r in table.iterrows():
+        who = r["model"] if unit == "models" else f"{r['model_a']}  vs  {r['model_b']}"
+        lines.append(f"{int(r['rank']):3d}. {who}  (value {r['value']:.3f}): {r['reason']}")
+    return "\n".join(lines)

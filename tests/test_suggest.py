@@ -1,0 +1,139 @@
+"""benchalign suggest: which models / pairs to get preferences for next."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from benchalign.cli import cli
+from benchalign.data import Results, preferences_from_frame
+from benchalign.errors import InsufficientDataError, ParameterError
+from benchalign.suggest import SCHEMA, suggest, to_json
+
+from .conftest import make_planted, write_long
+
+
+@pytest.fixture(scope="module")
+def case():
+    """60 planted models, the first 20 rated."""
+    p = make_planted(n_models=60, n_items=40, seed=3)
+    return p.results, preferences_from_frame(p.ratings.iloc[:20])
+
+
+def test_models_table_ranked_and_deterministic(case):
+    results, prefs = case
+    a = suggest(results, prefs, 5, seed=1)
+    b = suggest(results, prefs, 5, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+    assert list(a.columns) == ["rank", "model", "value", "rank_sd", "novelty", "score", "reason"]
+    assert list(a["rank"]) == [1, 2, 3, 4, 5]
+    assert a["model"].is_unique
+    assert not set(a["model"]) & set(prefs.models)
+    assert np.allclose(a["value"], a["rank_sd"] * a["novelty"])
+    assert (a["rank_sd"] >= 0).all() and (a["novelty"] >= 0).all()
+
+
+def test_budget_equal_to_candidates_returns_every_candidate(case):
+    results, prefs = case
+    table = suggest(results, prefs, 40, seed=0)
+    assert sorted(table["model"]) == sorted(set(results.models) - set(prefs.models))
+
+
+def test_budget_larger_than_candidates_is_a_typed_error(case):
+    results, prefs = case
+    with pytest.raises(InsufficientDataError, match="40 unrated models.*--budget 40"):
+        suggest(results, prefs, 41)
+
+
+def test_no_unrated_model_is_a_typed_error():
+    p = make_planted(n_models=12, n_items=20, seed=0)
+    with pytest.raises(InsufficientDataError, match="no unrated model"):
+        suggest(p.results, preferences_from_frame(p.ratings), 1)
+
+
+@pytest.mark.parametrize("kwargs", [{"unit": "items"}, {"n_boot": 1}, {"seed": -1}])
+def test_bad_parameters_name_the_parameter(case, kwargs):
+    results, prefs = case
+    with pytest.raises(ParameterError, match=list(kwargs)[0]):
+        suggest(results, prefs, 2, **kwargs)
+
+
+def test_zero_budget_is_rejected(case):
+    with pytest.raises(ParameterError, match="budget"):
+        suggest(*case, 0)
+
+
+def test_unknown_candidate_is_named(case):
+    with pytest.raises(InsufficientDataError, match="nope"):
+        suggest(*case, 1, candidates=["m030", "nope"])
+
+
+def test_pairs_are_new_and_ranked_by_disagreement(case):
+    results, prefs = case
+    table = suggest(results, prefs, 6, unit="pairs", seed=0)
+    assert list(table.columns[:3]) == ["rank", "model_a", "model_b"]
+    assert (table["model_a"] != table["model_b"]).all()
+    rated = set(prefs.models)
+    assert not any(a in rated and b in rated for a, b in zip(table["model_a"], table["model_b"]))
+    assert (np.diff(table["flip"]) <= 1e-12).all()
+    assert ((table["flip"] >= 0) & (table["flip"] <= 0.5)).all()
+
+
+def test_planted_informative_model_comes_first():
+    """Rated models agree on both abilities' order; one unrated model is strong where the
+    preferences look and weak elsewhere: where it ranks depends on the weights, and it lies far
+    from every rated model. Copies of rated models carry no information."""
+    p = make_planted(n_models=40, n_items=40, seed=5)
+    values = p.results.values.copy()
+    n_pref = 10
+    values[30] = 0.0
+    values[30, :n_pref] = 1.0  # the informative model
+    values[31:] = values[:9]   # near-copies of rated models
+    results = Results(p.results.models, p.results.items, p.results.benchmarks, values)
+    prefs = preferences_from_frame(p.ratings.iloc[:20])
+    table = suggest(results, prefs, 3, seed=0, candidates=results.models[20:])
+    assert table["model"].iloc[0] == results.models[30]
+    copies = set(results.models[31:])
+    assert not copies & set(table["model"].iloc[:1])
+
+
+def test_json_schema(case):
+    results, prefs = case
+    doc = to_json(suggest(results, prefs, 3), "models")
+    assert doc["schema"] == SCHEMA == "benchalign.suggest/1"
+    assert doc["unit"] == "models" and len(doc["suggestions"]) == 3
+    assert set(doc["suggestions"][0]) == {"model", "value", "reason"}
+    pairs = to_json(suggest(results, prefs, 2, unit="pairs"), "pairs")
+    assert set(pairs["suggestions"][0]) == {"model_a", "model_b", "value", "reason"}
+
+
+def test_cli_writes_json_and_is_deterministic(tmp_path, case):
+    results, prefs = case
+    write_long(results, tmp_path / "r.csv")
+    pd.DataFrame({"model": prefs.models, "rating": np.linspace(1000, 1200, len(prefs.models))}
+                 ).to_csv(tmp_path / "p.csv", index=False)
+    args = ["suggest", "--results", str(tmp_path / "r.csv"), "--preferences",
+            str(tmp_path / "p.csv"), "--budget", "3", "--seed", "2"]
+    one = CliRunner().invoke(cli, args + ["--json", str(tmp_path / "s.json")])
+    two = CliRunner().invoke(cli, args)
+    assert one.exit_code == 0, one.output
+    assert one.stdout == two.stdout and one.stdout.count("\n") >= 3
+    doc = json.loads((tmp_path / "s.json").read_text())
+    assert doc["schema"] == SCHEMA and len(doc["suggestions"]) == 3
+    again = CliRunner().invoke(cli, args + ["--json", str(tmp_path / "s.json")])
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_cli_budget_too_large_exits_2_in_one_line(tmp_path, case):
+    results, prefs = case
+    write_long(results, tmp_path / "r.csv")
+    prefs_frame = pd.DataFrame({"model": prefs.models, "rating": 1000 + 10 * np.arange(len(prefs.models))})
+    prefs_frame.to_csv(tmp_path / "p.csv", index=False)
+    out = CliRunner().invoke(cli, ["suggest", "--results", str(tmp_path / "r.csv"),
+                                   "--preferences", str(tmp_path / "p.csv"), "--budget", "999"])
+    assert out.exit_code == 2
+    assert "--budget 40" in out.output and out.output.strip().count("\n") == 0
