@@ -10,16 +10,15 @@ from ..check import check, format_ceiling, format_findings
 from ..io.load import load_models
 from ..outputs import write_atomic
 from . import cli
-from .common import (check_outputs, force_option, preference_options, read_inputs, results_option,
-                     stage)
+from .common import (check_outputs, force_option, models_option, preference_options, read_inputs,
+                     results_option, stage)
 
 
 @cli.command("check")
 @results_option
 @preference_options
-@click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, ...): rated models it lacks, or whose size "
-                   "it does not give, are reported (size and group splits leave them out).")
+@models_option("Model metadata (model, params_b, ...): rated models it lacks, or whose size "
+               "it does not give, are reported (size and group splits leave them out).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the findings, a summary and the noise ceiling as JSON (schema "
                    "benchalign.check/1).")

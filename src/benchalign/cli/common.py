@@ -30,6 +30,16 @@ from .format_options import (
 F = Callable[..., object]
 
 
+SPLIT_MODELS_HELP = ("Model metadata (model, params_b, organization, first_seen, ...) for size, "
+                     "group and time splits.")
+
+
+def models_option(help_text: str) -> Callable[[F], F]:
+    """--models: model metadata (model, params_b, organization, first_seen, ...), what it is for."""
+    return click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
+                        help=help_text)
+
+
 def results_option(f: F) -> F:
     f = results_format_options(f)
     return click.option(

@@ -20,8 +20,9 @@ from ..population_eval import evaluate_populations, format_cross
 from ..report import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
-from .common import (check_outputs, force_option, load_inputs, load_population_inputs,
-                     population_option, preference_options, results_option, seed_option, stage)
+from .common import (SPLIT_MODELS_HELP, check_outputs, force_option, load_inputs,
+                     load_population_inputs, models_option, population_option, preference_options,
+                     results_option, seed_option, stage)
 
 
 def _methods(spec: str | None) -> dict:
@@ -52,9 +53,7 @@ def _dump(report: dict) -> str:
 @cli.command("evaluate")
 @results_option
 @preference_options
-@click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, organization, first_seen, ...) for size, group "
-                   "and time splits.")
+@models_option(SPLIT_MODELS_HELP)
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable. 'random[:FRACTION[:REPEATS]]' holds out a fraction of rated models "
                    "(default 0.3, 20 repeats); 'size:B' trains below B billion parameters and tests "

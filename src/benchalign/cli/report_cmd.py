@@ -21,8 +21,9 @@ from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
                       learning_curve, render_report)
 from . import cli
-from .common import (check_outputs, force_option, load_checked, load_population_inputs,
-                     population_option, preference_options, results_option, seed_option, stage)
+from .common import (SPLIT_MODELS_HELP, check_outputs, force_option, load_checked,
+                     load_population_inputs, models_option, population_option, preference_options,
+                     results_option, seed_option, stage)
 
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
@@ -106,9 +107,7 @@ def read_items(path: str | None) -> pd.DataFrame | None:
 @click.option("--text-column", default=None,
               help="Column of --items with the question. Default: the first of text, "
                    "instruction, question, prompt, input.")
-@click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
-              help="Model metadata (model, params_b, organization, first_seen, ...) for size, group "
-                   "and time splits.")
+@models_option(SPLIT_MODELS_HELP)
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable; as for `benchalign evaluate`.")
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
