@@ -15,7 +15,7 @@ import numpy as np
 
 from .data import PairSet, Results
 from .errors import ParameterError
-from .features.structure import item_means
+from .features.structure import benchmark_indicators, item_means
 from .fit import BenchmarkAligner
 from .fit.candidates import Context, item_correlations
 from .metrics import bradley_terry, pairwise_accuracy
@@ -59,9 +59,8 @@ def uniform(results: Results, train: Train, seed: int) -> np.ndarray:
 
 def per_benchmark_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """[n_models, n_benchmarks] mean over observed items of each benchmark (NaN where none), names."""
-    names, codes = np.unique(results.benchmarks, return_inverse=True)
-    onehot = np.zeros((results.n_items, len(names)), dtype=np.float32)
-    onehot[np.arange(results.n_items), codes] = 1.0
+    groups, names = benchmark_indicators(results)
+    onehot = groups.astype(np.float32)
     num = results.values @ onehot
     den = results.mask().astype(np.float32) @ onehot
     with np.errstate(invalid="ignore", divide="ignore"):

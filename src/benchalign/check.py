@@ -35,6 +35,7 @@ import pandas as pd
 
 from .data import Linked, PairSet, Preferences, Results, cycle_groups, link
 from .errors import BenchAlignError, DataWarning, format_rows
+from .features.structure import benchmark_indicators
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -233,9 +234,8 @@ class BenchmarkMeans:
 
     @classmethod
     def of(cls, results: Results) -> "BenchmarkMeans":
-        names, codes = np.unique(results.benchmarks.astype(str), return_inverse=True)
-        onehot = np.zeros((results.n_items, len(names)), dtype=np.float32)
-        onehot[np.arange(results.n_items), codes] = 1.0
+        groups, names = benchmark_indicators(results)
+        onehot, names = groups.astype(np.float32), names.astype(str)
         sums = (results.values @ onehot).astype(np.float64)
         counts = (results.mask() @ onehot if not results.complete
                   else np.broadcast_to(onehot.sum(0), sums.shape)).astype(np.float64)

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from ..data import PairSet, Results
-from ..features.structure import coverage_prior
+from ..features.structure import benchmark_indicators, coverage_prior
 from ..metrics import strengths
 from ..scores import model_scores, weights_from_theta
 from .objective import PairTerms, WeightFit
@@ -137,12 +137,10 @@ def item_correlations(results: Results, rows: np.ndarray, y: np.ndarray) -> np.n
 def common_benchmark_items(results: Results, rows: np.ndarray) -> np.ndarray:
     """[n_items] bool: items of the benchmarks on which every model of ``rows`` has a result
     (every item when no benchmark is common to all of them)."""
-    names, codes = np.unique(results.benchmarks, return_inverse=True)
-    onehot = np.zeros((results.n_items, len(names)), dtype=np.float32)
-    onehot[np.arange(results.n_items), codes] = 1.0
-    present = (results.mask()[rows].astype(np.float32) @ onehot) > 0
+    groups, _ = benchmark_indicators(results)
+    present = (results.mask()[rows].astype(np.float32) @ groups.astype(np.float32)) > 0
     common = present.all(axis=0)
-    return common[codes] if common.any() else np.ones(results.n_items, dtype=bool)
+    return groups[:, common].any(axis=1) if common.any() else np.ones(results.n_items, dtype=bool)
 
 
 def calibrated(ctx: Context, pairs: PairSet, weights: np.ndarray) -> WeightFit:
