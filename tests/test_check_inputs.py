@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from scipy.special import ndtr
 
 from benchalign import data
 from benchalign.cli import cli
@@ -89,13 +88,10 @@ def with_interval(frame: pd.DataFrame, sd: list[float], names=("rating_q025", "r
     return frame.assign(**{names[0]: frame["rating"] - half, names[1]: frame["rating"] + half})
 
 
-def test_interval_targets_are_the_probability_of_the_true_order():
+def test_intervals_are_read_as_standard_errors_and_targets_stay_bradley_terry():
     sd = np.array([10.0, 30.0, 5.0])
-    prefs = preferences_from_frame(with_interval(RATINGS, sd.tolist()), interval_targets=True)
     r = RATINGS["rating"].to_numpy()
     a, b = np.triu_indices(3, 1)
-    assert prefs.rating_sd == pytest.approx(sd)
-    assert prefs.pairs.target == pytest.approx(ndtr((r[a] - r[b]) / np.hypot(sd[a], sd[b])))
     bradley_terry = 1 / (1 + np.exp(-(r[a] - r[b]) / ELO_SCALE))
     default = preferences_from_frame(with_interval(RATINGS, sd.tolist()))   # intervals read, BT targets
     assert default.rating_sd == pytest.approx(sd) and default.pairs.target == pytest.approx(bradley_terry)
@@ -116,12 +112,6 @@ def test_named_interval_columns_and_their_errors():
         preferences_from_frame(swapped)
 
 
-def test_exact_equal_ratings_get_a_half():
-    frame = pd.DataFrame({"model": ["a", "b", "c"], "rating": [1.0, 1.0, 2.0],
-                          "rating_q025": [1.0, 1.0, 2.0], "rating_q975": [1.0, 1.0, 2.0]})
-    assert preferences_from_frame(frame, interval_targets=True).pairs.target.tolist() == [0.5, 0.0, 0.0]
-
-
 def test_cli_interval_options(tmp_path):
     d = make_planted(n_models=20, n_items=16)
     write_long(d.results, tmp_path / "r.csv")
@@ -133,12 +123,6 @@ def test_cli_interval_options(tmp_path):
     assert ceiling["pairwise_accuracy"] > 0.5 and ceiling["source"].startswith("rating intervals")
     res = run(*args, "--rating-interval-columns", "low,high", "--ignore-uncertainty")
     assert "noise ceiling: unknown" in res.output
-    fit = ["fit", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
-           "--rating-interval-columns", "low,high"]
-    for flag, out in (([], "bt.json"), (["--uncertainty-targets"], "phi.json")):
-        assert run(*fit, *flag, "-o", str(tmp_path / out)).exit_code == 0
-    weights = [json.loads((tmp_path / f).read_text())["items"] for f in ("bt.json", "phi.json")]
-    assert weights[0] != weights[1]          # the flag changes the targets the fit sees
     res = run(*args, "--rating-interval-columns", "low")
     assert res.exit_code == 2 and "LOW,HIGH" in res.output
 

@@ -648,8 +648,7 @@ def _interval_overlap(prefs: Preferences) -> list[Finding]:
             "pairs are not separable by the preferences themselves.")
     return [Finding("interval-overlap", "warning" if share >= 0.5 else "info", text,
                     "Read accuracies against the noise ceiling (benchalign evaluate prints it), "
-                    "and prefer ratings from more battles; --uncertainty-targets makes such pairs "
-                    "pull weakly in the fit.", _names(prefs.models[widest]))]
+                    "and prefer ratings from more battles.", _names(prefs.models[widest]))]
 
 
 def _rating_scale(prefs: Preferences) -> list[Finding]:

@@ -533,7 +533,6 @@ def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>
 def preferences_from_frame(
     frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
     *, interval_columns: tuple[str, str] | None = None, use_uncertainty: bool = True,
-    interval_targets: bool = False,
 ) -> Preferences:
     """Validate a preference table into :class:`Preferences` (form detected unless ``kind``).
 
@@ -543,10 +542,6 @@ def preferences_from_frame(
         :data:`INTERVAL_COLUMNS` when both are present. The intervals give each rating a standard
         error s = half-width / 1.96 (:attr:`Preferences.rating_sd`, for the noise ceiling).
     use_uncertainty : False ignores the interval columns.
-    interval_targets : the target of a rating pair is the probability that the first model's true
-        rating is the higher one, Φ((r_i - r_j) / sqrt(s_i² + s_j²)), instead of the
-        Bradley-Terry σ((r_i - r_j) / rating_scale). Off by default: on the real cases it did not
-        raise held-out accuracy (docs/check.md).
     """
     check_param("preferences_from_frame", "rating_scale (--rating-scale)", rating_scale,
                 isinstance(rating_scale, (int, float)) and math.isfinite(rating_scale)
@@ -561,7 +556,7 @@ def preferences_from_frame(
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, needed if kind != "ratings" else ("model",))
     if kind == "ratings":
-        return _ratings(frame, rating_scale, interval, interval_targets)
+        return _ratings(frame, rating_scale, interval)
     if kind == "pairs":
         return _pairs(frame)
     return _battles(frame)
@@ -599,24 +594,11 @@ def _rating_sd(frame: pd.DataFrame, ratings: np.ndarray, columns: tuple[str, str
     return (high - low) / (2 * Z975)
 
 
-def rating_pair_targets(ratings: np.ndarray, a: np.ndarray, b: np.ndarray, scale: float,
-                        sd: np.ndarray | None = None) -> np.ndarray:
-    """(n_pairs,) probability that model ``a`` is preferred to ``b`` given ratings (n,).
-
-    Without ``sd``: σ((r_a - r_b) / scale), the Bradley-Terry win probability. With ``sd`` (n,)
-    the rating errors: Φ((r_a - r_b) / sqrt(s_a² + s_b²)), the probability that a's true rating
-    is the higher one (a pair of exact, equal ratings gets 0.5).
-    """
-    diff = ratings[a] - ratings[b]
-    if sd is None:
-        return expit(diff / scale)  # no overflow warning for huge gaps
-    from scipy.special import ndtr
-
-    spread = np.sqrt(sd[a] ** 2 + sd[b] ** 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(spread > 0, diff / np.where(spread > 0, spread, 1.0),
-                     np.sign(diff) * np.where(diff == 0, 0.0, np.inf))
-    return ndtr(z)
+def rating_pair_targets(ratings: np.ndarray, a: np.ndarray, b: np.ndarray,
+                        scale: float) -> np.ndarray:
+    """(n_pairs,) Bradley-Terry probability σ((r_a - r_b) / scale) that model ``a`` is preferred
+    to ``b`` given ratings (n,)."""
+    return expit((ratings[a] - ratings[b]) / scale)  # no overflow warning for huge gaps
 
 
 def check_pair_count(n_models: int, source: str) -> int:
@@ -637,8 +619,7 @@ def _max_models() -> int:
     return int((1 + math.isqrt(1 + 8 * MAX_RATING_PAIRS)) // 2)
 
 
-def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None,
-             interval_targets: bool) -> Preferences:
+def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None) -> Preferences:
     ratings = parse_scores(frame, "rating", what="rating")
     huge = np.abs(ratings) > MAX_ABS_SCORE
     if huge.any():
@@ -669,7 +650,7 @@ def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None
             "there is no preference to align with."
         )
     a, b = np.triu_indices(len(names), k=1)
-    target = rating_pair_targets(ratings, a, b, scale, sd if interval_targets else None)
+    target = rating_pair_targets(ratings, a, b, scale)
     pairs = PairSet(a.astype(np.int64), b.astype(np.int64), np.ones(len(a)), target)
     return Preferences("ratings", names.astype(object), pairs, ratings, _source(frame), sd)
 

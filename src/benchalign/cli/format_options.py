@@ -107,11 +107,6 @@ _PREFERENCES = [
                  help="Ratings: the two columns of each rating's 95% interval, read as a standard "
                       "error s = half-width / 1.96 (noise ceiling, check). Default: "
                       "rating_q025,rating_q975 when both are present."),
-    click.option("--uncertainty-targets", is_flag=True, default=False,
-                 help="Ratings with intervals: the target of a pair is the probability that the "
-                      "first model's true rating is higher, Phi((r_i - r_j) / sqrt(s_i^2 + "
-                      "s_j^2)), instead of the Bradley-Terry one. Default: off (it did not raise "
-                      "held-out accuracy on the real cases; docs/check.md)."),
     click.option("--ignore-uncertainty", is_flag=True, default=False,
                  help="Ratings: do not read the interval columns at all."),
     click.option("--language", multiple=True,
@@ -155,13 +150,12 @@ def results_format_options(f: F) -> F:
 
 def preference_format_options(f: F) -> F:
     """Add --preference-format, --model-column, --rating-column, --lower-is-better,
-    --rating-scale, --rating-interval-columns, --uncertainty-targets, --ignore-uncertainty,
+    --rating-scale, --rating-interval-columns, --ignore-uncertainty,
     --language, --category,
     --since, --until and --name-map."""
     return _apply(f, _PREFERENCES + [_NAME_MAP],
                   ["preference_format", "model_column", "rating_column", "lower_is_better",
-                   "rating_scale", "rating_interval_columns", "uncertainty_targets",
-                   "ignore_uncertainty", "language",
+                   "rating_scale", "rating_interval_columns", "ignore_uncertainty", "language",
                    "category", "since", "until", "name_map"])
 
 
@@ -200,12 +194,11 @@ def load_preferences_from_options(path: str | Path, **options: Any) -> Preferenc
 
 
 def uncertainty_options(*, rating_interval_columns: str | None = None,
-                        uncertainty_targets: bool = False, ignore_uncertainty: bool = False,
-                        **_other: Any) -> dict[str, Any]:
+                        ignore_uncertainty: bool = False, **_other: Any) -> dict[str, Any]:
     """The keyword arguments of :func:`benchalign.data.preferences_from_frame` that the rating
     interval options ask for."""
     return {"interval_columns": _interval_option(rating_interval_columns),
-            "use_uncertainty": not ignore_uncertainty, "interval_targets": uncertainty_targets}
+            "use_uncertainty": not ignore_uncertainty}
 
 
 def preference_frame(
