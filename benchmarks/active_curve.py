@@ -46,11 +46,10 @@ def default_scores(ctx: Context, pairs: PairSet, seed: int, method: str = "auto"
     """[n_models] scores of the aligner (``method`` "auto" or "correlation") fitted on ``pairs``
     (its own candidate choice, with the Context computed once; the calibration β does not change a
     ranking)."""
-    cands = candidates(method, ctx, reg="cv", reg_grid=(1.0,))
+    cands = candidates(method, ctx)
     if len(cands) == 1:
         return ctx.scores(cands[0].weights(ctx, pairs))
-    acc = cross_validate(ctx, pairs, cands, n_folds=min(20, len(pairs.models())), seed=seed,
-                         max_iter=200, tol=1e-5)
+    acc = cross_validate(ctx, pairs, cands, n_folds=min(20, len(pairs.models())), seed=seed)
     return ctx.scores(cands[choose(acc)].weights(ctx, pairs))
 
 

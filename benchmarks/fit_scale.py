@@ -3,8 +3,8 @@
 Measures, in one run (ratios are taken within the run, so a busy machine shifts both sides):
 
 * wall time of one full fit at a fixed regularization
-  (``BenchmarkAligner(method="ranknet", reg=...).fit``, the simplex RankNet over
-  every question), its iterations and final loss;
+  (``benchalign.fit.ranknet.RankNet(reg).fit``, the simplex RankNet over every question: the
+  published method, the evaluation's ``ranknet`` baseline), its iterations and final loss;
 * the floor: one ``R @ w`` plus one ``R.T @ g`` on the stored float32 matrix, plus one vectorized
   pass over all pairs (``exp(s[a] - s[b])``), and the ratio of one loss+gradient evaluation of the
   fit's objective to it;
@@ -37,10 +37,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit, softmax
 
-from benchalign import BenchmarkAligner, link
+from benchalign import link
 from benchalign.artifact import AlignedBenchmark, load_benchmark, score
-from benchalign.fit.objective import Objective, PairTerms
-from benchalign.fit.ranknet import SMALL_FLOAT64_CELLS
+from benchalign.fit.candidates import Context
+from benchalign.fit.objective import Objective, PairTerms, WeightFit
+from benchalign.fit.ranknet import SMALL_FLOAT64_CELLS, RankNet
 from benchalign.fit.ranknet import fit_ranknet as fit_weights
 from benchalign.scores import ScoreMatrix, default_threads, model_scores
 from benchalign.simulate import OPEN_LLM_LEADERBOARD_V2, more_models, simulate
@@ -71,15 +72,16 @@ def make_case(n_models: int, sizes: dict[str, int], missing: float, seed: int):
     return data, linked
 
 
-def timed_fit(data, linked, reg: float) -> tuple[BenchmarkAligner, float]:
+def timed_fit(data, linked, reg: float) -> tuple[WeightFit, float]:
     gc.collect()
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # the simplex RankNet over every question (method="ranknet"; the coverage prior is uniform here): one L-BFGS
-        # fit of the objective this benchmark is about, no candidate selection
-        aligner = BenchmarkAligner(method="ranknet", reg=reg).fit(data.results, linked)
-    return aligner, time.perf_counter() - start
+        # the simplex RankNet over every question (the published method, the baseline `ranknet`;
+        # the coverage prior is uniform here): one L-BFGS fit of the objective this benchmark is
+        # about, no choice of the pull
+        fit = RankNet(reg, max_iter=1000, tol=1e-7).fit(Context.of(data.results), linked.pairs)
+    return fit, time.perf_counter() - start
 
 
 def prepared_objective(data, linked, reg: float) -> tuple[Objective, np.ndarray, str]:
@@ -120,11 +122,12 @@ def floor_and_evals(data, linked, objectives: dict, rounds: int) -> dict[str, fl
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
-def score_throughput(data, aligner, n_new: int, chunk: int) -> tuple[float, float, float]:
+def score_throughput(data, fit: WeightFit, n_new: int, chunk: int) -> tuple[float, float, float]:
     """Seconds to score ``n_new`` generated models with the saved benchmark (drawing excluded),
     the part of it spent in the weighted mean itself, and a checksum of the scores."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = AlignedBenchmark.from_aligner(aligner).save(Path(tmp) / "aligned.json")
+        r = data.results
+        path = AlignedBenchmark(r.items, r.benchmarks, fit.weights).save(Path(tmp) / "aligned.json")
         benchmark = load_benchmark(path)
     total, core, checksum = 0.0, 0.0, 0.0
     for results in more_models(data, n_new, seed=7, chunk=chunk, dtype=np.uint8):
@@ -214,8 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     fit_s, fit_m = min(fit_times["dense"]), min(fit_times["missing"])
     for name, a, best in (("dense", aligner, fit_s), ("missing", aligner_m, fit_m)):
         runs = ", ".join(f"{t:.2f}" for t in fit_times[name])
-        print(f"  {name:7s}: {best:.2f} s (runs: {runs}), {a.n_iter_} iterations, final loss "
-              f"{a.loss_:.8f}, converged {a.converged_}")
+        print(f"  {name:7s}: {best:.2f} s (runs: {runs}), {a.n_iter} iterations, final loss "
+              f"{a.loss:.8f}, converged {a.converged}")
     print(f"  missing / dense fit time: {fit_m / fit_s:.2f}")
 
     print(f"one loss+gradient against the floor (medians of {args.rounds} interleaved rounds)")

@@ -39,7 +39,7 @@ class AlignedBenchmark:
     """Items with non-negative weights summing to 1, plus how they were obtained.
 
     items, benchmarks : [n_items] str; weights : [n_items] float64.
-    params : fit parameters; diagnostics : fit outcome (reg, n_iter, converged, loss, ...).
+    params : fit parameters; diagnostics : fit outcome (chosen method, candidate scores, loss, ...).
     """
 
     items: np.ndarray
@@ -55,19 +55,14 @@ class AlignedBenchmark:
         """Wrap a fitted :class:`~benchalign.fit.BenchmarkAligner`."""
         diag = {
             "method": aligner.method_,
-            "reg": aligner.reg_,
             "candidates": aligner.candidates_,
             "candidate_cv_scores": _finite_or_none(aligner.candidate_scores_),
             "beta": aligner.beta_,
-            "n_iter": aligner.n_iter_,
-            "converged": aligner.converged_,
             "loss": aligner.loss_,
             "n_train_models": aligner.n_train_models_,
             "n_train_pairs": aligner.n_train_pairs_,
         }
-        base = {k: getattr(aligner, k) for k in ("method", "reg", "cv_folds", "max_iter", "tol",
-                                                 "random_state")}
-        base["reg_grid"] = list(aligner.reg_grid)
+        base = aligner.get_params()
         return cls(aligner.items_.copy(), aligner.benchmarks_.copy(), aligner.weights_.copy(),
                    {**base, **(params or {})}, diag)
 

@@ -15,7 +15,7 @@ Selection rules (every fit sees the training preferences only):
 
 Every fit after the first reuses the weighting the first one chose (by cross-validation unless
 fixed), restricted to the kept items: the coverage prior of all items restricted to them, the
-correlation weights of the kept items, or ranknet with the same strength
+correlation weights of the kept items, or the plain mean over them
 (:meth:`BenchmarkAligner.refit_restricted`). A pruned benchmark costs one cross-validated fit plus
 a few fixed fits, and the kept weights are the weights of a fit on the kept items. Like
 :meth:`BenchmarkAligner.fit`, the fits see every row of ``results`` (the label-free prior comes from
@@ -57,7 +57,7 @@ def prune(
 
     results : question-level results; preferences : as for :meth:`BenchmarkAligner.fit`.
     rule : "stratified", "weight" or "iterative" (see the module docstring). aligner_params : keyword
-    arguments of :class:`BenchmarkAligner` (e.g. ``reg``, ``random_state``).
+    arguments of :class:`BenchmarkAligner` (e.g. ``method``, ``random_state``).
     keep_fraction : share of the items each iterative round keeps, in (0, 1).
     Returns an :class:`AlignedBenchmark` whose ``params["prune"]`` records how it was made.
     """

@@ -12,7 +12,6 @@ import numpy as np
 
 from ..artifact import AlignedBenchmark, _finite_or_none, load_benchmark, score
 from ..fit import BenchmarkAligner
-from ..errors import check_param
 from ..fit.selection import METHODS
 from ..outputs import ordering_format, write_atomic
 from ..populations import POOLED, PopulationAligner
@@ -24,33 +23,15 @@ from .format_options import load_results_from_options
 logger = logging.getLogger("benchalign")
 
 
-def parse_reg(ctx: click.Context, param: click.Parameter, value: str) -> float | str:
-    """The --reg option: 'cv' or a finite number >= 0 (checked before any file is read)."""
-    if value == "cv":
-        return "cv"
-    try:
-        reg = float(value)
-    except ValueError:
-        reg = float("nan")
-    check_param(f"benchalign {ctx.command.name}", "--reg", value, 0 <= reg < float("inf"),
-                "'cv' or a finite number >= 0")
-    return reg
-
-
-def method_options(func):
-    """--method and --reg: which weighting is fitted and how ranknet is regularized."""
-    func = click.option(
+def method_option(func):
+    """--method: which weighting is fitted."""
+    return click.option(
         "--method", type=click.Choice(METHODS), default="auto", show_default=True,
         help="The weighting: 'auto' chooses among 'correlation' (each question weighted by how well "
              "it orders the rated models, on the benchmarks they all have), 'coverage' (the "
              "label-free prior that keeps scores from depending on which benchmarks a model lacks) "
              "and 'uniform' (the plain mean) by cross-validation over the rated models, and prints "
-             "what each scored; 'ranknet' fits a free weight per question by the pairwise loss, "
-             "pulled toward the coverage prior (the published method). See docs/method.md.")(func)
-    return click.option(
-        "--reg", default="cv", show_default=True, callback=parse_reg,
-        help="Only with --method ranknet: strength of the pull toward the prior, 'cv' to choose it "
-             "by cross-validation over the rated models, or a number >= 0 (0 = no pull).")(func)
+             "what each scored; another value forces that weighting. See docs/method.md.")(func)
 
 
 @cli.command()
@@ -58,15 +39,13 @@ def method_options(func):
 @preference_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the aligned benchmark (JSON).")
-@method_options
-@click.option("--max-iter", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="Maximum L-BFGS iterations.")
+@method_option
 @population_option
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        reg: float | str, max_iter: int, method: str, population_column: str | None, seed: int,
-        force: bool, **formats: object) -> None:
+        method: str, population_column: str | None, seed: int, force: bool,
+        **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
     The file lists every item with its weight (non-negative, summing to 1) and is what
@@ -75,13 +54,13 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
     """
     check_outputs(force, o=output)
     if population_column:
-        params = {"reg": reg, "max_iter": max_iter, "method": method}
+        params = {"method": method}
         return fit_populations(results_path, preferences_path, ignore_unknown_models, output,
                                population_column, params, seed, force, formats)
     with stage("reading results and preferences"):
         results, linked, _ = load_checked(results_path, preferences_path, ignore_unknown_models,
                                           **formats)
-    aligner = BenchmarkAligner(reg=reg, max_iter=max_iter, random_state=seed, method=method)
+    aligner = BenchmarkAligner(random_state=seed, method=method)
     with stage(f"fitting {results.n_items} question weights to {len(linked.rated)} rated models"):
         aligner.fit(results, linked)
     bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind, "method": method,
@@ -134,9 +113,7 @@ def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
     w = bench.weights
     effective = float(np.exp(-np.sum(w * np.log(np.where(w > 0, w, 1.0)))))
     lines = [f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
-             f"({aligner.n_train_pairs_} pairs): {aligner.method_}"
-             + ("" if aligner.reg_ is None else f" (reg={aligner.reg_:g}, "
-                f"{aligner.n_iter_} iterations, converged={aligner.converged_})")]
+             f"({aligner.n_train_pairs_} pairs): {aligner.method_}"]
     lines += candidate_lines(aligner)
     lines += [f"effective number of questions: {effective:.1f} of {len(w)}",
               "weight per benchmark (uniform share in brackets):"]

@@ -6,12 +6,11 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark
-
 from ..prune import KEEP_FRACTION, RULES, prune
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
                      seed_option, stage)
-from .fit_cmd import method_options
+from .fit_cmd import method_option
 
 
 @cli.command("prune")
@@ -25,15 +24,15 @@ from .fit_cmd import method_options
                    "'iterative' halves the items by weight and re-fits until K remain.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the pruned benchmark (a normal benchmark file for `score`).")
-@method_options
+@method_option
 @seed_option
 @force_option
 def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
-              rule: str, output: str, reg: float | str, method: str, seed: int, force: bool,
+              rule: str, output: str, method: str, seed: int, force: bool,
               **formats: object) -> None:
     """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
 
-    The first fit on every question chooses the weighting (--method, --reg); the kept
+    The first fit on every question chooses the weighting (--method); the kept
     questions are re-weighted with that choice restricted to them. The output lists only the
     kept questions (weights summing to 1) and is scored like any
     benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
@@ -48,7 +47,7 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
                                  "results; choose a smaller K.", param_hint="--k")
     with stage(f"fitting, keeping {k} of {results.n_items} questions ({rule}), re-fitting"):
         bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
-                      aligner_params={"reg": reg, "random_state": seed, "method": method})
+                      aligner_params={"random_state": seed, "method": method})
     bench.save(output, force=force)
     click.echo(_summary(bench, results.n_items, rule))
     click.echo(f"wrote {output}")

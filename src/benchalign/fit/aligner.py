@@ -11,42 +11,23 @@ import warnings
 import numpy as np
 
 from ..data import Linked, PairSet, Preferences, Results, link
-from ..errors import (ConvergenceWarning, DataWarning, InsufficientDataError, ItemMismatchError,
-                      ParameterError, check_param, format_rows)
-from ..optimize import warn_unconverged
+from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
 from ..scores import model_scores
 from .candidates import Candidate, Context
 from .selection import METHODS, candidates, choose, cross_validate
-
-DEFAULT_REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
-CV_TOL = 1e-5
-"""Gradient tolerance of the fits inside cross-validation: they only need to rank validation pairs."""
-CV_MAX_ITER = 200
-
 
 class BenchmarkAligner:
     """Learn a weight per question so the weighted benchmark ranks models like the preferences.
 
     Parameters
     ----------
-    method : "auto", "correlation", "coverage", "uniform" or "ranknet"
+    method : "auto", "correlation", "coverage" or "uniform"
         The weighting (see :mod:`benchalign.fit.candidates`). "auto" (default) chooses among
         correlation, coverage and uniform by cross-validation over the rated training models
-        (:mod:`benchalign.fit.selection`). "ranknet" is a free weight per question fitted by the
-        pairwise loss, pulled toward the coverage prior with strength ``reg`` (the published
-        method when every model has every benchmark, where the prior is the plain mean).
-    reg : "cv" or float >= 0
-        Strength of ranknet's pull toward the prior ("cv": chosen from ``reg_grid``). Only
-        meaningful with method="ranknet"; a number with another method is an error.
-    reg_grid : tuple of float > 0
-        Strengths tried by ranknet with reg="cv".
+        (:mod:`benchalign.fit.selection`); another value forces that candidate.
     cv_folds : int >= 2
         Most folds of the cross-validation over rated training models (one model per fold when
         there are no more rated models than this: leave-one-out).
-    max_iter : int >= 1
-        Maximum L-BFGS iterations of a ranknet fit.
-    tol : float > 0
-        Gradient tolerance of L-BFGS.
     random_state : int
         Seed of the fold assignment; the fit is otherwise deterministic.
 
@@ -57,29 +38,19 @@ class BenchmarkAligner:
     ----------
     weights_ : [n_items] float64 non-negative, summing to 1.
     items_, benchmarks_ : [n_items] item ids and their source benchmark.
-    method_ : the chosen candidate (e.g. "correlation", "coverage", "ranknet:reg=10").
+    method_ : the chosen candidate ("correlation", "coverage" or "uniform").
     candidates_, candidate_scores_ : the candidates tried, in order, and their mean validation
         pairwise accuracy (None when there was a single candidate).
-    reg_ : ranknet's pull strength (None for the other methods).
     beta_ : inverse temperature of the fitted margins (per unit of score); loss_ : the pairwise
         loss on the training pairs at ``beta_``.
-    n_iter_, converged_, loss_history_ : optimizer diagnostics (0, True, () for closed forms).
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
     """
 
-    PARAMS = ("method", "reg", "reg_grid", "cv_folds", "max_iter", "tol", "random_state")
+    PARAMS = ("method", "cv_folds", "random_state")
 
-    def __init__(
-        self, *, method: str = "auto", reg: float | str = "cv",
-        reg_grid: tuple[float, ...] = DEFAULT_REG_GRID, cv_folds: int = 20, max_iter: int = 1000,
-        tol: float = 1e-7, random_state: int = 0,
-    ) -> None:
+    def __init__(self, *, method: str = "auto", cv_folds: int = 20, random_state: int = 0) -> None:
         self.method = method
-        self.reg = reg
-        self.reg_grid = reg_grid
         self.cv_folds = cv_folds
-        self.max_iter = max_iter
-        self.tol = tol
         self.random_state = random_state
 
     def get_params(self) -> dict:
@@ -90,26 +61,8 @@ class BenchmarkAligner:
         name = type(self).__name__
         check_param(name, "method", self.method, self.method in METHODS,
                     "one of " + ", ".join(f'"{m}"' for m in METHODS))
-        check_param(name, "reg", self.reg,
-                    self.reg == "cv" or (isinstance(self.reg, (int, float)) and not isinstance(self.reg, bool)
-                                         and bool(np.isfinite(self.reg)) and self.reg >= 0),
-                    'a float in the range [0, inf) or "cv"')
-        if self.reg != "cv" and self.method != "ranknet":
-            raise ParameterError(
-                f"The 'reg' parameter of {name} applies only to method=\"ranknet\" (the pull of its "
-                f"free weights toward the prior); got reg={self.reg!r} with method={self.method!r}. "
-                "Drop reg, or pass method=\"ranknet\" (--method ranknet)."
-            )
-        check_param(name, "reg_grid", self.reg_grid,
-                    len(self.reg_grid) > 0 and all(isinstance(g, (int, float)) and 0 < g < np.inf
-                                                   for g in self.reg_grid),
-                    "a non-empty tuple of floats in the range (0, inf)")
         check_param(name, "cv_folds", self.cv_folds,
                     isinstance(self.cv_folds, int) and self.cv_folds >= 2, "an int in the range [2, inf)")
-        check_param(name, "max_iter", self.max_iter,
-                    isinstance(self.max_iter, int) and self.max_iter >= 1, "an int in the range [1, inf)")
-        check_param(name, "tol", self.tol,
-                    isinstance(self.tol, (int, float)) and self.tol > 0, "a float in the range (0, inf)")
         check_param(name, "random_state", self.random_state,
                     isinstance(self.random_state, (int, np.integer)) and self.random_state >= 0,
                     "an int in the range [0, inf)")
@@ -127,7 +80,7 @@ class BenchmarkAligner:
         self._validate_params()
         pairs = training_pairs(results, preferences, ignore_unknown)
         ctx = Context.of(results)
-        cands = candidates(self.method, ctx, reg=self.reg, reg_grid=tuple(self.reg_grid))
+        cands = candidates(self.method, ctx)
         self.candidates_, self.candidate_scores_ = [c.name for c in cands], None
         chosen = 0
         if len(cands) > 1:
@@ -148,19 +101,12 @@ class BenchmarkAligner:
 
     def _cross_validate(self, ctx: Context, pairs: PairSet, cands: list[Candidate]) -> np.ndarray:
         n_folds = min(self.cv_folds, len(pairs.models()))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return cross_validate(ctx, pairs, cands, n_folds=n_folds, seed=self.random_state,
-                                  max_iter=min(self.max_iter, CV_MAX_ITER), tol=CV_TOL)
+        return cross_validate(ctx, pairs, cands, n_folds=n_folds, seed=self.random_state)
 
     def _fit_final(self, ctx: Context, pairs: PairSet, cand: Candidate) -> "BenchmarkAligner":
-        fit = cand.fit(ctx, pairs, max_iter=self.max_iter, tol=self.tol)
-        warn_unconverged(fit, "the aligned benchmark's fit",
-                         "raise max_iter (--max-iter) or the regularization (--reg).", stacklevel=3)
+        fit = cand.fit(ctx, pairs)
         self.candidate_, self.method_ = cand, cand.name
-        self.reg_ = getattr(cand, "reg", None)
         self.weights_, self.beta_, self.loss_ = fit.weights, fit.beta, fit.loss
-        self.loss_history_, self.n_iter_, self.converged_ = fit.loss_history, fit.n_iter, fit.converged
         self.items_, self.benchmarks_ = ctx.results.items.copy(), ctx.results.benchmarks.copy()
         self.n_train_models_, self.n_train_pairs_ = int(len(pairs.models())), int(len(pairs))
         return self

@@ -7,9 +7,10 @@ question weights that sum to 1; :mod:`benchalign.fit.selection` cross-validates 
 * ``correlation``: each question weighted by how well it orders the rated training models,
   ``w_q ∝ max(0, corr(results of q, rating))`` over the rated models that have q (ratings are the
   Bradley-Terry strengths of the training pairs), on the benchmarks that every rated training model
-  has (so the weights cannot reward a model for the benchmarks it was run on);
-* ``ranknet``: a free weight per question fitted by the pairwise loss, pulled toward the coverage
-  prior with strength ``reg`` (:mod:`benchalign.fit.ranknet`).
+  has (so the weights cannot reward a model for the benchmarks it was run on).
+
+Every candidate has ``weights(ctx, pairs) -> [n_items]`` (what cross-validation scores) and
+``fit(ctx, pairs) -> WeightFit`` (the weights with their calibrated inverse temperature).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from ..features.structure import benchmark_indicators, coverage_prior
 from ..metrics import strengths
 from ..scores import model_scores, weights_from_theta
 from .objective import PairTerms, WeightFit
-from .ranknet import fit_ranknet
 
 MIN_CORRELATION_MODELS = 3
 """A question's correlation needs results of at least this many rated training models."""
@@ -63,12 +63,11 @@ class Fixed:
 
     name: str
 
-    def weights(self, ctx: Context, pairs: PairSet, *, max_iter: int = 200,
-                tol: float = 1e-5) -> np.ndarray:
+    def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
         n = ctx.results.n_items
         return ctx.prior.copy() if self.name == "coverage" else np.full(n, 1.0 / n)
 
-    def fit(self, ctx: Context, pairs: PairSet, *, max_iter: int, tol: float) -> WeightFit:
+    def fit(self, ctx: Context, pairs: PairSet) -> WeightFit:
         return calibrated(ctx, pairs, self.weights(ctx, pairs))
 
 
@@ -78,8 +77,7 @@ class Correlation:
 
     name: str = "correlation"
 
-    def weights(self, ctx: Context, pairs: PairSet, *, max_iter: int = 200,
-                tol: float = 1e-5) -> np.ndarray:
+    def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
         results = ctx.results
         rows = pairs.models()
         strength = strengths(pairs.relabel(rows, results.n_models), len(rows))
@@ -89,31 +87,11 @@ class Correlation:
             w = keep.astype(np.float64)
         return w / w.sum()
 
-    def fit(self, ctx: Context, pairs: PairSet, *, max_iter: int, tol: float) -> WeightFit:
+    def fit(self, ctx: Context, pairs: PairSet) -> WeightFit:
         return calibrated(ctx, pairs, self.weights(ctx, pairs))
 
 
-@dataclass(frozen=True)
-class RankNet:
-    """A free weight per question, fitted by the pairwise loss and pulled toward the prior."""
-
-    reg: float
-
-    @property
-    def name(self) -> str:
-        return f"ranknet:reg={self.reg:g}"
-
-    def weights(self, ctx: Context, pairs: PairSet, *, max_iter: int = 200,
-                tol: float = 1e-5) -> np.ndarray:
-        return self.fit(ctx, pairs, max_iter=max_iter, tol=tol).weights
-
-    def fit(self, ctx: Context, pairs: PairSet, *, max_iter: int, tol: float) -> WeightFit:
-        theta0 = np.log(np.maximum(ctx.prior, 1e-300))
-        return fit_ranknet(ctx.results, pairs, reg=self.reg, theta0=theta0, max_iter=max_iter,
-                           tol=tol)
-
-
-Candidate = Fixed | Correlation | RankNet
+Candidate = Fixed | Correlation
 
 
 def item_correlations(results: Results, rows: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -17,23 +17,17 @@ import numpy as np
 from ..data import PairSet
 from ..errors import InsufficientDataError
 from ..metrics import pairwise_accuracy
-from .candidates import Candidate, Context, Correlation, Fixed, RankNet
+from .candidates import Candidate, Context, Correlation, Fixed
 from .folds import rated_folds
 
 AUTO = ("correlation", "coverage", "uniform")
 """The candidates of method="auto", in order of preference on equal validation accuracy."""
-METHODS = ("auto", "correlation", "coverage", "uniform", "ranknet")
+METHODS = ("auto", "correlation", "coverage", "uniform")
+"""``method`` of the aligner: auto, or one of its candidates forced."""
 
 
-def candidates(method: str, ctx: Context, *, reg: float | str,
-               reg_grid: tuple[float, ...]) -> list[Candidate]:
-    """The candidates ``method`` chooses among (one when there is nothing to choose).
-
-    reg : the pull of "ranknet" toward the prior: a float, or "cv" to try every ``reg_grid`` value.
-    """
-    if method == "ranknet":
-        grid = sorted(reg_grid, reverse=True) if reg == "cv" else [float(reg)]
-        return [RankNet(float(g)) for g in grid]
+def candidates(method: str, ctx: Context) -> list[Candidate]:
+    """The candidates ``method`` chooses among (one when there is nothing to choose)."""
     if method != "auto":
         return [Correlation() if method == "correlation" else Fixed(method)]
     n = ctx.results.n_items
@@ -41,20 +35,20 @@ def candidates(method: str, ctx: Context, *, reg: float | str,
     return [Correlation() if m == "correlation" else Fixed(m) for m in names]
 
 
-def cross_validate(ctx: Context, pairs: PairSet, cands: list[Candidate], *, n_folds: int,
-                   seed: int, max_iter: int, tol: float) -> np.ndarray:
+def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
+                   seed: int) -> np.ndarray:
     """[n_usable_folds, n_candidates] validation pairwise accuracy of each candidate per fold.
 
-    ``pairs`` ids are rows of ``ctx.results``; only the rated rows are scored (the candidates still
-    see the prior learned from every model).
+    ``cands`` : objects with ``weights(ctx, pairs) -> [n_items]`` (the aligner's candidates, or
+    :class:`benchalign.fit.ranknet.RankNet`). ``pairs`` ids are rows of ``ctx.results``; only the
+    rated rows are scored (the candidates still see the prior learned from every model).
     """
     rated = pairs.models()
     local_ctx = ctx.take_models(rated)
     local = pairs.relabel(rated, ctx.results.n_models)
     rows = []
     for train, val in rated_folds(local, len(rated), n_folds, seed):
-        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train, max_iter=max_iter,
-                                                                  tol=tol)), val)
+        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train)), val)
                      for c in cands])
     if not rows:
         raise InsufficientDataError(
