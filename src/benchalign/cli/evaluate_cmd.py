@@ -62,7 +62,8 @@ def _dump(report: dict) -> str:
                    "before DATE and tests on the rest.")
 @click.option("--methods", default=None,
               help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included); "
-                   f"also the aligner's variants {', '.join(VARIANTS)}.")
+                   f"also, opt-in: {', '.join(VARIANTS)} (the aligner's correlation weighting "
+                   "alone; the published RankNet method, slower).")
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
               show_default=True, help="Bootstrap resamples of held-out models for the 95% CIs.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
