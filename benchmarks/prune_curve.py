@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Held-out pairwise accuracy of pruned benchmarks vs K on the shipped cases, every rule paired.
+"""Held-out pairwise accuracy of pruned benchmarks vs K on the shipped cases, paired with K random
+questions.
 
     python benchmarks/prune_curve.py [--cases metabench,alpacaeval2,...] [--repeats 20] [--seed 0]
         [--out benchmarks/results/prune_curve.md]
 
-For each random split (30 % of the rated models held out), every selection rule of
-:mod:`benchalign.prune` is fitted on the training models' preferences, keeps K questions
-(K = 10, 30, 100, 300, all), re-fits their weights, and is scored on the pairs among held-out
-models; "random" is the plain mean over K random questions (at "all": the uniform benchmark).
-Prints the mean accuracy per rule and K, then each rule minus the default rule (``stratified``)
-and minus ``random``, paired over the same splits, with a 95 % bootstrap interval over splits.
+For each random split (30 % of the rated models held out), :func:`benchalign.prune.prune` is
+fitted on the training models' preferences, keeps K questions (K = 10, 30, 100, 300, all),
+re-fits their weights, and is scored on the pairs among held-out models; "random" is the plain
+mean over K random questions (at "all": the uniform benchmark). Prints the mean accuracy per K,
+and pruned minus random and pruned minus the full aligned benchmark, paired over the same splits,
+with a 95 % bootstrap interval over splits.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ from benchalign import link
 from benchalign.datasets import CASES, load_case
 from benchalign.evaluate import SplitSpec
 from benchalign.metrics import bootstrap_counts, summarize
-from benchalign.prune import CONTROL, CURVE_KS, RULES, format_curve, prune_curve
+from benchalign.prune import CONTROL, CURVE_KS, PRUNED, format_curve, prune_curve
 
 
-def paired(curve: pd.DataFrame, rule: str, reference: str, n_boot: int, seed: int) -> dict[int, dict]:
-    """{K: {"mean", "ci"}} of ``rule`` minus ``reference`` over the same splits."""
-    wide = curve.pivot_table(index=["split", "k"], columns="rule", values="pairwise_accuracy")
+def paired(wide: pd.DataFrame, reference: pd.Series, n_boot: int, seed: int) -> dict[int, dict]:
+    """{K: {"mean", "ci"}} of the pruned benchmark minus ``reference`` (indexed like ``wide``:
+    split, k) over the same splits."""
     out = {}
     for k, block in wide.groupby(level="k"):
-        diff = (block[rule] - block[reference]).to_numpy()
+        diff = (block[PRUNED] - reference.loc[block.index]).to_numpy()
         counts = bootstrap_counts(len(diff), n_boot, np.random.default_rng(seed))
         out[int(k)] = summarize(counts @ diff / len(diff))
     return out
@@ -59,10 +60,12 @@ def case_section(name: str, repeats: int, seed: int, n_boot: int) -> list[str]:
     ks = sorted(curve["k"].unique())
     head = "| difference | " + " | ".join("all" if k == n_items else str(k) for k in ks) + " |"
     lines += [head, "|---|" + "---|" * len(ks)]
-    pairs = [(r, RULES[0]) for r in RULES[1:]] + [(r, CONTROL) for r in RULES]
-    for rule, ref in pairs:
-        stats = paired(curve, rule, ref, n_boot, seed)
-        lines.append(f"| {rule} − {ref} | " + " | ".join(verdict(stats[k]) for k in ks) + " |")
+    wide = curve.pivot_table(index=["split", "k"], columns="line", values="pairwise_accuracy")
+    full = wide[PRUNED].xs(n_items, level="k")
+    whole = pd.Series(full.loc[wide.index.get_level_values("split")].to_numpy(), index=wide.index)
+    for label, ref in (("pruned − random K", wide[CONTROL]), ("pruned − all questions", whole)):
+        stats = paired(wide, ref, n_boot, seed)
+        lines.append(f"| {label} | " + " | ".join(verdict(stats[k]) for k in ks) + " |")
     return lines + [""]
 
 
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    lines = ["# Pruned benchmarks vs K, every rule on the same splits", "",
+    lines = ["# Pruned benchmarks vs K, beside K random questions, on the same splits", "",
              f"`python benchmarks/prune_curve.py --cases {args.cases} --repeats {args.repeats} "
              f"--seed {args.seed}`. Held-out pairwise accuracy (mean over splits); differences are "
              f"paired over the same splits, 95 % bootstrap interval over splits ({args.bootstrap} "

@@ -10,7 +10,7 @@ from benchalign import link, load_benchmark, preferences_from_frame, score
 from benchalign.cli import cli
 from benchalign.errors import ParameterError
 from benchalign.evaluate import SplitSpec
-from benchalign.prune import CONTROL, RULES, curve_table, format_curve, prune, prune_curve
+from benchalign.prune import CONTROL, PRUNED, curve_table, format_curve, prune, prune_curve
 
 from .conftest import make_planted, write_long
 
@@ -21,14 +21,13 @@ def data():
     return d, link(d.results, preferences_from_frame(d.ratings))
 
 
-@pytest.mark.parametrize("rule", RULES)
-def test_prune_keeps_k_items_with_normalized_weights(tmp_path, data, rule):
+def test_prune_keeps_k_items_with_normalized_weights(tmp_path, data):
     d, linked = data
-    bench = prune(d.results, linked, 8, rule=rule, aligner_params={"method": "correlation"})
+    bench = prune(d.results, linked, 8, aligner_params={"method": "correlation"})
     assert len(bench.items) == 8 and len(set(bench.items)) == 8
     assert set(bench.items) <= set(d.results.items)
     assert bench.weights.sum() == pytest.approx(1.0) and (bench.weights >= 0).all()
-    assert bench.params["prune"]["rule"] == rule and bench.params["prune"]["k"] == 8
+    assert bench.params["prune"] == {"k": 8, "n_items_before": 40}
     loaded = load_benchmark(bench.save(tmp_path / "p.json"))
     assert np.array_equal(loaded.weights, bench.weights)
     with pytest.warns(UserWarning, match="not in the benchmark"):
@@ -36,45 +35,48 @@ def test_prune_keeps_k_items_with_normalized_weights(tmp_path, data, rule):
     assert len(table) == d.results.n_models and table["score"].notna().all()
 
 
-@pytest.mark.parametrize("rule", ["weight", "iterative"])
-def test_pruning_keeps_the_planted_preference_items(data, rule):
+def test_pruning_keeps_the_planted_preference_items(data):
     d, linked = data
-    bench = prune(d.results, linked, 10, rule=rule, aligner_params={"method": "correlation"})
-    # the planted preferences reward the "pref" quarter of the items only ("stratified" keeps
-    # each benchmark's share of the weight instead, by design)
-    assert np.mean([b == "pref" for b in bench.benchmarks]) >= 0.9
+    full = prune(d.results, linked, 40, aligner_params={"method": "correlation"})
+    bench = prune(d.results, linked, 10, aligner_params={"method": "correlation"})
+    # the planted preferences reward the "pref" quarter of the items only: that benchmark carries
+    # most of the weight, so it gets that share of the K kept questions
+    share = full.weights[full.benchmarks == "pref"].sum()
+    assert share > 0.8
+    assert np.sum(bench.benchmarks == "pref") == round(10 * share)
 
 
 def test_prune_is_deterministic(tmp_path, data):
     d, linked = data
-    a = prune(d.results, linked, 5, rule="iterative").save(tmp_path / "a.json")
-    b = prune(d.results, linked, 5, rule="iterative").save(tmp_path / "b.json")
+    a = prune(d.results, linked, 5).save(tmp_path / "a.json")
+    b = prune(d.results, linked, 5).save(tmp_path / "b.json")
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_prune_validates_k_and_rule(data):
+def test_prune_validates_k(data):
     d, linked = data
-    with pytest.raises(ParameterError, match="'k' parameter of prune"):
-        prune(d.results, linked, 41)
-    with pytest.raises(ParameterError, match="'rule' parameter"):
-        prune(d.results, linked, 5, rule="magic")
+    for bad in (41, 0, True, 2.0):
+        with pytest.raises(ParameterError, match="'k' parameter of prune.*range \\[1, 40\\]"):
+            prune(d.results, linked, bad)
 
 
 def test_prune_survives_models_without_any_kept_item():
     d = make_planted(n_models=30, n_items=24, seed=4, missing=0.6)
-    bench = prune(d.results, preferences_from_frame(d.ratings), 2, rule="weight",
-                  aligner_params={"method": "correlation"})
+    results = d.results
+    bench = prune(results, preferences_from_frame(d.ratings), 2, aligner_params={"method": "correlation"})
+    kept = np.isin(results.items, bench.items)
+    assert (results.observed[:, kept].sum(axis=1) == 0).any()   # some models have none of the two
     assert len(bench.items) == 2 and bench.weights.sum() == pytest.approx(1.0)
 
 
-def test_prune_curve_covers_every_rule_and_k(data):
+def test_prune_curve_covers_every_k_beside_the_random_control(data):
     d, linked = data
     curve = prune_curve(d.results, linked, ks=(5, 10, None, 500), aligner_params={"method": "correlation"},
                         split=SplitSpec("random", repeats=2))
-    assert set(curve["rule"]) == {*RULES, CONTROL}
+    assert set(curve["line"]) == {PRUNED, CONTROL}
     assert sorted(curve["k"].unique()) == [5, 10, 40]
     table = curve_table(curve, 40)
-    assert list(table.columns) == [5, 10, "all"] and list(table.index) == [*RULES, CONTROL]
+    assert list(table.columns) == [5, 10, "all"] and list(table.index) == [PRUNED, CONTROL]
     assert curve["pairwise_accuracy"].between(0, 1).all()
     assert "mean over 2 splits" in format_curve(curve, 40)
 

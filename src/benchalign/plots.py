@@ -43,9 +43,9 @@ STYLE = {
 COLORS = {
     "aligned": "#1f5fa8", "uniform": "#7a7a7a", "benchmark_mean": "#8c6bb1",
     "best_benchmark": "#d98c1f", "ridge": "#2a9d5c", "random_subset": "#c44e52",
-    "stratified": "#1f5fa8", "weight": "#2a9d5c", "iterative": "#d98c1f", "random": "#7a7a7a",
+    "random": "#7a7a7a",
 }
-"""One color per method or pruning rule, the same in every figure."""
+"""One color per method (``random``: random K questions), the same in every figure."""
 FALLBACK = "#444444"
 
 

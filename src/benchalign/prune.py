@@ -1,30 +1,23 @@
 """Pruned aligned benchmarks: keep K questions chosen to preserve the preference ranking.
 
-Selection rules (every fit sees the training preferences only):
+Selection (every fit sees the training preferences only): fit the aligned benchmark on every
+item, give each source benchmark its share of the weight mass in items (largest remainders), keep
+each benchmark's largest weights, and re-fit on the kept items. Keeping the benchmark mix keeps
+models that lack some source benchmarks scorable, and a few very heavy items of one benchmark
+cannot take all K slots. The control of :func:`prune_curve` is ``random``: the plain mean over K
+random items.
 
-* ``stratified`` (default): fit the aligned benchmark on every item, give each source benchmark
-  its share of the weight mass in items (largest remainders), keep each benchmark's largest
-  weights, and re-fit on the kept items. Keeping the benchmark mix keeps models that lack some
-  source benchmarks scorable, and a few very heavy items of one benchmark cannot take all K slots.
-* ``weight``: the same without the quotas: the K items with the largest weights overall.
-* ``iterative``: fit, drop the lower-weighted half of the items, re-fit on the rest, and repeat
-  until K remain. Each round re-distributes the weight among the survivors, so an item that only
-  mattered next to dropped ones falls out in a later round: a sparsity-inducing fit on the
-  simplex built from plain fits.
-* ``random`` (a control, not offered by :func:`prune`): the plain mean over K random items.
-
-Every fit after the first reuses the weighting the first one chose (by cross-validation unless
-fixed), restricted to the kept items: the coverage prior of all items restricted to them, the
-correlation weights of the kept items, or the plain mean over them
+The re-fit reuses the weighting the first fit chose (by cross-validation unless fixed),
+restricted to the kept items: the coverage prior of all items restricted to them, the correlation
+weights of the kept items, or the plain mean over them
 (:meth:`BenchmarkAligner.refit_restricted`). A pruned benchmark costs one cross-validated fit plus
-a few fixed fits, and the kept weights are the weights of a fit on the kept items. Like
+a closed-form re-fit, and the kept weights are the weights of a fit on the kept items. Like
 :meth:`BenchmarkAligner.fit`, the fits see every row of ``results`` (the label-free prior comes from
 all models) and the preferences of the training models only.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -32,54 +25,41 @@ import pandas as pd
 
 from .artifact import AlignedBenchmark
 from .data import Linked, PairSet, Preferences, Results, link
-from .errors import ConvergenceWarning, InsufficientDataError, check_param
+from .errors import InsufficientDataError, check_param
 from .evaluate import SplitSpec, make_splits
 from .fit import BenchmarkAligner
 from .fit.folds import usable
 from .metrics import pairwise_accuracy
 from .scores import model_scores
 
-RULES = ("stratified", "weight", "iterative")
-"""Selection rules of :func:`prune`, default first."""
+PRUNED = "aligned"
+"""The pruned aligned benchmark's line in :func:`prune_curve` (at K = all items: the full one)."""
 CONTROL = "random"
 """The cost-matched control of :func:`prune_curve`: plain mean over K random items."""
 CURVE_KS = (10, 30, 100, 300, None)
 """K values of the accuracy-vs-K curve; None stands for all items."""
-KEEP_FRACTION = 0.5
 
 
 def prune(
     results: Results, preferences: Preferences | Linked | PairSet, k: int, *,
-    rule: str = "stratified", aligner_params: dict | None = None,
-    keep_fraction: float = KEEP_FRACTION,
+    aligner_params: dict | None = None,
 ) -> AlignedBenchmark:
     """An aligned benchmark of ``k`` items (weights re-fitted on them, summing to 1).
 
     results : question-level results; preferences : as for :meth:`BenchmarkAligner.fit`.
-    rule : "stratified", "weight" or "iterative" (see the module docstring). aligner_params : keyword
-    arguments of :class:`BenchmarkAligner` (e.g. ``method``, ``random_state``).
-    keep_fraction : share of the items each iterative round keeps, in (0, 1).
-    Returns an :class:`AlignedBenchmark` whose ``params["prune"]`` records how it was made.
+    aligner_params : keyword arguments of :class:`BenchmarkAligner` (e.g. ``method``,
+    ``random_state``). Returns an :class:`AlignedBenchmark` whose ``params["prune"]`` records K
+    and the number of items before.
     """
-    _check(k, rule, keep_fraction, results.n_items)
-    pairs = _as_pairs(results, preferences)
-    rows = pairs.models()
-    if len(rows) < 2:
-        raise InsufficientDataError("pruning needs preferences about at least 2 models.")
-    fits = prune_path(results, pairs, [k], rule=rule, aligner_params=aligner_params,
-                      keep_fraction=keep_fraction, quiet=False)
-    meta = {"prune": {"rule": rule, "k": int(k), "n_items_before": int(results.n_items),
-                      "keep_fraction": float(keep_fraction) if rule == "iterative" else None}}
-    return AlignedBenchmark.from_aligner(fits[k][1], meta)
-
-
-def _check(k: int, rule: str, keep_fraction: float, n_items: int) -> None:
     check_param("prune", "k", k, isinstance(k, (int, np.integer)) and not isinstance(k, bool)
-                and 1 <= k <= n_items, f"an int in the range [1, {n_items}] (the number of items)")
-    check_param("prune", "rule", rule, rule in RULES, f"one of {', '.join(map(repr, RULES))}")
-    check_param("prune", "keep_fraction", keep_fraction,
-                isinstance(keep_fraction, float) and 0 < keep_fraction < 1,
-                "a float in the range (0, 1)")
+                and 1 <= k <= results.n_items,
+                f"an int in the range [1, {results.n_items}] (the number of items)")
+    pairs = _as_pairs(results, preferences)
+    if len(pairs.models()) < 2:
+        raise InsufficientDataError("pruning needs preferences about at least 2 models.")
+    fits = prune_path(results, pairs, [k], aligner_params=aligner_params)
+    meta = {"prune": {"k": int(k), "n_items_before": int(results.n_items)}}
+    return AlignedBenchmark.from_aligner(fits[k][1], meta)
 
 
 def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet) -> PairSet:
@@ -91,39 +71,26 @@ def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet) -> 
 
 
 def prune_path(
-    results: Results, pairs: PairSet, ks: Sequence[int], *, rule: str,
-    aligner_params: dict | None = None, keep_fraction: float = KEEP_FRACTION, quiet: bool = True,
+    results: Results, pairs: PairSet, ks: Sequence[int], *, aligner_params: dict | None = None,
     full: BenchmarkAligner | None = None,
 ) -> dict[int, tuple[np.ndarray, BenchmarkAligner]]:
-    """Pruned benchmarks for several K at once, sharing fits between them.
+    """Pruned benchmarks for several K at once, sharing the fit on every item.
 
     results, pairs : the training data (pairs on results rows). ks : item counts (each in
     [1, n_items]). full : a fit on every item with these params, to reuse (else fitted here).
     Returns k -> (kept item columns [k] ascending, aligner fitted on those columns).
-    ``quiet`` silences :class:`ConvergenceWarning` of the fits (for curves of many fits).
     """
-    params = dict(aligner_params or {})
-    with warnings.catch_warnings():
-        if quiet:
-            warnings.simplefilter("ignore", ConvergenceWarning)
-        full = full if full is not None else BenchmarkAligner(**params).fit(results, pairs)
-        targets = sorted({int(k) for k in ks}, reverse=True)
-        if rule == "iterative":
-            return _iterate(results, pairs, full, targets, keep_fraction)
-        groups = results.benchmarks if rule == "stratified" else None
-        everything = np.arange(results.n_items)
-        return {k: _refit_top(results, pairs, everything, full, k, groups) for k in targets}
+    if full is None:
+        full = BenchmarkAligner(**(aligner_params or {})).fit(results, pairs)
+    everything = np.arange(results.n_items)
+    return {int(k): _refit_top(results, pairs, everything, full, int(k)) for k in ks}
 
 
-def _top(cols: np.ndarray, weights: np.ndarray, k: int, groups: np.ndarray | None = None) -> np.ndarray:
-    """The k columns of largest weight (ties to the earlier column), in ascending order.
-
-    With ``groups`` [len(cols)] (source benchmarks), each group keeps its share of the weight
-    mass in items (largest remainders, capped at its size), then its largest weights.
-    """
+def _top(cols: np.ndarray, weights: np.ndarray, k: int, groups: np.ndarray) -> np.ndarray:
+    """k of the columns ``cols``, in ascending order: each group (``groups`` [len(cols)], the source
+    benchmarks) gets its share of the weight mass in items (largest remainders, capped at its
+    size), filled with its largest weights (ties to the earlier column)."""
     order = np.argsort(-weights, kind="stable")
-    if groups is None:
-        return np.sort(cols[order[:k]])
     names, codes = np.unique(groups, return_inverse=True)
     quota = _quotas(np.bincount(codes, weights=weights, minlength=len(names)),
                     np.bincount(codes, minlength=len(names)), k)
@@ -153,27 +120,12 @@ def _fit_on(results: Results, pairs: PairSet, full: BenchmarkAligner, cols: np.n
     return full.refit_restricted(results, pairs, cols)
 
 
-def _refit_top(results: Results, pairs: PairSet, cols: np.ndarray, fit: BenchmarkAligner, k: int,
-               groups: np.ndarray | None) -> tuple[np.ndarray, BenchmarkAligner]:
+def _refit_top(results: Results, pairs: PairSet, cols: np.ndarray, fit: BenchmarkAligner,
+               k: int) -> tuple[np.ndarray, BenchmarkAligner]:
     if k == len(cols):
         return cols, fit
-    kept = _top(cols, fit.weights_, k, groups)
+    kept = _top(cols, fit.weights_, k, results.benchmarks[cols])
     return kept, _fit_on(results, pairs, fit, kept)
-
-
-def _iterate(results: Results, pairs: PairSet, full: BenchmarkAligner, targets: list[int],
-             keep_fraction: float) -> dict[int, tuple[np.ndarray, BenchmarkAligner]]:
-    """Halve the items by weight and re-fit (on all items' columns), until each target K."""
-    cols, weights = np.arange(results.n_items), full.weights_
-    out = {}
-    for k in targets:
-        while len(cols) > k:
-            size = max(k, int(np.ceil(len(cols) * keep_fraction)))
-            cols = _top(cols, weights, size)
-            fit = _fit_on(results, pairs, full, cols)
-            weights = fit.weights_
-        out[k] = (cols, fit if len(cols) < results.n_items else full)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -183,21 +135,19 @@ def _iterate(results: Results, pairs: PairSet, full: BenchmarkAligner, targets: 
 
 def prune_curve(
     results: Results, linked: Linked, *, ks: Sequence[int | None] = CURVE_KS,
-    rules: Sequence[str] = RULES, split: SplitSpec = SplitSpec("random", repeats=10),
+    split: SplitSpec = SplitSpec("random", repeats=10),
     models: pd.DataFrame | None = None, seed: int = 0, aligner_params: dict | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Held-out pairwise accuracy of pruned benchmarks, split by split.
 
-    For each split of ``split`` (see :func:`benchalign.evaluate.make_splits`), each rule in
-    ``rules`` is fitted on the preferences among training models and scored on the pairs among
-    held-out models, for every K in ``ks`` (None = all items; values above the item count are
-    dropped). The ``random`` control (plain mean over K random items) is always included.
-    Returns a long table ``split, rule, k, pairwise_accuracy``; see :func:`curve_table`.
+    For each split of ``split`` (see :func:`benchalign.evaluate.make_splits`), the pruned aligned
+    benchmark (line :data:`PRUNED`) is fitted on the preferences among training models and scored
+    on the pairs among held-out models, for every K in ``ks`` (None = all items; values above the
+    item count are dropped), beside the :data:`CONTROL` (plain mean over K random items).
+    Returns a long table ``split, line, k, pairwise_accuracy``; see :func:`curve_table`.
     progress : called with 1 after each split.
     """
-    for rule in rules:
-        check_param("prune_curve", "rules", rules, rule in RULES, f"a subset of {RULES}")
     sizes = sorted({results.n_items if k is None else int(k) for k in ks
                     if k is None or 1 <= int(k) <= results.n_items})
     rows = []
@@ -205,27 +155,20 @@ def prune_curve(
         train = linked.pairs.within(sp.train, results.n_models)
         test = linked.pairs.within(sp.test, results.n_models)
         if usable(train, test):
-            rows += _split_rows(i, results, train, test, sizes, rules, aligner_params, seed + i)
+            rows += _split_rows(i, results, train, test, sizes, aligner_params, seed + i)
         if progress is not None:
             progress(1)
     if not rows:
         raise InsufficientDataError(
             f"{split.name}: no split had training pairs and decided held-out pairs; rate more models."
         )
-    return pd.DataFrame(rows, columns=["split", "rule", "k", "pairwise_accuracy"])
+    return pd.DataFrame(rows, columns=["split", "line", "k", "pairwise_accuracy"])
 
 
 def _split_rows(i: int, results: Results, train: PairSet, test: PairSet, sizes: list[int],
-                rules: Sequence[str], aligner_params: dict | None, seed: int) -> list[tuple]:
-    out = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        full = BenchmarkAligner(**(aligner_params or {})).fit(results, train)
-    for rule in rules:
-        path = prune_path(results, train, sizes, rule=rule, aligner_params=aligner_params, full=full)
-        for k in sizes:
-            cols, fit = path[k]
-            out.append((i, rule, k, _accuracy(results, test, cols, fit.weights_)))
+                aligner_params: dict | None, seed: int) -> list[tuple]:
+    path = prune_path(results, train, sizes, aligner_params=aligner_params)
+    out = [(i, PRUNED, k, _accuracy(results, test, path[k][0], path[k][1].weights_)) for k in sizes]
     rng = np.random.default_rng(seed)
     for k in sizes:
         cols = np.sort(rng.choice(results.n_items, size=k, replace=False))
@@ -242,9 +185,10 @@ def _accuracy(results: Results, test: PairSet, cols: np.ndarray, weights: np.nda
 
 
 def curve_table(curve: pd.DataFrame, n_items: int | None = None) -> pd.DataFrame:
-    """Mean held-out pairwise accuracy: one row per rule, one column per K ("all" for n_items)."""
-    table = curve.pivot_table(index="rule", columns="k", values="pairwise_accuracy", aggfunc="mean")
-    order = [r for r in (*RULES, CONTROL) if r in table.index]
+    """Mean held-out pairwise accuracy: one row per line (pruned aligned, random K), one column per
+    K ("all" for n_items)."""
+    table = curve.pivot_table(index="line", columns="k", values="pairwise_accuracy", aggfunc="mean")
+    order = [r for r in (PRUNED, CONTROL) if r in table.index]
     table = table.loc[order]
     if n_items is not None:
         table = table.rename(columns={n_items: "all"})
@@ -255,8 +199,8 @@ def curve_table(curve: pd.DataFrame, n_items: int | None = None) -> pd.DataFrame
 def format_curve(curve: pd.DataFrame, n_items: int) -> str:
     """The :func:`curve_table` as aligned text, with the number of splits."""
     table = curve_table(curve, n_items)
-    head = f"{'rule':<12}" + "".join(f"{str(c):>9}" for c in table.columns)
-    lines = [head] + [f"{rule:<12}" + "".join(f"{v:>9.3f}" for v in row)
-                      for rule, row in zip(table.index, table.to_numpy())]
+    head = f"{'K':<12}" + "".join(f"{str(c):>9}" for c in table.columns)
+    lines = [head] + [f"{line:<12}" + "".join(f"{v:>9.3f}" for v in row)
+                      for line, row in zip(table.index, table.to_numpy())]
     n = curve["split"].nunique()
     return "\n".join(lines) + f"\n(held-out pairwise accuracy, mean over {n} splits)\n"

@@ -429,18 +429,18 @@ def _learning_html(case: CaseReport) -> str:
 
 def _prune_html(case: CaseReport) -> str:
     n_items = len(case.items)
-    frame = case.prune.rename(columns={"rule": "line"})
+    frame = case.prune
     ks = sorted(frame["k"].unique())
     labels = ["all" if k == n_items else str(k) for k in ks]
     uri = plots.accuracy_lines(frame, "k", "K (questions kept)", "Pruned benchmark: held-out "
                                "pairwise accuracy vs K", log_x=True, xticks=ks, xticklabels=labels)
-    note = (f"<p class=\"muted\">{frame['split'].nunique()} random splits. <b>stratified</b>: "
-            "top weights within each source benchmark's share of K; <b>weight</b>: top-K weights; "
-            "<b>iterative</b>: halve by weight and re-fit until K remain; <b>random</b>: plain mean "
-            "over K random questions (control; at 'all' it is the uniform benchmark). Weights are "
-            "re-fitted on the kept questions. Write one with <code>benchalign prune --k K</code>.</p>")
+    note = (f"<p class=\"muted\">{frame['split'].nunique()} random splits. <b>aligned</b>: the "
+            "heaviest questions within each source benchmark's share of the weight, re-fitted on "
+            "the kept questions (at 'all': the full aligned benchmark); <b>random</b>: plain mean "
+            "over K random questions (control; at 'all' it is the uniform benchmark). Write one "
+            "with <code>benchalign prune --k K</code>.</p>")
     return note + _img(uri, "pruning curve") + _frame_table(curve_table(case.prune, n_items),
-                                                             "rule", "K")
+                                                             "line", "K")
 
 
 def _frame_table(table: pd.DataFrame, index_name: str, columns_name: str) -> str:

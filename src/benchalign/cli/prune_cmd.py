@@ -6,7 +6,7 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark
-from ..prune import KEEP_FRACTION, RULES, prune
+from ..prune import prune
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
                      seed_option, stage)
@@ -18,25 +18,23 @@ from .fit_cmd import method_option
 @preference_options
 @click.option("-k", "--k", "k", required=True, type=click.IntRange(min=1),
               help="Number of questions to keep.")
-@click.option("--rule", type=click.Choice(RULES), default=RULES[0], show_default=True,
-              help="How to choose them: 'stratified' keeps the largest weights within each source "
-                   "benchmark's share of the weight; 'weight' the largest weights overall; "
-                   "'iterative' halves the items by weight and re-fits until K remain.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the pruned benchmark (a normal benchmark file for `score`).")
 @method_option
 @seed_option
 @force_option
 def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
-              rule: str, output: str, method: str, seed: int, force: bool,
-              **formats: object) -> None:
+              output: str, method: str, seed: int, force: bool, **formats: object) -> None:
     """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
+
+    Each source benchmark keeps its share of the fitted weight in questions (its heaviest ones),
+    so models that lack some benchmarks stay scorable.
 
     The first fit on every question chooses the weighting (--method); the kept
     questions are re-weighted with that choice restricted to them. The output lists only the
     kept questions (weights summing to 1) and is scored like any
     benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
-    report` for the held-out accuracy of each rule vs K.
+    report` for the held-out accuracy vs K.
     """
     check_outputs(force, o=output)
     with stage("reading results and preferences"):
@@ -45,18 +43,16 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
     if k > results.n_items:
         raise click.BadParameter(f"K={k} is more than the {results.n_items} questions of the "
                                  "results; choose a smaller K.", param_hint="--k")
-    with stage(f"fitting, keeping {k} of {results.n_items} questions ({rule}), re-fitting"):
-        bench = prune(results, linked, k, rule=rule, keep_fraction=KEEP_FRACTION,
-                      aligner_params={"random_state": seed, "method": method})
+    with stage(f"fitting, keeping {k} of {results.n_items} questions, re-fitting"):
+        bench = prune(results, linked, k, aligner_params={"random_state": seed, "method": method})
     bench.save(output, force=force)
-    click.echo(_summary(bench, results.n_items, rule))
+    click.echo(_summary(bench, results.n_items))
     click.echo(f"wrote {output}")
 
 
-
-def _summary(bench: AlignedBenchmark, n_before: int, rule: str) -> str:
+def _summary(bench: AlignedBenchmark, n_before: int) -> str:
     diag = bench.diagnostics
-    lines = [f"kept {len(bench.items)} of {n_before} questions (rule {rule}); weights re-fitted on "
+    lines = [f"kept {len(bench.items)} of {n_before} questions; weights re-fitted on "
              f"{diag['n_train_models']} rated models, {diag['method']}", "questions and weight per benchmark:"]
     names, codes = np.unique(bench.benchmarks.astype(str), return_inverse=True)
     mass = np.bincount(codes, weights=bench.weights)
