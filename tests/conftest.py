@@ -52,6 +52,19 @@ def make_planted(n_models: int = 60, n_items: int = 40, seed: int = 0, missing: 
     return Planted(results, ratings, true_w, true_scores)
 
 
+def make_two_sided(n_models: int = 80, seed: int = 4) -> tuple[Results, pd.DataFrame]:
+    """Results where half the 40 items reward an ability and half its absence (e.g. a refusal
+    rate), so either direction of preference can be represented with non-negative weights; and
+    ratings that follow the ability."""
+    rng = np.random.default_rng(seed)
+    ability = rng.normal(size=n_models)
+    p = 1 / (1 + np.exp(-(ability[:, None] - rng.normal(size=20)[None, :])))
+    names = np.array([f"m{i:02d}" for i in range(n_models)], dtype=object)
+    results = Results(names, np.array([f"b/q{j:02d}" for j in range(40)], dtype=object),
+                      np.full(40, "b", dtype=object), np.hstack([p, 1 - p]).astype(np.float32))
+    return results, pd.DataFrame({"model": names, "rating": 1000 + 100 * ability})
+
+
 @pytest.fixture(autouse=True)
 def no_progress_lines(monkeypatch):
     """Commands run in-process print no progress lines: a stage line appears only when a stage

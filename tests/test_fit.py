@@ -17,7 +17,7 @@ from benchalign.fit.candidates import Context, Correlation, common_benchmark_ite
 from benchalign.fit.folds import rated_folds, usable
 from benchalign.fit.selection import AUTO, candidates, choose
 
-from .conftest import make_planted
+from .conftest import make_planted, make_two_sided
 
 
 @pytest.mark.parametrize(
@@ -92,16 +92,7 @@ def test_auto_keeps_the_plain_mean_when_it_already_orders_the_preferences():
 
 
 def test_reversing_every_preference_reverses_the_fitted_ranking():
-    # half the items reward the ability, half its absence (e.g. a refusal rate), so either
-    # direction of preference can be represented with non-negative weights
-    rng = np.random.default_rng(4)
-    ability = rng.normal(size=80)
-    p = 1 / (1 + np.exp(-(ability[:, None] - rng.normal(size=20)[None, :])))
-    values = np.hstack([p, 1 - p]).astype(np.float32)
-    names = np.array([f"m{i:02d}" for i in range(80)], dtype=object)
-    items = np.array([f"b/q{j:02d}" for j in range(40)], dtype=object)
-    results = Results(names, items, np.full(40, "b", dtype=object), values)
-    ratings = pd.DataFrame({"model": names, "rating": 1000 + 100 * ability})
+    results, ratings = make_two_sided()
     fwd = BenchmarkAligner().fit(results, preferences_from_frame(ratings))
     rev = BenchmarkAligner().fit(results, preferences_from_frame(ratings.assign(rating=-ratings["rating"])))
     assert spearmanr(fwd.predict(results), rev.predict(results)).statistic < -0.95

@@ -5,7 +5,6 @@ convergence reporting."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
@@ -14,7 +13,7 @@ from benchalign.baselines import Train, select_methods
 from benchalign.data import Results, link
 from benchalign.fit.ranknet import fit_published
 
-from .conftest import make_planted
+from .conftest import make_planted, make_two_sided
 
 
 def _pairs(data, n_train: int):
@@ -40,14 +39,7 @@ def test_recovers_planted_weighting_on_held_out_models(missing):
 
 
 def test_reversing_every_preference_reverses_the_fitted_ranking():
-    rng = np.random.default_rng(4)
-    ability = rng.normal(size=80)
-    p = 1 / (1 + np.exp(-(ability[:, None] - rng.normal(size=20)[None, :])))
-    values = np.hstack([p, 1 - p]).astype(np.float32)
-    names = np.array([f"m{i:02d}" for i in range(80)], dtype=object)
-    results = Results(names, np.array([f"b/q{j:02d}" for j in range(40)], dtype=object),
-                      np.full(40, "b", dtype=object), values)
-    ratings = pd.DataFrame({"model": names, "rating": 1000 + 100 * ability})
+    results, ratings = make_two_sided()
     fwd, _ = fit_published(results, link(results, preferences_from_frame(ratings)).pairs, reg_grid=(0.1,))
     flipped = preferences_from_frame(ratings.assign(rating=-ratings["rating"]))
     rev, _ = fit_published(results, link(results, flipped).pairs, reg_grid=(0.1,))
