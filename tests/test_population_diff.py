@@ -163,3 +163,26 @@ def test_cli_compare_unknown_or_repeated_population_names_the_fix(planted, tmp_p
     assert "--b 'Z': no population of that name in column 'category'; it has A, B, pooled" in res.output
     res = CliRunner().invoke(cli, [*args, "--a", "A", "--b", "A"])
     assert res.exit_code == 2 and "name two different populations" in res.output
+
+
+def test_report_section_lists_questions_only_for_populations_that_differ(planted, linked):
+    from benchalign.population_diff import compare_each
+    from benchalign.report_populations import PopulationView, populations_html
+
+    three = {n: linked[n] for n in ("A", "B", "C", POOLED)}
+    comparisons = compare_each(planted.results, three, n_boot=N_BOOT)
+    assert set(comparisons.diffs) == {(POOLED, "A"), (POOLED, "B"), (POOLED, "C"), ("A", "B"),
+                                      ("A", "C"), ("B", "C")}
+    assert comparisons.diffs[("A", "B")].differ and not comparisons.diffs[("A", "C")].differ
+    # B (the other preference) differs from the pooled one (mostly A's three draws), A does not
+    assert comparisons.diffs[(POOLED, "B")].differ and not comparisons.diffs[(POOLED, "A")].differ
+    weights = {n: np.full(planted.results.n_items, 1 / planted.results.n_items) for n in three}
+    view = PopulationView(weights, {"A": 0.0, "B": 0.0, "C": 0.0}, {"splits": {}}, comparisons)
+    page = populations_html(view, planted.results.items, planted.results.benchmarks, {})
+    assert "where populations differ from the pooled benchmark" in page
+    assert "p-value (verdict)" in page and "every pair of populations" in page
+    for name, d in ((n, comparisons.diffs[(POOLED, n)]) for n in "ABC"):
+        listed = f"{name}: questions that gain and lose most against pooled" in page
+        assert listed == d.differ
+        if not d.differ:
+            assert f"<b>{name}</b>: pooled and {name} (" in page and "cannot be told apart" in page

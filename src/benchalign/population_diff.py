@@ -38,6 +38,7 @@ from scipy.stats import kendalltau
 from .data import Linked, PairSet, Results
 from .errors import ConvergenceWarning, InsufficientDataError, ParameterError, check_param
 from .fit.candidates import Context, Correlation
+from .populations import POOLED
 from .scores import model_scores
 
 SCHEMA = "benchalign.population_diff/1"
@@ -301,3 +302,35 @@ def format_diff(diff: PopulationDiff, items: np.ndarray, item_benchmarks: np.nda
         for j in [*diff.gaining, *diff.losing]:
             lines.append(f"  {diff.item_diff[j]:+8.2f}  {item_benchmarks[j]}  {items[j]}")
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, eq=False)
+class Comparisons:
+    """Every population against the pooled benchmark and every pair of populations.
+
+    diffs : {(a, b): PopulationDiff} with (POOLED, p) for each population p (so item_diff is p's
+    weight minus the pooled one) and (p, q) for p < q by name; skipped : {population: why} for
+    those with too few rated models to compare.
+    """
+
+    diffs: dict[tuple[str, str], PopulationDiff]
+    skipped: dict[str, str]
+
+
+def compare_each(results: Results, linked: Mapping[str, Linked], *, n_boot: int = N_BOOT, random_state: int = 0, alpha: float = ALPHA,
+                 progress: Callable[[int], object] | None = None) -> Comparisons:
+    """:func:`compare_populations` for each population of ``linked`` (which holds the pooled
+    preferences under :data:`~benchalign.populations.POOLED`) against the pooled ones, and for each pair; each population is
+    refitted once (``progress(1)`` per refit, n_boot per population)."""
+    fits, skipped = {}, {}
+    for name, lk in linked.items():
+        try:
+            fits[name] = refit_population(results, lk, name=name, n_boot=n_boot,
+                                          random_state=random_state, progress=progress)
+        except InsufficientDataError as err:
+            skipped[name] = str(err)
+    names = sorted(n for n in fits if n != POOLED)
+    pairs = [(POOLED, n) for n in names if POOLED in fits]
+    pairs += [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    return Comparisons({(a, b): compare_populations(results, fits[a], fits[b], alpha=alpha)
+                        for a, b in pairs}, skipped)
