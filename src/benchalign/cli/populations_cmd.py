@@ -9,6 +9,7 @@ import click
 from ..population_diff import ALPHA, N_BOOT, TOP_ITEMS, compare_populations, format_diff
 from ..population_diff import pick_population
 from ..populations import link_populations
+from ..errors import ParameterError
 from ..outputs import write_atomic
 from . import cli
 from .common import (check_outputs, force_option, load_population_inputs, preference_options,
@@ -54,8 +55,8 @@ def compare_cmd(results_path: str, preferences_path: str, ignore_unknown_models:
     """
     check_outputs(force, json=json_path)
     if name_a == name_b:
-        raise click.BadParameter(f"--a and --b are both {name_a!r}; name two different "
-                                 "populations.")
+        raise ParameterError(f"--a and --b are both {name_a!r}; name two different "
+                             "populations.")
     with stage("reading results and preferences by population"):
         results, by_pop = load_population_inputs(results_path, preferences_path,
                                                  ignore_unknown_models, population_column,
