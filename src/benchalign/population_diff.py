@@ -14,8 +14,9 @@ Bootstrap resample: the rated models drawn with replacement; a model drawn k tim
 of identical results, and every preference pair between two drawn models is kept once per pair of
 copies (weight and target unchanged; copies of one model have no pair between them). So a drawn
 model counts k times in the question correlations and in the Bradley-Terry strengths, as in the
-ordinary bootstrap of a statistic over models. A resample with fewer than :data:`MIN_RATED`
-distinct models is drawn again.
+ordinary bootstrap of a statistic over models. A resample with fewer distinct models than a
+question correlation needs (:data:`~benchalign.fit.candidates.MIN_CORRELATION_MODELS`) is drawn
+again.
 
 The test. Statistic: d(A, B) = the share of model pairs (every model of the results with a score
 under both) that A's and B's benchmarks order differently, (1 − Kendall τ_b) / 2. It is what
@@ -37,7 +38,7 @@ from scipy.stats import kendalltau
 
 from .data import Linked, PairSet, Results
 from .errors import ConvergenceWarning, InsufficientDataError, ParameterError, check_param
-from .fit.candidates import Context, Correlation
+from .fit.candidates import MIN_CORRELATION_MODELS, Context, Correlation
 from .populations import POOLED
 from .scores import model_scores
 
@@ -48,7 +49,7 @@ at p = 0.05; one refit with its scores costs about 10 ms on metabench (6,349 mod
 ALPHA = 0.05
 TOP_ITEMS = 10
 MIN_RATED = 5
-"""Fewest rated models a population (and a resample, in distinct models) needs to be compared."""
+"""Fewest rated models a population needs to be compared."""
 METHOD = "correlation"
 SCORE_CELLS = 8_000_000
 """Refits are scored in blocks of about this many model × refit cells (64 MB of float64), one pass
@@ -126,13 +127,13 @@ def _resample(rated: np.ndarray, local: PairSet,
     n = len(rated)
     for _ in range(1000):
         draw = np.sort(rng.integers(0, n, size=n))
-        if len(np.unique(draw)) < MIN_RATED:
+        if len(np.unique(draw)) < MIN_CORRELATION_MODELS:
             continue
         pairs = expand_pairs(local, np.bincount(draw, minlength=n))
         if len(pairs):
             return rated[draw], pairs
     raise InsufficientDataError("no bootstrap resample of the rated models kept "
-                                f"{MIN_RATED} distinct models with a pair among them.")
+                                f"{MIN_CORRELATION_MODELS} distinct models with a pair among them.")
 
 
 def expand_pairs(pairs: PairSet, mult: np.ndarray) -> PairSet:
