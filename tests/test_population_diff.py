@@ -186,3 +186,14 @@ def test_report_section_lists_questions_only_for_populations_that_differ(planted
         assert listed == d.differ
         if not d.differ:
             assert f"<b>{name}</b>: pooled and {name} (" in page and "cannot be told apart" in page
+
+
+def test_compare_each_skips_a_population_with_too_few_rated_models(planted, linked):
+    from benchalign.population_diff import compare_each
+
+    small = linked["B"].pairs.within(np.arange(4), planted.results.n_models)
+    tiny = type(linked["B"])(small, small.models(), linked["B"].ratings, "ratings")
+    comparisons = compare_each(planted.results, {"A": linked["A"], "tiny": tiny,
+                                                 POOLED: linked[POOLED]}, n_boot=10)
+    assert set(comparisons.diffs) == {(POOLED, "A")}
+    assert "'tiny' has 4 rated models" in comparisons.skipped["tiny"]

@@ -43,7 +43,7 @@ def _e(text: object) -> str:
 
 def populations_html(view: PopulationView, items: np.ndarray, benchmarks: np.ndarray,
                      texts: dict[str, str]) -> str:
-    """The section's HTML (mass table, one cross matrix per split family, diverging questions)."""
+    """The section's HTML (mass table, one cross matrix per split family, the comparisons)."""
     parts = [_mass_html(view, benchmarks)]
     for name, fam in view.evaluation["splits"].items():
         parts.append(_cross_html(name, fam))
