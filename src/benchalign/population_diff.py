@@ -24,7 +24,13 @@ matters for a benchmark that ranks models: two weight vectors that move weight b
 interchangeable questions get d ≈ 0. Null: d(A, A*_k) and d(B, B*_k) over the refits of each
 population on resampled models, i.e. how far a benchmark moves when only which models were rated
 changes. p = (1 + #{null ≥ d(A, B)}) / (1 + #null). Verdict "differ" when p < alpha, else
-"indistinguishable", and then no question is reported as gaining or losing.
+"indistinguishable", and then no question is reported as gaining or losing. Two populations
+rated on the same models share the model-sampling noise that the null puts on one side, so the
+test is conservative: "differ" is strong evidence, "indistinguishable" weak evidence of sameness.
+
+:func:`refit_population` does one population's refits once; :func:`compare_populations` takes
+refits or preferences; :func:`compare_each` compares every population with the pooled benchmark
+and every pair, refitting each population once.
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ from .scores import model_scores
 SCHEMA = "benchalign.population_diff/1"
 N_BOOT = 200
 """Default refits per population: 2 × 200 null draws put the p-value's Monte-Carlo error near 0.01
-at p = 0.05; one refit with its scores costs about 10 ms on metabench (6,349 models × 1,075 items)."""
+at p = 0.05; one refit with its scores costs about 8 ms on metabench (6,349 models × 1,075 items,
+33 rated), so 200 refits of 7 populations take about 11 s."""
 ALPHA = 0.05
 TOP_ITEMS = 10
 MIN_RATED = 5
