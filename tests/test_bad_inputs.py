@@ -275,6 +275,72 @@ CASES += [  # issue 19: wide tables, headers and files that are not what their n
 ]
 
 
+POPULATIONS = "model,category,rating\n" + "".join(
+    f"m{m},{c},{1000 + 37 * ((m * k) % 6)}\n" for c, k in (("A", 5), ("B", 1)) for m in range(6))
+MODELS = "model,first_seen\n" + "".join(f"m{m},2024-0{m + 1}-01\n" for m in range(6))
+
+
+def _pop_fit(prefs: str, column: str = "category") -> Callable[[Path], list[str]]:
+    return lambda d: ["fit", "--results", str(d / "r.csv"), "--preferences", str(d / prefs),
+                      "-o", str(d / "out.json"), "--population-column", column]
+
+
+def _time_split(split: str, models: str = MODELS) -> tuple[dict, Callable[[Path], list[str]]]:
+    files = {"r.csv": RESULTS, "p.csv": RATINGS, "m.csv": models}
+    return files, lambda d: ["evaluate", "--results", str(d / "r.csv"), "--preferences",
+                             str(d / "p.csv"), "--models", str(d / "m.csv"), "--split", split]
+
+
+def _compare(a: str, b: str) -> Callable[[Path], list[str]]:
+    return lambda d: ["populations", "compare", "--results", str(d / "r.csv"), "--preferences",
+                      str(d / "pop.csv"), "--population-column", "category", "--a", a, "--b", b]
+
+
+def _population_bench() -> str:
+    from benchalign.artifact import AlignedBenchmark
+    import numpy as np
+
+    items = sorted(f"b{q % 2}/q{q}" for q in range(8))
+    return AlignedBenchmark(np.array(items, dtype=object),
+                            np.array([i.split("/")[0] for i in items], dtype=object),
+                            np.full(8, 1 / 8), populations={"A": np.full(8, 1 / 8)}).to_json()
+
+
+POPULATION_CASES = [
+    Case("no population column in the preferences", {"r.csv": RESULTS, "p.csv": POPULATIONS},
+         _pop_fit("p.csv", "language"), "InputFormatError",
+         ["no population column 'language' (found model, category, rating)", "--population-column category"]),
+    Case("empty cells in the population column",
+         {"r.csv": RESULTS, "p.csv": POPULATIONS.replace("m2,A,", "m2,,")}, _pop_fit("p.csv"),
+         "InputFormatError", ["the population column 'category' is empty at 1 rows (e.g. line 4)",
+                              "Give every row a population"]),
+    Case("a population named 'pooled'", {"r.csv": RESULTS, "p.csv": POPULATIONS.replace(",B,", ",pooled,")},
+         _pop_fit("p.csv"), "InputFormatError", ["'pooled' is reserved for the pooled benchmark",
+                                                 "rename that population"]),
+    Case("score --population with an unknown name", {"r.csv": RESULTS, "b.json": _population_bench()},
+         _score("b.json", "r.csv", "--population", "Z"), "ArtifactError",
+         ["has no population 'Z'; it has: pooled, A"]),
+    Case("time split with a DATE that is not a date", *_time_split("time:first_seen:soon"),
+         "ParameterError", ["The split 'time:first_seen:soon' is not understood", "time:first_seen:2024-01-01"]),
+    Case("time split on a column with a value that is not a date",
+         *_time_split("time:first_seen:2024-03-15", MODELS.replace("m3,2024-04-01", "m3,spring")),
+         "DataValidationError", ["'first_seen' column is not a date for m3 ('spring')", "YYYY-MM-DD"]),
+    Case("time split on a column the metadata lacks", *_time_split("time:released:2024-03-15"),
+         "ParameterError", ["needs a 'released' column in the model metadata; found first_seen"]),
+    Case("populations compare with an unknown population", {"r.csv": RESULTS, "pop.csv": POPULATIONS},
+         _compare("A", "C"), "ParameterError",
+         ["--b 'C': no population of that name in column 'category'; it has A, B, pooled"]),
+    Case("populations compare of a population with itself", {"r.csv": RESULTS, "pop.csv": POPULATIONS},
+         _compare("A", "A"), "ParameterError", ["--a and --b are both 'A'; name two different"]),
+    Case("populations compare of a population with too few rated models",
+         {"r.csv": RESULTS, "pop.csv": "\n".join(line for line in POPULATIONS.splitlines()
+                                                  if not line.startswith(("m3,B", "m4,B", "m5,B"))) + "\n"},
+         _compare("A", "B"), "InsufficientDataError",
+         ["population 'B' has 3 rated models", "at least 5 rated models in each"]),
+]
+CASES += POPULATION_CASES
+
+
 def run_case(case: Case, folder: Path, debug: bool = False):
     for name, content in case.files.items():
         path = folder / name

@@ -149,6 +149,22 @@ def test_compact_matrix_reads_blocks_exactly(missing):
     np.testing.assert_allclose(matrix.pullback(g, s, den), want, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_scores_of_several_weight_vectors_at_once_match_one_at_a_time(dtype):
+    rng = np.random.default_rng(7)
+    values = (rng.random((9, 6)) < 0.5).astype(dtype)
+    observed = rng.random(values.shape) > 0.3
+    observed[:, 0] = True
+    matrix = ScoreMatrix(values, observed)
+    w = rng.dirichlet(np.ones(6), size=4).T  # [n_items, 4]
+    s, den = matrix.scores(w)
+    assert s.shape == den.shape == (9, 4)
+    for k in range(4):
+        one = matrix.scores(w[:, k])
+        np.testing.assert_allclose(s[:, k], one[0], rtol=1e-6)
+        np.testing.assert_allclose(den[:, k], one[1], rtol=1e-6)
+
+
 def test_compact_keeps_graded_scores_and_drops_a_full_mask():
     values = np.array([[0.25, 1.0], [0.0, 0.5]], dtype=np.float32)
     matrix = ScoreMatrix.compact(values, np.ones((2, 2), dtype=bool))

@@ -191,3 +191,4 @@ def test_report_population_column_adds_the_populations_section(planted, tmp_path
     assert 'data-section="populations"' in page and "cross matrix, split random" in page
     assert "where the column&#x27;s own benchmark and the row&#x27;s differ" in page
     assert "A: questions that gain and lose most against pooled" in page
+    assert "where populations differ from the pooled benchmark" in page and "p-value (verdict)" in page

@@ -31,6 +31,7 @@ from .errors import BenchAlignError, ConvergenceWarning, DataWarning  # noqa: E4
 from .evaluate import evaluate, parse_split  # noqa: E402
 from .fit import BenchmarkAligner  # noqa: E402
 from .io.load import load_models, load_preferences, load_results  # noqa: E402
+from .population_diff import compare_populations  # noqa: E402
 from .population_eval import evaluate_populations  # noqa: E402
 from .populations import PopulationAligner, split_populations  # noqa: E402
 
@@ -45,6 +46,7 @@ __all__ = [
     "Preferences",
     "Results",
     "__version__",
+    "compare_populations",
     "evaluate",
     "evaluate_populations",
     "link",

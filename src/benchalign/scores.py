@@ -102,11 +102,11 @@ class ScoreMatrix:
         return max(1, BLOCK_ELEMENTS // max(self.shape[1], 1))
 
     def _matvec(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """x @ v as float64 [n_models]."""
+        """x @ v as float64 [n_models] (or [n_models, k] for v [n_items, k])."""
         if x.dtype in (np.float32, np.float64):
             return (x @ v.astype(x.dtype, copy=False)).astype(np.float64)
         v = np.asarray(v, dtype=np.float64)
-        out = np.empty(x.shape[0])
+        out = np.empty((x.shape[0], *v.shape[1:]))
         step = self._step()
 
         def rows(span: tuple[int, int]) -> None:
@@ -138,7 +138,8 @@ class ScoreMatrix:
     def scores(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(s, den)``: weighted mean score over observed items and observed weight mass.
 
-        Both [n_models] float64; den is all ones when complete; s is NaN where den is 0.
+        Both [n_models] float64 ([n_models, k] for k weight vectors w [n_items, k], one BLAS
+        pass for all); den is all ones when complete; s is NaN where den is 0.
         """
         num = self._matvec(self.values, w)
         if self.observed is None:

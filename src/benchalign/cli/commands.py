@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     evaluate_cmd,
     fit_cmd,
     names_cmd,
+    populations_cmd,
     prune_cmd,
     report_cmd,
     simulate_cmd,

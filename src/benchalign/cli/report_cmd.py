@@ -14,6 +14,7 @@ from ..evaluate import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
 from ..io.load import load_models
 from ..outputs import write_atomic
+from ..population_diff import N_BOOT, compare_each
 from ..population_eval import evaluate_populations
 from ..populations import POOLED, PopulationAligner, link_populations
 from ..report_populations import PopulationView
@@ -76,15 +77,23 @@ def _heldout(results: Results, linked: Linked, evaluation: dict,
 
 
 def population_view(results: Results, populations: dict[str, Linked], splits: list[SplitSpec],
-                    models: pd.DataFrame | None, seed: int, n_bootstrap: int) -> PopulationView:
-    """The report's populations section: benchmarks fitted on every rated model, cross matrix."""
+                    models: pd.DataFrame | None, seed: int, n_bootstrap: int,
+                    n_boot: int = N_BOOT) -> PopulationView:
+    """The report's populations section: benchmarks fitted on every rated model, cross matrix,
+    and each population compared with the pooled benchmark and with each other (n_boot refits
+    of each on resampled rated models)."""
     with stage(f"fitting {len(populations)} populations"):
         fitted = PopulationAligner(random_state=seed).fit(results, populations)
     total = sum(s.repeats for s in splits)
     with stage(f"evaluating {len(populations)} populations on {total} splits", total) as update:
         evaluation = evaluate_populations(results, populations, splits=splits, models=models,
                                           seed=seed, n_bootstrap=n_bootstrap, progress=update)
-    return PopulationView(fitted.weights_, fitted.blend_, evaluation)
+    linked = link_populations(results, populations)
+    with stage(f"comparing {len(populations)} populations and the pooled benchmark "
+               f"({n_boot} refits each)", n_boot * len(linked)) as update:
+        comparisons = compare_each(results, linked, n_boot=n_boot, random_state=seed,
+                                   progress=update)
+    return PopulationView(fitted.weights_, fitted.blend_, evaluation, comparisons)
 
 
 def read_items(path: str | None) -> pd.DataFrame | None:
