@@ -9,7 +9,7 @@ fitted on the revealed ratings and scored by pairwise accuracy on the held-out m
 Target of issue 17: ``suggest`` reaches the accuracy of all available ratings (the end of every
 curve) with at most 60 % of them, with a paired interval over repetitions.
 
-    python benchmarks/active_curve.py --case metabench alpacaeval2 alpacaeval1 livecodebench --reps 12 --seed 0
+    python benchmarks/active_curve.py --case metabench alpacaeval2 alpacaeval1 livecodebench --method auto correlation --reps 12 --seed 0
 """
 
 from __future__ import annotations
@@ -74,21 +74,21 @@ def plot(curve: ActiveCurve, path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def run_case(name: str, args: argparse.Namespace, cmd: str) -> None:
-    """Run one case and write its table and figure to benchmarks/results/."""
+def run_case(name: str, method: str, args: argparse.Namespace, cmd: str) -> None:
+    """Run one case with one aligner; write its table and figure to benchmarks/results/."""
     t0 = time.perf_counter()
     case = load_case(name)
     linked = link(case.results, case.preferences)
     curve = active_curve(case.results, linked, reps=args.reps, test=args.test, start=args.start,
-                         n_boot=args.n_boot, seed=args.seed, method=args.method,
+                         n_boot=args.n_boot, seed=args.seed, method=method,
                          progress=lambda n: print(".", end="", file=sys.stderr, flush=True))
     print(file=sys.stderr)
-    title = (f"{name}, method {args.method}: {args.reps} reps, {curve.test} held out, start "
+    title = (f"{name}, method {method}: {args.reps} reps, {curve.test} held out, start "
              f"{args.start}, seed {args.seed}")
     OUT.mkdir(exist_ok=True)
-    stem = OUT / f"active_curve_{name}_{args.method}"
+    stem = OUT / f"active_curve_{name}_{method}"
     plot(curve, stem.with_suffix(".png"), title)
-    lines = [f"# Active selection of models to rate: {name}, method {args.method}", "",
+    lines = [f"# Active selection of models to rate: {name}, method {method}", "",
              f"Command: `{cmd}`", f"({curve.test} rated models held out, pool {curve.pool}; "
              f"{time.perf_counter() - t0:.0f} s)", "", *summarize(curve)]
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
@@ -104,12 +104,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--start", type=int, default=3, help="ratings known at the start")
     ap.add_argument("--n-boot", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--method", choices=METHODS, default="auto",
-                    help="the aligner fitted on the revealed ratings")
+    ap.add_argument("--method", nargs="+", choices=METHODS, default=["auto"],
+                    help="the aligner(s) fitted on the revealed ratings")
     args = ap.parse_args(argv)
     cmd = "python benchmarks/active_curve.py " + " ".join(argv if argv is not None else sys.argv[1:])
     for name in args.case:
-        run_case(name, args, cmd)
+        for method in args.method:
+            run_case(name, method, args, cmd)
 
 
 if __name__ == "__main__":
