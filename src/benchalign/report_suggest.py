@@ -48,7 +48,8 @@ def suggest_page(table: pd.DataFrame, unit: str, curve: ActiveCurve, *, title: s
 
 
 def _table_html(table: pd.DataFrame) -> str:
-    head = "".join(f'<th class="{"l" if table[c].dtype == object else ""}">{_e(c)}</th>'
+    left = ' class="l"'
+    head = "".join(f"<th{'' if pd.api.types.is_numeric_dtype(table[c]) else left}>{_e(c)}</th>"
                    for c in table.columns)
     rows = []
     for _, r in table.iterrows():
@@ -82,9 +83,9 @@ def curve_html(curve: ActiveCurve, unit: str = "models") -> str:
                                "Held-out pairwise accuracy vs ratings revealed",
                                xticks=curve.counts.tolist())
     means = pd.DataFrame({s: c.mean(axis=0) for s, c in curve.curves.items()},
-                         index=curve.counts).T
+                         index=curve.counts)
     return (note + f'<img src="{uri}" alt="active curve">' + _verdict_html(curve)
-            + frame_table(means, "strategy", "revealed"))
+            + frame_table(means, "revealed", "strategy"))
 
 
 def _verdict_html(curve: ActiveCurve) -> str:
