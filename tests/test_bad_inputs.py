@@ -272,6 +272,15 @@ CASES += [  # issue 19: wide tables, headers and files that are not what their n
                     "--items", str(d / "items.csv"), "-o", str(d / "r.html")],
          "InputFormatError", ["lacks the column(s) 'item' or a text column (text, instruction, question",
                               "--text-column"]),
+    Case("suggest --curve-reps without --report", {"r.csv": RESULTS, "p.csv": RATINGS},
+         lambda d: ["suggest", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"),
+                    "--budget", "1", "--curve-reps", "3"],
+         "ParameterError", ["--curve-reps sets the active curve of the --report page"]),
+    Case("suggest --report with too few rated models for a curve",
+         {"r.csv": RESULTS, "p.csv": "".join(RATINGS.splitlines(keepends=True)[:6])},
+         lambda d: ["suggest", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"),
+                    "--budget", "1", "--report", str(d / "s.html")],
+         "InsufficientDataError", ["an active curve needs", "Rate more models or leave out --report"]),
 ]
 
 

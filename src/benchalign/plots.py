@@ -44,8 +44,10 @@ COLORS = {
     "aligned": "#1f5fa8", "uniform": "#7a7a7a", "benchmark_mean": "#8c6bb1",
     "best_benchmark": "#d98c1f", "ridge": "#2a9d5c", "random_subset": "#c44e52",
     "random": "#7a7a7a",
+    "suggest": "#1f5fa8", "uncertain": "#c44e52", "novel": "#2a9d5c", "most_run": "#d98c1f",
 }
-"""One color per method (``random``: random K questions), the same in every figure."""
+"""One color per method or suggest strategy (``random``: random K questions, or random
+ratings in the active curve), the same in every figure."""
 FALLBACK = "#444444"
 
 

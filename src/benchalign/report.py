@@ -236,14 +236,21 @@ def render_report(cases: Sequence[CaseReport], *, title: str = "benchalign repor
     """One self-contained HTML page with a block of sections per case."""
     nav = " ".join(f'<a href="#{_id(c.name)}">{_e(c.name)}</a>' for c in cases)
     body = "\n".join(_case_html(c) for c in cases)
+    return html_page(title, "Held-out evaluation of the aligned benchmark against baselines, where "
+                     "its weight goes, how it learns, and how far it can be pruned.",
+                     f"<nav>{nav}</nav>\n{body}")
+
+
+def html_page(title: str, intro: str, body: str) -> str:
+    """A self-contained HTML page in the report's style: ``title`` as heading, ``intro`` (plain
+    text, escaped here) under it with the package version, then ``body`` (HTML)."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<meta name=\"generator\" content=\"benchalign {_e(__version__)}\">\n"
         f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"<h1>{_e(title)}</h1>\n<p class=\"muted\">Held-out evaluation of the aligned benchmark "
-        f"against baselines, where its weight goes, how it learns, and how far it can be pruned. "
-        f"benchalign {_e(__version__)}.</p>\n<nav>{nav}</nav>\n{body}\n</main>\n</body>\n</html>\n"
+        f"<h1>{_e(title)}</h1>\n<p class=\"muted\">{_e(intro)} "
+        f"benchalign {_e(__version__)}.</p>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 
@@ -424,7 +431,7 @@ def _learning_html(case: CaseReport) -> str:
     note = (f"<p class=\"muted\">{frame['split'].nunique()} random splits; at each size every "
             "method sees only the preferences among that many training models (mean ± one "
             "standard error over splits).</p>")
-    return note + _img(uri, "learning curve") + _frame_table(table, "method", "training models")
+    return note + _img(uri, "learning curve") + frame_table(table, "method", "training models")
 
 
 def _prune_html(case: CaseReport) -> str:
@@ -439,11 +446,12 @@ def _prune_html(case: CaseReport) -> str:
             "the kept questions (at 'all': the full aligned benchmark); <b>random</b>: plain mean "
             "over K random questions (control; at 'all' it is the uniform benchmark). Write one "
             "with <code>benchalign prune --k K</code>.</p>")
-    return note + _img(uri, "pruning curve") + _frame_table(curve_table(case.prune, n_items),
-                                                             "line", "K")
+    return note + _img(uri, "pruning curve") + frame_table(curve_table(case.prune, n_items),
+                                                            "line", "K")
 
 
-def _frame_table(table: pd.DataFrame, index_name: str, columns_name: str) -> str:
+def frame_table(table: pd.DataFrame, index_name: str, columns_name: str) -> str:
+    """An HTML table of ``table``'s numbers (3 decimals, — for NaN), rows labelled by its index."""
     head = f'<tr><th class="l">{_e(index_name)} \\ {_e(columns_name)}</th>' + "".join(
         f"<th>{_e(c)}</th>" for c in table.columns) + "</tr>"
     rows = "".join(f'<tr><td class="l">{_e(i)}</td>' + "".join(

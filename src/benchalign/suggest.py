@@ -229,14 +229,22 @@ def _candidate_rows(results: Results, rated: np.ndarray,
     return rows
 
 
-def _model_table(results: Results, refits: Refits, emb: np.ndarray, cand: np.ndarray,
-                 budget: int) -> pd.DataFrame:
+def rank_models(refits: Refits, emb: np.ndarray, cand: np.ndarray,
+                budget: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, rank_sd, novelty), each [budget]: the ``budget`` candidate rows of ``cand`` in the
+    order :func:`suggest` picks them (greedy ``rank_sd × novelty``), with the two numbers behind
+    each pick. The one ranking of models that :func:`suggest` and the active curve share."""
     spread = rank_spread(refits, cand)
     scale = novelty_scale(emb, refits.rated)
     dist = nearest_distance(emb, cand, refits.rated)
     order, nov = greedy_pick(spread, dist, emb[cand], scale, budget)
-    rows = cand[order]
-    sd, n_boot = spread[order], len(refits.scores)
+    return cand[order], spread[order], nov
+
+
+def _model_table(results: Results, refits: Refits, emb: np.ndarray, cand: np.ndarray,
+                 budget: int) -> pd.DataFrame:
+    rows, sd, nov = rank_models(refits, emb, cand, budget)
+    n_boot = len(refits.scores)
     reasons = [f"its place among the rated models varies by {s:.2f} rated-model sds over "
                f"{n_boot} bootstrap refits; {v:.2f}x as far from the nearest rated model as "
                "rated models are from each other" for s, v in zip(sd, nov)]
@@ -275,11 +283,8 @@ def _pair_table(results: Results, pairs: PairSet, refits: Refits, emb: np.ndarra
 
 def _pair_pool(refits: Refits, emb: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """The rated models and the :data:`PAIR_POOL` most valuable candidates (sorted rows)."""
-    k = min(PAIR_POOL, len(cand))
-    spread = rank_spread(refits, cand)
-    dist = nearest_distance(emb, cand, refits.rated)
-    order, _ = greedy_pick(spread, dist, emb[cand], novelty_scale(emb, refits.rated), k)
-    return np.union1d(refits.rated, cand[order])
+    rows, _, _ = rank_models(refits, emb, cand, min(PAIR_POOL, len(cand)))
+    return np.union1d(refits.rated, rows)
 
 
 def to_json(table: pd.DataFrame, unit: str) -> dict:

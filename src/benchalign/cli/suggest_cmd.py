@@ -7,8 +7,12 @@ import json
 import click
 import pandas as pd
 
+from ..data import Linked, Results
+from ..errors import ParameterError
 from ..outputs import write_atomic
+from ..report_suggest import suggest_page
 from ..suggest import UNITS, suggest, to_json
+from ..suggest_curve import active_curve, curve_sizes
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
                      seed_option, stage)
@@ -25,11 +29,17 @@ from .common import (check_outputs, force_option, load_inputs, preference_option
               help="Bootstrap refits over the rated models behind the rank disagreement.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Also write the suggestions as JSON (schema benchalign.suggest/1).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write an HTML page with the suggestions and the active curve on these "
+                   "data: held-out accuracy as hidden ratings are revealed in suggest's order, "
+                   "at random and by simple heuristics.")
+@click.option("--curve-reps", type=click.IntRange(min=2), default=None,
+              help="Repetitions of the --report page's active curve.  [default: 5]")
 @seed_option
 @force_option
 def suggest_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, budget: int,
-                unit: str, n_boot: int, json_path: str | None, seed: int, force: bool,
-                **formats: object) -> None:
+                unit: str, n_boot: int, json_path: str | None, report_path: str | None,
+                curve_reps: int | None, seed: int, force: bool, **formats: object) -> None:
     """Rank the unrated models to get rated next (or the pairs to compare next), best first.
 
     A model's value is how much bootstrap refits over the rated models disagree about where it
@@ -38,16 +48,40 @@ def suggest_cmd(results_path: str, preferences_path: str, ignore_unknown_models:
     Deterministic for a given --seed. On the shipped cases the choice did no better than random selection
     (docs/suggest.md).
     """
-    check_outputs(force, json=json_path)
+    if curve_reps is not None and report_path is None:
+        raise ParameterError("--curve-reps sets the active curve of the --report page; pass "
+                             "--report PATH too, or leave out --curve-reps.")
+    check_outputs(force, json=json_path, report=report_path)
     with stage("reading results and preferences"):
         results, linked = load_inputs(results_path, preferences_path, ignore_unknown_models,
                                       **formats)
+    if report_path:
+        curve_sizes(len(linked.rated))  # too few rated models fail before the work
     with stage(f"refitting on {n_boot} bootstrap resamples of the rated models"):
         table = suggest(results, linked, budget, unit=unit, n_boot=n_boot, seed=seed)
     click.echo(_render(table, unit))
     if json_path:
         write_atomic(json_path, json.dumps(to_json(table, unit), indent=1) + "\n", force=force)
         click.echo(f"wrote {json_path}", err=True)
+    if report_path:
+        _write_report(report_path, table, unit, results, linked, curve_reps or CURVE_REPS,
+                      n_boot, seed, force, f"results {results_path}, preferences {preferences_path}")
+
+
+CURVE_REPS = 5
+"""Default repetitions of the --report page's active curve (about a minute on metabench)."""
+
+
+def _write_report(path: str, table: pd.DataFrame, unit: str, results: Results, linked: Linked,
+                  reps: int, n_boot: int, seed: int, force: bool, inputs: str) -> None:
+    """Run the active curve on the data (progress on stderr) and write the --report page."""
+    with stage(f"active curve: {reps} repetitions", reps) as update:
+        curve = active_curve(results, linked, reps=reps, n_boot=n_boot, seed=seed,
+                             progress=update)
+    page = suggest_page(table, unit, curve, title="benchalign suggest",
+                        inputs=f"{inputs}; {results.n_models} models, {len(linked.rated)} rated.")
+    write_atomic(path, page, force=force)
+    click.echo(f"wrote {path}", err=True)
 
 
 def _render(table: pd.DataFrame, unit: str) -> str:

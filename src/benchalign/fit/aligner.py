@@ -14,7 +14,7 @@ from ..data import Linked, PairSet, Preferences, Results, link
 from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
 from ..scores import model_scores
 from .candidates import Candidate, Context
-from .selection import METHODS, candidates, choose, cross_validate
+from .selection import METHODS, select
 
 class BenchmarkAligner:
     """Learn a weight per question so the weighted benchmark ranks models like the preferences.
@@ -80,12 +80,9 @@ class BenchmarkAligner:
         self._validate_params()
         pairs = training_pairs(results, preferences, ignore_unknown)
         ctx = Context.of(results)
-        cands = candidates(self.method, ctx)
-        self.candidates_, self.candidate_scores_ = [c.name for c in cands], None
-        chosen = 0
-        if len(cands) > 1:
-            acc = self._cross_validate(ctx, pairs, cands)
-            chosen, self.candidate_scores_ = choose(acc), acc.mean(axis=0)
+        cands, self.candidate_scores_, chosen = select(ctx, pairs, self.method,
+                                                       cv_folds=self.cv_folds, seed=self.random_state)
+        self.candidates_ = [c.name for c in cands]
         return self._fit_final(ctx, pairs, cands[chosen])
 
     def refit_restricted(self, results: Results, preferences: Preferences | Linked | PairSet,
@@ -98,10 +95,6 @@ class BenchmarkAligner:
         pairs = training_pairs(results, preferences, False)
         new.candidates_, new.candidate_scores_ = [self.candidate_.name], None
         return new._fit_final(Context.of(results).take_items(cols), pairs, self.candidate_)
-
-    def _cross_validate(self, ctx: Context, pairs: PairSet, cands: list[Candidate]) -> np.ndarray:
-        n_folds = min(self.cv_folds, len(pairs.models()))
-        return cross_validate(ctx, pairs, cands, n_folds=n_folds, seed=self.random_state)
 
     def _fit_final(self, ctx: Context, pairs: PairSet, cand: Candidate) -> "BenchmarkAligner":
         fit = cand.fit(ctx, pairs)

@@ -63,3 +63,15 @@ def choose(acc: np.ndarray) -> int:
     ties (to 1e-12) go to the earlier candidate."""
     mean = acc.mean(axis=0)
     return int(np.flatnonzero(mean >= mean.max() - 1e-12)[0])
+
+
+def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int,
+           seed: int) -> tuple[list[Candidate], np.ndarray | None, int]:
+    """The candidates of ``method``, their mean validation accuracy (None when there is a single
+    candidate) and the index of the chosen one: :func:`cross_validate` over at most ``cv_folds``
+    folds of the rated models, then :func:`choose`."""
+    cands = candidates(method, ctx)
+    if len(cands) == 1:
+        return cands, None, 0
+    acc = cross_validate(ctx, pairs, cands, n_folds=min(cv_folds, len(pairs.models())), seed=seed)
+    return cands, acc.mean(axis=0), choose(acc)
