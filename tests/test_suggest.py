@@ -137,3 +137,25 @@ def test_cli_budget_too_large_exits_2_in_one_line(tmp_path, case):
                                    "--preferences", str(tmp_path / "p.csv"), "--budget", "999"])
     assert out.exit_code == 2
     assert "--budget 40" in out.output and out.output.strip().count("\n") == 0
+
+
+def test_models_the_check_finds_degenerate_are_left_out_and_listed(case, tmp_path):
+    results, prefs = case
+    values = results.values.copy()
+    values[59] = 1.0                                      # an unrated model right on every item
+    flat = Results(results.models, results.items, results.benchmarks, values, results.observed)
+    table = suggest(flat, prefs, 39, seed=0)              # every other unrated model
+    assert results.models[59] not in set(table["model"])
+    assert table.attrs["left_out"] == [results.models[59]]
+    assert to_json(table, "models")["left_out"] == [results.models[59]]
+    # a candidate list given by the user is taken as it is
+    named = suggest(flat, prefs, 1, seed=0, candidates=[results.models[59]])
+    assert list(named["model"]) == [results.models[59]] and named.attrs["left_out"] == []
+    write_long(flat, tmp_path / "r.csv")
+    prefs_frame = pd.DataFrame({"model": prefs.models, "rating": prefs.ratings})
+    prefs_frame.to_csv(tmp_path / "p.csv", index=False)
+    res = CliRunner().invoke(cli, ["suggest", "--results", str(tmp_path / "r.csv"), "--preferences",
+                                   str(tmp_path / "p.csv"), "--budget", "2"])
+    assert res.exit_code == 0, res.output
+    assert "left out 1 unrated model that `benchalign check` finds degenerate" in res.output
+    assert results.models[59] in res.output.splitlines()[-1]

@@ -460,36 +460,60 @@ def _gram_scan(profiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return best, np.concatenate(cand_i), np.concatenate(cand_j)
 
 
+@dataclass(frozen=True)
+class Degenerate:
+    """Which models the degenerate-model check flags. constant, isolated : (n_models,) bool (a
+    constant row is never also isolated); best : (n_models,) best correlation with any other
+    model (NaN for constant rows); median : the typical model's best correlation."""
+
+    constant: np.ndarray
+    isolated: np.ndarray
+    best: np.ndarray
+    median: float
+
+    @classmethod
+    def of(cls, results: Results, profiles: np.ndarray, best: np.ndarray) -> "Degenerate":
+        constant = ~profiles.any(axis=1)
+        best = np.where(constant, np.nan, best)
+        if results.n_models < 10:
+            return cls(constant, np.zeros_like(constant), best, float("nan"))
+        median = float(np.nanmedian(best))
+        low = (best < ISOLATION_RATIO * median) & (median - best > ISOLATION_SE / np.sqrt(results.n_items))
+        return cls(constant, np.nan_to_num(low, nan=0.0).astype(bool), best, median)
+
+
+def degenerate_models(results: Results) -> np.ndarray:
+    """Rows of the models the degenerate-model check flags (constant on every observed item, or
+    answering like no other model): no rating of them can teach the aligner anything."""
+    profiles = model_profiles(results)
+    found = Degenerate.of(results, profiles, _gram_scan(profiles)[0])
+    return np.flatnonzero(found.constant | found.isolated)
+
+
 def _degenerate(results: Results, profiles: np.ndarray, best: np.ndarray,
                 is_rated: np.ndarray) -> list[Finding]:
-    constant = ~profiles.any(axis=1)
+    found = Degenerate.of(results, profiles, best)
     out = _by_rating(lambda sub, rated: Finding(
         "degenerate-model", "warning" if rated else "info",
         f"{_who(results, sub, rated, ('scores', 'score'))} the same on every observed item (e.g. a "
         "reference model judged against itself, or an empty run): a constant says nothing about "
         "which questions matter.",
         "Drop them, or re-run them; a judge's reference model has no result of its own.",
-        _names(results.models[sub])), results, np.flatnonzero(constant), is_rated)
-    if results.n_models < 10:
-        return out
-    best = np.where(constant, np.nan, best)
-    median = float(np.nanmedian(best))
-    low = (best < ISOLATION_RATIO * median) & (median - best > ISOLATION_SE / np.sqrt(results.n_items))
-    rows = np.flatnonzero(np.nan_to_num(low, nan=0.0))
+        _names(results.models[sub])), results, np.flatnonzero(found.constant), is_rated)
 
     def make(sub: np.ndarray, rated: bool) -> Finding:
-        shown = [f"{results.models[r]} ({best[r]:.2f})" for r in sub[:5]]
+        shown = [f"{results.models[r]} ({found.best[r]:.2f})" for r in sub[:5]]
         text = (f"{_who(results, sub, rated, ('answers', 'answer'))} like no other model: their "
                 "best correlation "
                 f"with any other model's item scores is {format_rows(shown, 5)}, against "
-                f"{median:.2f} for the typical model. Judge-gaming entries, empty or "
+                f"{found.median:.2f} for the typical model. Judge-gaming entries, empty or "
                 "constant-template answers and broken runs look like this.")
         return Finding("degenerate-model", "warning" if rated else "info", text,
                        "Look at a few of their answers; drop entries that are not real models "
                        "(null or adversarial baselines) before aligning.",
                        _names(results.models[sub]))
 
-    return out + _by_rating(make, results, rows, is_rated)
+    return out + _by_rating(make, results, np.flatnonzero(found.isolated), is_rated)
 
 
 def _near_duplicates(results: Results, ci: np.ndarray, cj: np.ndarray,

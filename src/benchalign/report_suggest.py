@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import plots
+from .errors import format_rows
 from .report import frame_table, html_page
 from .suggest_curve import ActiveCurve, curve_frame, curve_summary
 
@@ -40,11 +41,21 @@ def suggest_page(table: pd.DataFrame, unit: str, curve: ActiveCurve, *, title: s
     inputs : one line naming the data (shown under the title)."""
     body = (f"<p>{_e(inputs)}</p>\n"
             f'<section data-section="suggestions"><h3>Suggestions, best first</h3>\n'
-            f'<p class="muted">{VALUE_NOTE[unit]}</p>\n{_table_html(table)}</section>\n'
+            f'<p class="muted">{VALUE_NOTE[unit]}</p>\n{_table_html(table)}{_left_out_html(table)}'
+            "</section>\n"
             f'<section data-section="curve"><h3>What the choice was worth on these data</h3>\n'
             f"{curve_html(curve, unit)}</section>")
     return html_page(title, "Which models (or pairs) to get preferences for next, and what "
                      "choosing them this way was worth on the data's own rated models.", body)
+
+
+def _left_out_html(table: pd.DataFrame) -> str:
+    left_out = table.attrs.get("left_out", [])
+    if not left_out:
+        return ""
+    return (f'<p class="muted">Not considered: {len(left_out)} unrated models that '
+            "<code>benchalign check</code> finds degenerate (constant, or answering like no other "
+            f"model): {_e(format_rows(left_out, 10))}.</p>")
 
 
 def _table_html(table: pd.DataFrame) -> str:

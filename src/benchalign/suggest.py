@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .check import degenerate_models
 from .data import Linked, PairSet, Preferences, Results, link
 from .errors import InsufficientDataError, check_param, format_rows
 from .fit import BenchmarkAligner
@@ -168,7 +169,9 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
 
     results, preferences : as for :meth:`BenchmarkAligner.fit` (preferences by name or linked).
     unit : "models" or "pairs". n_boot : bootstrap refits (>= 2). seed : every random choice.
-    candidates : model names that may be suggested (default: every unrated model with a result).
+    candidates : model names that may be suggested (default: every unrated model with a result,
+        except those :func:`benchalign.check.degenerate_models` flags, listed in the table's
+        ``attrs["left_out"]``: a constant or judge-gaming entry is no model to get rated).
     embedding : [n_models, k] precomputed :func:`results_embedding` (to reuse across calls).
 
     Returns for models: columns ``rank, model, value, rank_sd, novelty, score, reason``; for pairs:
@@ -177,7 +180,7 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
     """
     _check_params(unit, n_boot, seed)
     linked = preferences if isinstance(preferences, Linked) else link(results, preferences)
-    cand = _candidate_rows(results, linked.rated, candidates)
+    cand, left_out = _candidate_rows(results, linked.rated, candidates)
     n_options = len(cand) if unit == "models" else None
     check_param("suggest", "budget", budget,
                 isinstance(budget, (int, np.integer)) and budget >= 1, "an int >= 1")
@@ -192,8 +195,11 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
     refits = Refits(refits.scores, refits.rated, full)
     emb = results_embedding(results) if embedding is None else embedding
     if unit == "models":
-        return _model_table(results, refits, emb, cand, budget)
-    return _pair_table(results, linked.pairs, refits, emb, cand, budget)
+        table = _model_table(results, refits, emb, cand, budget)
+    else:
+        table = _pair_table(results, linked.pairs, refits, emb, cand, budget)
+    table.attrs["left_out"] = left_out
+    return table
 
 
 def _check_params(unit: str, n_boot: int, seed: int) -> None:
@@ -205,13 +211,18 @@ def _check_params(unit: str, n_boot: int, seed: int) -> None:
 
 
 def _candidate_rows(results: Results, rated: np.ndarray,
-                    candidates: np.ndarray | list[str] | None) -> np.ndarray:
-    """Rows that may be suggested: unrated, with at least one observed result."""
+                    candidates: np.ndarray | list[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Rows that may be suggested: unrated, with at least one observed result; and the names of
+    the unrated models left out because the check finds them degenerate (default candidates only)."""
     has = results.observed_count() > 0
     is_rated = np.zeros(results.n_models, dtype=bool)
     is_rated[rated] = True
+    left_out: list[str] = []
     if candidates is None:
-        rows = np.flatnonzero(has & ~is_rated)
+        degenerate = np.zeros(results.n_models, dtype=bool)
+        degenerate[degenerate_models(results)] = True
+        left_out = results.models[has & ~is_rated & degenerate].astype(str).tolist()
+        rows = np.flatnonzero(has & ~is_rated & ~degenerate)
     else:
         names = np.asarray(candidates, dtype=str)
         rows = results.index_of(names)
@@ -226,7 +237,7 @@ def _candidate_rows(results: Results, rated: np.ndarray,
             "there is no unrated model with results to suggest: every model of the results "
             "already has preferences. Add the results of models you could get rated."
         )
-    return rows
+    return rows, left_out
 
 
 def rank_models(refits: Refits, emb: np.ndarray, cand: np.ndarray,
@@ -288,8 +299,10 @@ def _pair_pool(refits: Refits, emb: np.ndarray, cand: np.ndarray) -> np.ndarray:
 
 
 def to_json(table: pd.DataFrame, unit: str) -> dict:
-    """The ``benchalign.suggest/1`` document of a :func:`suggest` table."""
+    """The ``benchalign.suggest/1`` document of a :func:`suggest` table (``left_out``: unrated
+    models not considered because the check finds them degenerate)."""
     keys = ["model"] if unit == "models" else ["model_a", "model_b"]
     rows = [{**{k: str(r[k]) for k in keys}, "value": float(r["value"]), "reason": str(r["reason"])}
             for _, r in table.iterrows()]
-    return {"schema": SCHEMA, "unit": unit, "suggestions": rows}
+    return {"schema": SCHEMA, "unit": unit, "suggestions": rows,
+            "left_out": list(table.attrs.get("left_out", []))}

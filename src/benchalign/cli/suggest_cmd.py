@@ -8,7 +8,7 @@ import click
 import pandas as pd
 
 from ..data import Linked, Results
-from ..errors import ParameterError
+from ..errors import ParameterError, format_rows
 from ..outputs import write_atomic
 from ..report_suggest import suggest_page
 from ..suggest import UNITS, suggest, to_json
@@ -89,4 +89,10 @@ def _render(table: pd.DataFrame, unit: str) -> str:
     for _, r in table.iterrows():
         who = r["model"] if unit == "models" else f"{r['model_a']}  vs  {r['model_b']}"
         lines.append(f"{int(r['rank']):3d}. {who}  (value {r['value']:.3f}): {r['reason']}")
+    left_out = table.attrs.get("left_out", [])
+    if left_out:
+        one = len(left_out) == 1
+        lines.append(f"left out {len(left_out)} unrated model{'' if one else 's'} that `benchalign "
+                     f"check` finds degenerate (constant, or answering like no other model): "
+                     f"{format_rows(left_out, 5)}.")
     return "\n".join(lines)
