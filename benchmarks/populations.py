@@ -45,7 +45,7 @@ from benchalign.data import link
 from benchalign.datasets import load_case
 from benchalign.evaluate import parse_split
 from benchalign.outputs import write_atomic
-from benchalign.population_diff import compare_populations, refit_population
+from benchalign.population_diff import compare_populations, holm, refit_population
 from benchalign.population_eval import evaluate_populations
 from benchalign.populations import BLEND_GRID, POOLED, PopulationAligner, link_populations
 from benchalign.populations import split_populations
@@ -110,12 +110,14 @@ def diff_tables(results, pops: dict, pairs: list[tuple[str, str]], n_boot: int,
             for d in mass.values()) + " |")
     lines += ["", f"Test: share of model pairs (all {results.n_models:,} models) the two benchmarks "
               "order differently, against refitting either on resampled rated models.", "",
-              "| a | b | pairs ordered differently | null 95th percentile | p | verdict |",
-              "|---|---|---|---|---|---|"]
-    for a, b in [*pairs, *((n, POOLED) for n in names[:-1])]:
-        d = compare_populations(results, fits[a], fits[b])
-        lines.append(f"| {a} | {b} | {d.distance:.1%} | {np.quantile(d.null, 0.95):.1%} | "
-                     f"{d.p_value:.3f} | {d.verdict} |")
+              "| a | b | pairs ordered differently | null 95th percentile | p | p, Holm over the "
+              "table | verdict (Holm) |", "|---|---|---|---|---|---|---|"]
+    diffs = [compare_populations(results, fits[a], fits[b])
+             for a, b in [*pairs, *((n, POOLED) for n in names[:-1])]]
+    for d, p_holm in zip(diffs, holm([d.p_value for d in diffs])):
+        lines.append(f"| {d.a} | {d.b} | {d.distance:.1%} | {np.quantile(d.null, 0.95):.1%} | "
+                     f"{d.p_value:.3f} | {p_holm:.3f} | "
+                     f"{'differ' if p_holm < d.alpha else 'indistinguishable'} |")
     return lines + [""]
 
 

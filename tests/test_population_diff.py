@@ -197,3 +197,25 @@ def test_compare_each_skips_a_population_with_too_few_rated_models(planted, link
                                                  POOLED: linked[POOLED]}, n_boot=10)
     assert set(comparisons.diffs) == {(POOLED, "A")}
     assert "'tiny' has 4 rated models" in comparisons.skipped["tiny"]
+
+
+def test_holm_adjusted_p_values_match_the_step_down_rule():
+    from benchalign.population_diff import holm
+
+    # sorted 0.01, 0.02, 0.03, 0.5 times 4, 3, 2, 1 -> 0.04, 0.06, 0.06 (monotone), 0.5
+    np.testing.assert_allclose(holm([0.03, 0.01, 0.5, 0.02]), [0.06, 0.04, 0.5, 0.06])
+    np.testing.assert_allclose(holm([0.4, 0.9]), [0.8, 0.9])
+    assert holm([0.6, 0.7]).max() <= 1.0
+
+
+def test_compare_each_judges_by_the_holm_adjusted_p_value(planted, linked):
+    from benchalign.population_diff import compare_each, holm
+
+    three = {n: linked[n] for n in ("A", "B", "C", POOLED)}
+    comparisons = compare_each(planted.results, three, n_boot=N_BOOT)
+    diffs = list(comparisons.diffs.values())
+    np.testing.assert_allclose([d.p_holm for d in diffs], holm([d.p_value for d in diffs]))
+    for d in diffs:
+        assert d.differ == (d.p_holm < d.alpha) and d.p_holm >= d.p_value
+        assert (len(d.gaining) + len(d.losing) > 0) == d.differ
+        assert "after Holm's correction" in d.sentence()

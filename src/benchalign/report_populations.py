@@ -170,12 +170,15 @@ def _pairs_table(comparisons: Comparisons) -> str:
         for b in names:
             d = pairs.get((a, b)) or pairs.get((b, a))
             tds.append("<td></td>" if d is None else
-                       f"<td>{d.p_value:.3f}{' *' if d.differ else ''}</td>")
+                       f"<td>{d.p_value:.3f}{'' if d.p_holm is None else f' ({d.p_holm:.3f})'}"
+                       f"{' *' if d.differ else ''}</td>")
         rows.append(f'<tr><td class="l">{_e(a)}</td>{"".join(tds)}</tr>')
     n_differ = sum(d.differ for d in pairs.values())
     verdict = (f"{n_differ} of {len(pairs)} pairs (*) differ." if n_differ else
-               f"No pair of populations is told apart (all {len(pairs)} p-values ≥ alpha).")
+               f"No pair of populations is told apart (all {len(pairs)} Holm-adjusted p-values "
+               "≥ alpha).")
     return ("<h4>every pair of populations</h4><p class=\"muted\">p-value of the same test "
-            "between two populations' benchmarks.</p><table><tr><th class=\"l\"></th>"
+            "between two populations' benchmarks; in brackets after Holm's correction over every "
+            "comparison of this section, which decides the verdict (*).</p><table><tr><th class=\"l\"></th>"
             + "".join(f"<th>{_e(n)}</th>" for n in names) + f"</tr>{''.join(rows)}</table>"
             f"<p>{_e(verdict)}</p>")

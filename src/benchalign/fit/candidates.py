@@ -78,17 +78,24 @@ class Correlation:
     name: str = "correlation"
 
     def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
-        results = ctx.results
-        rows = pairs.models()
-        strength = strengths(pairs.relabel(rows, results.n_models), len(rows))
-        keep = common_benchmark_items(results, rows)
-        w = np.maximum(item_correlations(results, rows, strength), 0.0) * keep
-        if not w.any():
-            w = keep.astype(np.float64)
-        return w / w.sum()
+        return correlation_weights(ctx.results, pairs)
 
     def fit(self, ctx: Context, pairs: PairSet) -> WeightFit:
         return calibrated(ctx, pairs, self.weights(ctx, pairs))
+
+
+def correlation_weights(results: Results, pairs: PairSet, keep: np.ndarray | None = None) -> np.ndarray:
+    """[n_items] weights ∝ max(0, corr(question, Bradley-Terry strength)) over the rated models of
+    ``pairs`` (ids are rows of ``results``), zero outside ``keep`` [n_items] bool (default: the
+    benchmarks every rated model has, :func:`common_benchmark_items`); uniform over ``keep`` when
+    no question correlates positively."""
+    rows = pairs.models()
+    strength = strengths(pairs.relabel(rows, results.n_models), len(rows))
+    keep = common_benchmark_items(results, rows) if keep is None else keep
+    w = np.maximum(item_correlations(results, rows, strength), 0.0) * keep
+    if not w.any():
+        w = keep.astype(np.float64)
+    return w / w.sum()
 
 
 Candidate = Fixed | Correlation
