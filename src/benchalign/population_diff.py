@@ -46,6 +46,7 @@ from scipy.stats import kendalltau
 
 from .data import Linked, PairSet, Results
 from .errors import InsufficientDataError, ParameterError, check_param
+from .features.structure import benchmark_indicators
 from .fit.candidates import MIN_CORRELATION_MODELS, common_benchmark_items, correlation_weights
 from .populations import POOLED
 from .scores import model_scores
@@ -268,16 +269,23 @@ def compare_populations(results: Results, a: Linked | Refits, b: Linked | Refits
     p_value = float((1 + np.count_nonzero(null >= distance - 1e-12)) / (1 + len(null)))
     verdict = DIFFER if p_value < alpha else INDISTINGUISHABLE
     diff = (fb.weights - fa.weights) * results.n_items
-    gaining, losing = _extremes(diff, top) if verdict == DIFFER else (np.array([], int),) * 2
-    names_b, codes = np.unique(results.benchmarks.astype(str), return_inverse=True)
-    onehot = np.zeros((results.n_items, len(names_b)))
-    onehot[np.arange(results.n_items), codes] = 1.0
+    gaining, losing = _listed(diff, verdict, top)
+    onehot, names_b = benchmark_indicators(results)
+    names_b = names_b.astype(str)
     q = [(1 - level) / 2, 1 - (1 - level) / 2]
     return PopulationDiff(
         fa.name, fb.name, names_b, fa.weights @ onehot, fb.weights @ onehot,
         np.quantile(fa.boot_weights @ onehot, q, axis=0).T,
         np.quantile(fb.boot_weights @ onehot, q, axis=0).T, diff, distance, null, p_value, alpha,
         level, verdict, gaining, losing, (fa.n_rated, fb.n_rated), len(fa.null), fa.seed)
+
+
+def _listed(diff: np.ndarray, verdict: str, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The questions to list as gaining and losing: :func:`_extremes` when the verdict is
+    "differ", none otherwise (a list drawn from noise would mislead)."""
+    if verdict != DIFFER:
+        return np.array([], int), np.array([], int)
+    return _extremes(diff, top)
 
 
 def _extremes(diff: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -367,6 +375,5 @@ def holm(p_values: list[float]) -> np.ndarray:
 def _with_holm(diff: PopulationDiff, p_holm: float, top: int = TOP_ITEMS) -> PopulationDiff:
     """``diff`` judged by its Holm-adjusted p-value."""
     verdict = DIFFER if p_holm < diff.alpha else INDISTINGUISHABLE
-    gaining, losing = (_extremes(diff.item_diff, top) if verdict == DIFFER
-                       else (np.array([], int),) * 2)
+    gaining, losing = _listed(diff.item_diff, verdict, top)
     return replace(diff, p_holm=float(p_holm), verdict=verdict, gaining=gaining, losing=losing)
