@@ -16,7 +16,9 @@ import numpy as np
 from .data import PairSet, Results
 from .errors import ParameterError
 from .features.structure import benchmark_indicators, item_means
+from .features.completion import resolve
 from .fit import BenchmarkAligner
+from .fit.aligner import scores_with
 from .fit.candidates import Context, item_correlations
 from .fit.ranknet import fit_published
 from .metrics import bradley_terry, pairwise_accuracy
@@ -152,16 +154,22 @@ def coverage(results: Results, train: Train, seed: int) -> np.ndarray:
 
 def aligned(results: Results, train: Train, seed: int) -> np.ndarray:
     """benchalign's aligned benchmark with default parameters."""
-    fit = BenchmarkAligner(random_state=seed).fit(results, train.pairs)
-    return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
+    return BenchmarkAligner(random_state=seed).fit(results, train.pairs).predict(results)
+
+
+def uniform_completed(results: Results, train: Train, seed: int) -> np.ndarray:
+    """The plain mean over each model's row completed by the label-free completion the aligner
+    would choose (:func:`benchalign.features.completion.auto_completion`): what completion alone
+    buys. The plain mean over observed questions when nothing is missing."""
+    w = np.full(results.n_items, 1.0 / results.n_items)
+    return scores_with(w, resolve(results, "auto"), results)[0]
 
 
 def aligned_with(method: str) -> Method:
     """benchalign's aligner with one method (see :class:`BenchmarkAligner`)."""
 
     def fit_and_score(results: Results, train: Train, seed: int) -> np.ndarray:
-        fit = BenchmarkAligner(method=method, random_state=seed).fit(results, train.pairs)
-        return model_scores(fit.weights_, values=results.values, observed=results.observed)[0]
+        return BenchmarkAligner(method=method, random_state=seed).fit(results, train.pairs).predict(results)
 
     fit_and_score.__doc__ = f"benchalign's aligner with method={method!r}."
     return fit_and_score
@@ -186,6 +194,7 @@ published pairwise fit of free question weights (minutes at metabench's size).""
 METHODS: dict[str, Method] = {
     "aligned": aligned,
     "uniform": uniform,
+    "uniform_completed": uniform_completed,
     "benchmark_mean": benchmark_mean,
     "best_benchmark": best_benchmark,
     "coverage": coverage,

@@ -135,7 +135,9 @@ class PopulationAligner:
                     "an int in the range [0, inf)")
 
     def _aligner(self) -> BenchmarkAligner:
-        params = {"random_state": self.random_state, **(self.aligner_params or {})}
+        # population benchmarks blend weights, which needs one scoring rule: over observed items
+        params = {"random_state": self.random_state, "completion": "none",
+                  **(self.aligner_params or {})}
         return BenchmarkAligner(**params)
 
     def fit(self, results: Results, populations: Mapping[str, Preferences | Linked], *,

@@ -28,9 +28,10 @@ from .data import Linked, PairSet, Preferences, Results, link
 from .errors import InsufficientDataError, check_param
 from .evaluate import SplitSpec, make_splits
 from .fit import BenchmarkAligner
+from .fit.aligner import scores_with
 from .fit.folds import usable
 from .metrics import pairwise_accuracy
-from .scores import model_scores
+from .features.completion import Completion
 
 PRUNED = "aligned"
 """The pruned aligned benchmark's line in :func:`prune_curve` (at K = all items: the full one)."""
@@ -168,7 +169,8 @@ def prune_curve(
 def _split_rows(i: int, results: Results, train: PairSet, test: PairSet, sizes: list[int],
                 aligner_params: dict | None, seed: int) -> list[tuple]:
     path = prune_path(results, train, sizes, aligner_params=aligner_params)
-    out = [(i, PRUNED, k, _accuracy(results, test, path[k][0], path[k][1].weights_)) for k in sizes]
+    out = [(i, PRUNED, k, _accuracy(results, test, path[k][0], path[k][1].weights_,
+                                    path[k][1].completion_)) for k in sizes]
     rng = np.random.default_rng(seed)
     for k in sizes:
         cols = np.sort(rng.choice(results.n_items, size=k, replace=False))
@@ -176,11 +178,11 @@ def _split_rows(i: int, results: Results, train: PairSet, test: PairSet, sizes: 
     return out
 
 
-def _accuracy(results: Results, test: PairSet, cols: np.ndarray, weights: np.ndarray) -> float:
-    """Pairwise accuracy on ``test`` of the benchmark with ``weights`` on item columns ``cols``."""
-    w = np.zeros(results.n_items)
-    w[cols] = weights
-    s, _ = model_scores(w, values=results.values, observed=results.observed)
+def _accuracy(results: Results, test: PairSet, cols: np.ndarray, weights: np.ndarray,
+              completion: Completion | None = None) -> float:
+    """Pairwise accuracy on ``test`` of the benchmark with ``weights`` on item columns ``cols``
+    (each model completed from those columns by ``completion``, when given)."""
+    s, _ = scores_with(weights, completion, results.take_items(cols))
     return pairwise_accuracy(s, test)
 
 

@@ -140,7 +140,7 @@ def heldout_frame(results: Results, linked: Linked, split: Split, *, seed: int =
     test_pairs = linked.pairs.within(split.test, results.n_models)
     test = test_pairs.models()
     params = {"random_state": seed, **(aligner_params or {})}
-    aligned = BenchmarkAligner(**params).fit(results, train).weights_
+    fit = BenchmarkAligner(**params).fit(results, train)
     uniform = np.full(results.n_items, 1.0 / results.n_items)
     sub = results.take_models(test)
     rating = linked.ratings[test]
@@ -150,7 +150,7 @@ def heldout_frame(results: Results, linked: Linked, split: Split, *, seed: int =
     frame = pd.DataFrame({
         "model": results.models[test],
         "rating": rating,
-        "aligned": model_scores(aligned, values=sub.values, observed=sub.observed)[0],
+        "aligned": fit.score_rows(sub)[0],
         "uniform": model_scores(uniform, values=sub.values, observed=sub.observed)[0],
     })
     return frame.sort_values(["rating", "model"], kind="stable").reset_index(drop=True), given

@@ -137,7 +137,8 @@ def aligned_scores(ctx: Context, pairs: PairSet, seed: int, method: str = "auto"
     its own candidate choice, with the Context computed once (the calibration of
     :class:`~benchalign.fit.BenchmarkAligner` does not change a ranking)."""
     cands, _, chosen = select(ctx, pairs, method, cv_folds=20, seed=seed)
-    return ctx.scores(cands[chosen].weights(ctx, pairs))
+    cand = cands[chosen]
+    return ctx.scores(cand.weights(ctx, pairs), getattr(cand, "completed", False))
 
 
 def _run_rep(state: _State, rep: int, test: int, start: int,

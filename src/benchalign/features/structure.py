@@ -35,6 +35,20 @@ def _fingerprint(results: Results) -> tuple:
     return results.values.shape, h.hexdigest()
 
 
+def learned(results: Results, key: tuple, learn):
+    """``learn()``, cached by ``key`` and the content of ``results``: label-free quantities that
+    repeated fits on the same results (cross-validation, evaluation splits) compute once."""
+    full = (*key, _fingerprint(results))
+    if full in _CACHE:
+        _CACHE.move_to_end(full)
+        return _CACHE[full]
+    value = learn()
+    _CACHE[full] = value
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return value
+
+
 def item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """``(count [n_items], mean [n_items])``: models having each item and their mean score (0
     for an item no model has). Missing cells hold 0 in ``values``, so plain column sums work."""
@@ -145,20 +159,16 @@ def coverage_prior(results: Results, reg: float = 0.01, max_iter: int = 300) -> 
     theta = np.zeros(results.n_items)
     if not len(cov.patterns) or len(cov.reference) < MIN_REFERENCE_MODELS:
         return theta  # nothing to learn, and no need to fingerprint a large matrix
-    key = ("coverage", _fingerprint(results), float(reg), int(max_iter))
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
     groups, _ = benchmark_indicators(results)
-    # an evenly spaced subset of the reference models bounds the cost on large leaderboards
-    step = max(1, len(cov.reference) // MAX_REFERENCE_MODELS)
-    ref = results.take_models(cov.reference[::step][:MAX_REFERENCE_MODELS])
-    kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
-                  groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
-    opt = lbfgs(lambda t: coverage_loss_and_grad(t, **kwargs), theta, max_iter=max_iter,
-                tol=1e-8, ftol=2.220446049250313e-09)
-    theta = opt.x - opt.x.mean()
-    _CACHE[key] = theta
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return theta
+
+    def learn() -> np.ndarray:
+        # an evenly spaced subset of the reference models bounds the cost on large leaderboards
+        step = max(1, len(cov.reference) // MAX_REFERENCE_MODELS)
+        ref = results.take_models(cov.reference[::step][:MAX_REFERENCE_MODELS])
+        kwargs = dict(values=ref.values.astype(np.float64), observed=ref.mask().astype(np.float64),
+                      groups=groups, patterns=cov.patterns, share=cov.share, reg=float(reg))
+        opt = lbfgs(lambda t: coverage_loss_and_grad(t, **kwargs), theta, max_iter=max_iter,
+                    tol=1e-8, ftol=2.220446049250313e-09)
+        return opt.x - opt.x.mean()
+
+    return learned(results, ("coverage", float(reg), int(max_iter)), learn)

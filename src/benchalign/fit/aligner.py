@@ -12,6 +12,7 @@ import numpy as np
 
 from ..data import Linked, PairSet, Preferences, Results, link
 from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
+from ..features.completion import SPECS, Completion
 from ..scores import model_scores
 from .candidates import Candidate, Context
 from .selection import METHODS, select
@@ -25,6 +26,12 @@ class BenchmarkAligner:
         The weighting (see :mod:`benchalign.fit.candidates`). "auto" (default) chooses among
         correlation, coverage and uniform by cross-validation over the rated training models
         (:mod:`benchalign.fit.selection`); another value forces that candidate.
+    completion : "auto", "none", "item_mean", "additive", "lowrank:1", "lowrank:2" or "lowrank:3"
+        How a model's missing questions count (:mod:`benchalign.features.completion`). "auto"
+        (default) learns a completion without preferences (the one that best restores hidden
+        blocks of observed results) and lets the cross-validation choose between scoring over
+        the questions a model has and scoring over its completed row; "none" never completes; a
+        kind forces that completion.
     cv_folds : int >= 2
         Most folds of the cross-validation over rated training models (one model per fold when
         there are no more rated models than this: leave-one-out).
@@ -46,10 +53,12 @@ class BenchmarkAligner:
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
     """
 
-    PARAMS = ("method", "cv_folds", "random_state")
+    PARAMS = ("method", "completion", "cv_folds", "random_state")
 
-    def __init__(self, *, method: str = "auto", cv_folds: int = 20, random_state: int = 0) -> None:
+    def __init__(self, *, method: str = "auto", completion: str = "auto", cv_folds: int = 20,
+                 random_state: int = 0) -> None:
         self.method = method
+        self.completion = completion
         self.cv_folds = cv_folds
         self.random_state = random_state
 
@@ -61,6 +70,8 @@ class BenchmarkAligner:
         name = type(self).__name__
         check_param(name, "method", self.method, self.method in METHODS,
                     "one of " + ", ".join(f'"{m}"' for m in METHODS))
+        check_param(name, "completion", self.completion, self.completion in SPECS,
+                    "one of " + ", ".join(f'"{m}"' for m in SPECS))
         check_param(name, "cv_folds", self.cv_folds,
                     isinstance(self.cv_folds, int) and self.cv_folds >= 2, "an int in the range [2, inf)")
         check_param(name, "random_state", self.random_state,
@@ -79,11 +90,15 @@ class BenchmarkAligner:
         """
         self._validate_params()
         pairs = training_pairs(results, preferences, ignore_unknown)
-        ctx = Context.of(results)
-        cands, self.candidate_scores_, chosen = select(ctx, pairs, self.method,
-                                                       cv_folds=self.cv_folds, seed=self.random_state)
+        rated = pairs.models()
+        ctx = Context.of(results, rated, self.completion)
+        local = pairs.relabel(rated, results.n_models)
+        cands, self.candidate_scores_, chosen = select(ctx, local, self.method,
+                                                       cv_folds=self.cv_folds,
+                                                       seed=self.random_state,
+                                                       completion=self.completion)
         self.candidates_ = [c.name for c in cands]
-        return self._fit_final(ctx, pairs, cands[chosen])
+        return self._fit_final(ctx, local, cands[chosen])
 
     def refit_restricted(self, results: Results, preferences: Preferences | Linked | PairSet,
                          cols: np.ndarray) -> "BenchmarkAligner":
@@ -93,12 +108,15 @@ class BenchmarkAligner:
         new = BenchmarkAligner(**self.get_params())
         new._validate_params()
         pairs = training_pairs(results, preferences, False)
+        rated = pairs.models()
         new.candidates_, new.candidate_scores_ = [self.candidate_.name], None
-        return new._fit_final(Context.of(results).take_items(cols), pairs, self.candidate_)
+        ctx = Context.of(results, rated, self.completion_).take_items(cols)
+        return new._fit_final(ctx, pairs.relabel(rated, results.n_models), self.candidate_)
 
     def _fit_final(self, ctx: Context, pairs: PairSet, cand: Candidate) -> "BenchmarkAligner":
         fit = cand.fit(ctx, pairs)
         self.candidate_, self.method_ = cand, cand.name
+        self.completion_ = ctx.completion if getattr(cand, "completed", False) else None
         self.weights_, self.beta_, self.loss_ = fit.weights, fit.beta, fit.loss
         self.items_, self.benchmarks_ = ctx.results.items.copy(), ctx.results.benchmarks.copy()
         self.n_train_models_, self.n_train_pairs_ = int(len(pairs.models())), int(len(pairs))
@@ -113,7 +131,23 @@ class BenchmarkAligner:
                 "the results' items differ from the items the aligner was fitted on; "
                 "use benchalign.artifact.score, which reports and handles the difference."
             )
-        return model_scores(self.weights_, values=results.values, observed=results.observed)[0]
+        return self.score_rows(results)[0]
+
+    def score_rows(self, results: Results) -> tuple[np.ndarray, np.ndarray]:
+        """``(score, observed weight mass)`` [n_models] each of the rows of ``results`` (same
+        items, same order): over each model's completed row when the fit chose a completion,
+        else the weighted mean over the items the model has."""
+        return scores_with(self.weights_, self.completion_, results)
+
+
+def scores_with(weights: np.ndarray, completion: Completion | None,
+                results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """``(score, observed weight mass)`` [n_models] under ``weights`` [n_items]: the weighted sum
+    over each model's row completed by ``completion`` or, when None, the weighted mean over the
+    items it has (:func:`benchalign.scores.model_scores`)."""
+    if completion is None:
+        return model_scores(weights, values=results.values, observed=results.observed)
+    return completion.scores(weights, results.values, results.observed)
 
 
 def training_pairs(results: Results, preferences: Preferences | Linked | PairSet,

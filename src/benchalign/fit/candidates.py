@@ -21,6 +21,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from ..data import PairSet, Results
+from ..features.completion import Completion, resolve
 from ..features.structure import benchmark_indicators, coverage_prior
 from ..metrics import strengths
 from ..scores import model_scores, weights_from_theta
@@ -32,56 +33,91 @@ MIN_CORRELATION_MODELS = 3
 
 @dataclass(frozen=True)
 class Context:
-    """What a candidate may use besides the training pairs: the results (every model's, or the
-    rated rows only inside cross-validation) and the coverage prior's weights [n_items], which come
-    from every model's results."""
+    """What a candidate may use besides the training pairs, all learned without preferences from
+    every model's results: the results of the models the candidate sees (every model's, or the
+    rated rows only), the coverage prior's weights [n_items], the label-free completion (None
+    when it is ``none`` or the results are complete) and those rows completed by it."""
 
     results: Results
     prior: np.ndarray
+    completion: Completion | None = None
+    filled: Results | None = None
 
     @classmethod
-    def of(cls, results: Results) -> "Context":
-        return cls(results, weights_from_theta(coverage_prior(results)))
+    def of(cls, results: Results, rows: np.ndarray | None = None,
+           completion: Completion | str | None = "auto") -> "Context":
+        """The context learned from every row of ``results``, restricted to ``rows`` (all when
+        None). ``completion`` : a :data:`~benchalign.features.completion.SPECS` entry, or a fitted
+        completion (None: no completion)."""
+        prior = weights_from_theta(coverage_prior(results))
+        if isinstance(completion, str):
+            completion = resolve(results, completion)
+        if completion is not None and completion.kind == "none":
+            completion = None
+        sub = results if rows is None else results.take_models(rows)
+        filled = None if completion is None else completion.complete(sub)
+        return cls(sub, prior, completion, filled)
 
     def take_models(self, rows: np.ndarray) -> "Context":
-        """The same context on the model rows ``rows`` (the prior is kept as learned)."""
-        return Context(self.results.take_models(rows), self.prior)
+        """The same context on the model rows ``rows`` (prior and completion kept as learned)."""
+        filled = None if self.filled is None else self.filled.take_models(rows)
+        return Context(self.results.take_models(rows), self.prior, self.completion, filled)
 
     def take_items(self, cols: np.ndarray) -> "Context":
-        """The same context on the item columns ``cols`` (prior restricted and renormalized)."""
+        """The same context on the item columns ``cols`` (prior restricted and renormalized; the
+        completion restricted, so a model is completed from those items only)."""
         prior = self.prior[cols]
-        return Context(self.results.take_items(cols), prior / prior.sum())
+        results = self.results.take_items(cols)
+        completion = None if self.completion is None else self.completion.take_items(cols)
+        filled = None if completion is None else completion.complete(results)
+        return Context(results, prior / prior.sum(), completion, filled)
 
-    def scores(self, weights: np.ndarray) -> np.ndarray:
-        """Weighted-mean score [n_models] of every model over its observed items."""
+    def scores(self, weights: np.ndarray, completed: bool = False) -> np.ndarray:
+        """Score [n_models] of every model: the weighted mean over its observed items, or with
+        ``completed`` the weighted sum over its completed row."""
+        if completed and self.filled is not None:
+            return self.filled.values @ weights
         return model_scores(weights, values=self.results.values, observed=self.results.observed)[0]
 
 
 @dataclass(frozen=True)
 class Fixed:
-    """A weighting that ignores the preferences: ``uniform`` or the ``coverage`` prior."""
+    """A weighting that ignores the preferences: ``uniform`` or the ``coverage`` prior, scored
+    over each model's observed items or, with ``completed``, over its completed row."""
 
-    name: str
+    base: str
+    completed: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.base + ("+completion" if self.completed else "")
 
     def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
         n = ctx.results.n_items
-        return ctx.prior.copy() if self.name == "coverage" else np.full(n, 1.0 / n)
+        return ctx.prior.copy() if self.base == "coverage" else np.full(n, 1.0 / n)
 
     def fit(self, ctx: Context, pairs: PairSet) -> WeightFit:
-        return calibrated(ctx, pairs, self.weights(ctx, pairs))
+        return calibrated(ctx, pairs, self.weights(ctx, pairs), self.completed)
 
 
 @dataclass(frozen=True)
 class Correlation:
-    """Weights proportional to the positive correlation of each question with the ratings."""
+    """Weights proportional to the positive correlation of each question with the ratings: on the
+    benchmarks every rated model has, scored over observed items; or, with ``completed``, on every
+    benchmark (correlations over the models that have the question), scored over completed rows."""
 
-    name: str = "correlation"
+    completed: bool = False
+
+    @property
+    def name(self) -> str:
+        return "correlation" + ("+completion" if self.completed else "")
 
     def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
-        return correlation_weights(ctx.results, pairs)
+        keep = np.ones(ctx.results.n_items, dtype=bool) if self.completed else None
+        return correlation_weights(ctx.results, pairs, keep)
 
     def fit(self, ctx: Context, pairs: PairSet) -> WeightFit:
-        return calibrated(ctx, pairs, self.weights(ctx, pairs))
+        return calibrated(ctx, pairs, self.weights(ctx, pairs), self.completed)
 
 
 def correlation_weights(results: Results, pairs: PairSet, keep: np.ndarray | None = None) -> np.ndarray:
@@ -128,11 +164,12 @@ def common_benchmark_items(results: Results, rows: np.ndarray) -> np.ndarray:
     return groups[:, common].any(axis=1) if common.any() else np.ones(results.n_items, dtype=bool)
 
 
-def calibrated(ctx: Context, pairs: PairSet, weights: np.ndarray) -> WeightFit:
+def calibrated(ctx: Context, pairs: PairSet, weights: np.ndarray,
+               completed: bool = False) -> WeightFit:
     """A :class:`WeightFit` for given weights: the inverse temperature β that best fits the
     training pairs' margins (the pairwise loss at β is the reported loss)."""
     rows = pairs.models()
-    s = ctx.scores(weights)[rows]
+    s = ctx.scores(weights, completed)[rows]
     s = np.where(np.isfinite(s), s, np.nanmean(s) if np.isfinite(s).any() else 0.0)
     beta, loss = fit_beta(s, pairs.relabel(rows, ctx.results.n_models))
     theta = np.log(np.maximum(weights, 1e-300))

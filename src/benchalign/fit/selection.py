@@ -23,16 +23,31 @@ from .folds import rated_folds
 AUTO = ("correlation", "coverage", "uniform")
 """The candidates of method="auto", in order of preference on equal validation accuracy."""
 METHODS = ("auto", "correlation", "coverage", "uniform")
+ONE_SE = True
+COMPLETED = ("uniform",)
+"""The weightings also tried over completed rows."""
 """``method`` of the aligner: auto, or one of its candidates forced."""
 
 
-def candidates(method: str, ctx: Context) -> list[Candidate]:
-    """The candidates ``method`` chooses among (one when there is nothing to choose)."""
-    if method != "auto":
-        return [Correlation() if method == "correlation" else Fixed(method)]
+def candidates(method: str, ctx: Context, completion: str = "auto") -> list[Candidate]:
+    """The candidates ``method`` chooses among (one when there is nothing to choose).
+
+    ``completion`` "auto": each weighting over observed items, then correlation and uniform over
+    rows completed by ``ctx.completion`` (when there is one); "none": over observed items only;
+    a completion kind: over completed rows only (coverage, a remedy for missing benchmarks, is
+    then not offered)."""
     n = ctx.results.n_items
-    names = [m for m in AUTO if m != "coverage" or not np.allclose(ctx.prior, 1.0 / n)]
-    return [Correlation() if m == "correlation" else Fixed(m) for m in names]
+    names = list(AUTO) if method == "auto" else [method]
+    names = [m for m in names if m != "coverage" or not np.allclose(ctx.prior, 1.0 / n)
+             or method == "coverage"]
+    plain = [_candidate(m, False) for m in names] if completion in ("auto", "none") else []
+    if ctx.completion is None or completion == "none":
+        return plain or [_candidate(m, False) for m in names]
+    return plain + [_candidate(m, True) for m in names if m in COMPLETED]
+
+
+def _candidate(name: str, completed: bool) -> Candidate:
+    return Correlation(completed) if name == "correlation" else Fixed(name, completed)
 
 
 def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
@@ -48,7 +63,8 @@ def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
     local = pairs.relabel(rated, ctx.results.n_models)
     rows = []
     for train, val in rated_folds(local, len(rated), n_folds, seed):
-        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train)), val)
+        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train),
+                                                        getattr(c, "completed", False)), val)
                      for c in cands])
     if not rows:
         raise InsufficientDataError(
@@ -58,19 +74,26 @@ def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
     return np.asarray(rows, dtype=np.float64)
 
 
-def choose(acc: np.ndarray) -> int:
-    """Index of the candidate with the highest mean accuracy over folds [n_folds, n_candidates];
-    ties (to 1e-12) go to the earlier candidate."""
+def choose(acc: np.ndarray, one_se: bool = ONE_SE) -> int:
+    """Index of the chosen candidate from the validation accuracies [n_folds, n_candidates]: the
+    highest mean, ties (to 1e-12) to the earlier candidate; with ``one_se``, the earliest
+    candidate whose mean is within one standard error (of the paired per-fold difference) of the
+    best one's."""
     mean = acc.mean(axis=0)
-    return int(np.flatnonzero(mean >= mean.max() - 1e-12)[0])
+    best = int(np.flatnonzero(mean >= mean.max() - 1e-12)[0])
+    if not one_se or len(acc) < 2:
+        return best
+    diff = acc[:, [best]] - acc
+    se = diff.std(axis=0, ddof=1) / np.sqrt(len(acc))
+    return int(np.flatnonzero(diff.mean(axis=0) <= se + 1e-12)[0])
 
 
-def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int,
-           seed: int) -> tuple[list[Candidate], np.ndarray | None, int]:
-    """The candidates of ``method``, their mean validation accuracy (None when there is a single
-    candidate) and the index of the chosen one: :func:`cross_validate` over at most ``cv_folds``
-    folds of the rated models, then :func:`choose`."""
-    cands = candidates(method, ctx)
+def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int, seed: int,
+           completion: str = "auto") -> tuple[list[Candidate], np.ndarray | None, int]:
+    """The candidates of ``method`` and ``completion``, their mean validation accuracy (None when
+    there is a single candidate) and the index of the chosen one: :func:`cross_validate` over at
+    most ``cv_folds`` folds of the rated models, then :func:`choose`."""
+    cands = candidates(method, ctx, completion)
     if len(cands) == 1:
         return cands, None, 0
     acc = cross_validate(ctx, pairs, cands, n_folds=min(cv_folds, len(pairs.models())), seed=seed)
