@@ -29,11 +29,11 @@ def test_round_trip_is_exact_and_deterministic(tmp_path, fitted):
     assert np.array_equal(loaded.weights, aligner.weights_)
     assert loaded.items.tolist() == aligner.items_.tolist()
     doc = json.loads(path.read_text())
-    assert doc["schema"] == "benchalign.benchmark" and doc["schema_version"] == 1
+    assert doc["schema"] == "benchalign.benchmark" and doc["schema_version"] == 2
     assert doc["params"]["method"] == "auto" and doc["diagnostics"]["method"] == aligner.method_
     assert doc["diagnostics"]["candidates"] == aligner.candidates_
     assert doc["diagnostics"]["candidate_cv_scores"] == pytest.approx(aligner.candidate_scores_.tolist())
-    assert doc["params"] == {"method": "auto", "cv_folds": 20, "random_state": 0}
+    assert doc["params"] == {"method": "auto", "completion": "auto", "cv_folds": 20, "random_state": 0}
     assert bench.save(tmp_path / "c.json").read_bytes() == path.read_bytes()
 
 

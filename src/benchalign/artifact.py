@@ -5,6 +5,12 @@ fit diagnostics, and the item list (item id, source benchmark, weight) with a SH
 canonical content. Loading checks all of them, so a file edited by hand or written by a newer
 benchalign is refused with a clear message instead of giving silently wrong scores.
 
+A file whose fit chose to complete missing questions (schema version 2) also has a ``completion``
+key: ``{"kind", "offsets": [n_items], "factors": [n_items][k], "content_sha256"}``, what
+:class:`~benchalign.features.completion.Completion` needs to complete a new model from its own
+results, so ``score`` treats a model that lacks questions exactly as the fit did. Version 1 files
+(no completion) still load and score over the questions a model has.
+
 A file fitted per population (``benchalign fit --population-column``) also has a ``populations``
 key: ``{name: {"weights": [n_items], "blend": a, "content_sha256": ...}}`` over the same item list;
 the top-level weights are then the pooled benchmark, so a reader that ignores the key scores with
@@ -26,12 +32,18 @@ import pandas as pd
 from . import __version__
 from .data import Results
 from .errors import ArtifactError, DataWarning, ItemMismatchError, format_rows
-from .scores import model_scores
+from .features.completion import Completion, scores_with
 from .outputs import write_atomic
 
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.benchmark"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCORE_DECIMALS = 12
+"""Scores are rounded to this many decimals, so models with the same results under the same
+weights get equal scores whatever the order of the floating-point sums."""
+MOSTLY_COMPLETED = 0.5
+"""A model whose observed weight mass is below this is named in a warning: its score is mostly
+completed, not measured."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class AlignedBenchmark:
     diagnostics: dict = field(default_factory=dict)
     populations: dict = field(default_factory=dict)
     """{population: [n_items] float64 weights}, empty unless fitted per population."""
+    completion: Completion | None = None
+    """How a model's missing questions are completed (None: scored over those it has)."""
 
     @classmethod
     def from_aligner(cls, aligner, params: dict | None = None) -> "AlignedBenchmark":
@@ -63,8 +77,10 @@ class AlignedBenchmark:
             "n_train_pairs": aligner.n_train_pairs_,
         }
         base = aligner.get_params()
+        if aligner.completion_ is not None:
+            diag["completion"] = aligner.completion_.label
         return cls(aligner.items_.copy(), aligner.benchmarks_.copy(), aligner.weights_.copy(),
-                   {**base, **(params or {})}, diag)
+                   {**base, **(params or {})}, diag, completion=aligner.completion_)
 
     def content_hash(self) -> str:
         return _content_hash(self.items, self.benchmarks, self.weights)
@@ -74,12 +90,13 @@ class AlignedBenchmark:
         raises :class:`ArtifactError` listing the populations."""
         if name == "pooled" and self.populations:
             return AlignedBenchmark(self.items, self.benchmarks, self.weights, self.params,
-                                    self.diagnostics)
+                                    self.diagnostics, completion=self.completion)
         if name not in self.populations:
             known = ", ".join(["pooled", *self.populations]) if self.populations else "none"
             raise ArtifactError(f"the benchmark has no population {name!r}; it has: {known}.")
         return AlignedBenchmark(self.items, self.benchmarks, np.asarray(self.populations[name]),
-                                self.params, self.diagnostics.get("populations", {}).get(name, {}))
+                                self.params, self.diagnostics.get("populations", {}).get(name, {}),
+                                completion=self.completion)
 
     def to_json(self) -> str:
         """Canonical JSON text (deterministic: same benchmark, same bytes)."""
@@ -96,6 +113,9 @@ class AlignedBenchmark:
                 for i, b, w in zip(self.items, self.benchmarks, self.weights)
             ],
         }
+        if self.completion is not None:
+            entry = self.completion.to_dict()
+            doc["completion"] = {**entry, "content_sha256": _json_hash(entry)}
         if self.populations:
             doc["populations"] = {
                 name: {"weights": [float(x) for x in w],
@@ -126,6 +146,10 @@ def _jsonable(value: object) -> object:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def _json_hash(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, separators=(",", ":")).encode()).hexdigest()
 
 
 def _content_hash(items: np.ndarray, benchmarks: np.ndarray, weights: np.ndarray) -> str:
@@ -183,7 +207,27 @@ def load_benchmark(path: str | Path) -> AlignedBenchmark:
     _check_weights(path, weights)
     populations = _load_populations(path, doc, items, benchmarks)
     return AlignedBenchmark(items, benchmarks, weights, doc.get("params", {}),
-                            doc.get("diagnostics", {}), populations)
+                            doc.get("diagnostics", {}), populations,
+                            _load_completion(path, doc, len(items)))
+
+
+def _load_completion(path: Path, doc: dict, n_items: int) -> Completion | None:
+    """The completion of a version-2 file (None when the file has none), verified."""
+    entry = doc.get("completion")
+    if entry is None:
+        return None
+    try:
+        body = {k: entry[k] for k in ("kind", "offsets", "factors")}
+        completion = Completion.from_dict(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArtifactError(f"{path}: the completion is malformed ({exc!r}); re-create the "
+                            "file.") from exc
+    if _json_hash(body) != entry.get("content_sha256") or len(completion.offsets) != n_items:
+        raise ArtifactError(
+            f"{path}: the completion does not match its content hash or the item list: the file "
+            "was edited or corrupted. Re-create it with `benchalign fit` (or `prune`)."
+        )
+    return completion
 
 
 def _check_weights(path: Path, weights: np.ndarray) -> None:
@@ -215,15 +259,18 @@ def _load_populations(path: Path, doc: dict, items: np.ndarray,
 def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False) -> pd.DataFrame:
     """Score every model of ``results`` with the benchmark; returns the ranked table.
 
-    Columns: ``rank, model, score, coverage, n_items``. ``score`` is the weighted mean over the
-    benchmark items the model has (weights renormalized); ``coverage`` is the weight mass of
-    those items (1 = the model has every weighted item). Result items that the benchmark does not
-    know are ignored, and benchmark items missing from the results are left out; both are
-    reported with a :class:`DataWarning`, or raise :class:`ItemMismatchError` when ``strict``.
+    Columns: ``rank, model, score, coverage, n_items``. Without a completion, ``score`` is the
+    weighted mean over the benchmark items the model has (weights renormalized); with one, it is
+    the weighted sum over the model's row completed from its own results exactly as in the fit.
+    ``coverage`` is the weight mass of the items the model has (1 = every weighted item); models
+    below :data:`MOSTLY_COMPLETED` with a completion are named in a :class:`DataWarning`. Scores
+    are computed in float64 and rounded to :data:`SCORE_DECIMALS` decimals. Result items that the
+    benchmark does not know are ignored, and benchmark items missing from the results are left
+    out (or completed); both are reported with a :class:`DataWarning`, or raise
+    :class:`ItemMismatchError` when ``strict``.
     """
     pos = pd.Index(results.items).get_indexer(benchmark.items)
     unknown = np.setdiff1d(results.items.astype(str), benchmark.items.astype(str))
-    lacking = benchmark.items[pos < 0]
     if (pos < 0).all():
         raise ItemMismatchError(
             f"none of the benchmark's {len(benchmark.items)} items appear in the results (e.g. "
@@ -231,23 +278,19 @@ def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False
             f"{format_rows(results.items[:3].tolist(), 3)}). Are these results for the same "
             "benchmark? Item ids must match exactly."
         )
-    _report_mismatch(unknown, lacking, benchmark, pos, strict)
-    sub = results.take_items(pos[pos >= 0])
-    w = benchmark.weights[pos >= 0]
-    kept = float(w.sum())
-    s, den = model_scores(w / kept, values=sub.values, observed=sub.observed)
-    coverage = den * kept
+    _report_mismatch(unknown, benchmark.items[pos < 0], benchmark, pos, strict,
+                     benchmark.completion is not None)
+    values, observed = _benchmark_matrix(results, pos)
+    s, coverage = scores_with(benchmark.weights, benchmark.completion,
+                              Results(results.models, benchmark.items, benchmark.benchmarks,
+                                      values, observed))
     uncovered = coverage <= 0
-    if uncovered.any():
-        warnings.warn(
-            f"{uncovered.sum()} models have no result on any weighted item and get no score: "
-            f"{format_rows(results.models[uncovered].tolist())}.", DataWarning, stacklevel=2,
-        )
+    _warn_coverage(results.models, uncovered, coverage, benchmark.completion is not None)
     frame = pd.DataFrame({
         "model": results.models,
-        "score": np.where(uncovered, np.nan, s),
+        "score": np.where(uncovered, np.nan, np.round(s, SCORE_DECIMALS)),
         "coverage": coverage,
-        "n_items": sub.observed_count(),
+        "n_items": np.count_nonzero(observed, axis=1),
     })
     frame = frame.sort_values(["score", "model"], ascending=[False, True], na_position="last",
                               kind="stable").reset_index(drop=True)
@@ -255,8 +298,36 @@ def score(benchmark: AlignedBenchmark, results: Results, *, strict: bool = False
     return frame
 
 
+def _benchmark_matrix(results: Results, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(values float64, observed bool)`` [n_models, n_benchmark_items]: the results on the
+    benchmark's items in its order; items the results lack are unobserved columns."""
+    have = pos >= 0
+    values = np.zeros((results.n_models, len(pos)))
+    observed = np.zeros((results.n_models, len(pos)), dtype=bool)
+    values[:, have] = results.values[:, pos[have]]
+    observed[:, have] = results.mask()[:, pos[have]]
+    return values, observed
+
+
+def _warn_coverage(models: np.ndarray, uncovered: np.ndarray, coverage: np.ndarray,
+                   completed: bool) -> None:
+    if uncovered.any():
+        warnings.warn(
+            f"{uncovered.sum()} models have no result on any weighted item and get no score: "
+            f"{format_rows(models[uncovered].tolist())}.", DataWarning, stacklevel=3,
+        )
+    mostly = ~uncovered & (coverage < MOSTLY_COMPLETED) if completed else np.zeros(0, bool)
+    if mostly.any():
+        warnings.warn(
+            f"{mostly.sum()} models have results on less than {MOSTLY_COMPLETED:.0%} of the weight "
+            "and are scored mostly from completed (predicted) results: "
+            f"{format_rows(models[mostly].tolist())}. Their coverage column says how much was "
+            "measured.", DataWarning, stacklevel=3,
+        )
+
+
 def _report_mismatch(unknown: np.ndarray, lacking: np.ndarray, benchmark: AlignedBenchmark,
-                     pos: np.ndarray, strict: bool) -> None:
+                     pos: np.ndarray, strict: bool, completed: bool = False) -> None:
     problems = []
     if len(unknown):
         problems.append(f"{len(unknown)} result items are not in the benchmark and are ignored "
@@ -264,8 +335,9 @@ def _report_mismatch(unknown: np.ndarray, lacking: np.ndarray, benchmark: Aligne
     if len(lacking):
         mass = benchmark.weights[pos < 0].sum()
         problems.append(f"{len(lacking)} benchmark items ({mass:.1%} of the weight) are missing "
-                        f"from the results ({format_rows(lacking.tolist())}); models are scored "
-                        "over the items they have")
+                        f"from the results ({format_rows(lacking.tolist())}); "
+                        + ("they are completed from the items each model has" if completed
+                           else "models are scored over the items they have"))
     if not problems:
         return
     message = "; ".join(problems) + "."

@@ -16,9 +16,8 @@ import numpy as np
 from .data import PairSet, Results
 from .errors import ParameterError
 from .features.structure import benchmark_indicators, item_means
-from .features.completion import resolve
+from .features.completion import resolve, scores_with
 from .fit import BenchmarkAligner
-from .fit.aligner import scores_with
 from .fit.candidates import Context, item_correlations
 from .fit.ranknet import fit_published
 from .metrics import bradley_terry, pairwise_accuracy

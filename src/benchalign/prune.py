@@ -28,10 +28,9 @@ from .data import Linked, PairSet, Preferences, Results, link
 from .errors import InsufficientDataError, check_param
 from .evaluate import SplitSpec, make_splits
 from .fit import BenchmarkAligner
-from .fit.aligner import scores_with
 from .fit.folds import usable
 from .metrics import pairwise_accuracy
-from .features.completion import Completion
+from .features.completion import Completion, scores_with
 
 PRUNED = "aligned"
 """The pruned aligned benchmark's line in :func:`prune_curve` (at K = all items: the full one)."""

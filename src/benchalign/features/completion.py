@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import Results
-from ..scores import ScoreMatrix
+from ..scores import ScoreMatrix, model_scores
 from .structure import item_means, learned
 
 KINDS = ("none", "item_mean", "additive", "lowrank")
@@ -38,6 +38,8 @@ OFFSET_RIDGE = 1e-6
 MAX_FIT_MODELS = 2000
 """Item parameters are learned from at most this many models (evenly spaced rows)."""
 N_SWEEPS = 30
+TOL = 1e-4
+"""Alternating least squares stops when no item parameter moves by more than this in a sweep."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,32 @@ class Completion:
         return Completion(self.kind, self.offsets[cols], self.factors[cols])
 
     def to_dict(self) -> dict:
+        """JSON-ready ``{"kind", "offsets", "factors"}`` (what a benchmark file stores)."""
         return {"kind": self.kind, "offsets": [float(x) for x in self.offsets],
                 "factors": [[float(x) for x in row] for row in self.factors]}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "Completion":
+        """The inverse of :meth:`to_dict`; ValueError when the parts do not fit together."""
+        kind = str(doc["kind"])
+        offsets = np.array([float(x) for x in doc["offsets"]], dtype=np.float64)
+        rows = [[float(x) for x in row] for row in doc["factors"]]
+        width = len(rows[0]) if rows else 0
+        if kind not in KINDS[1:] or len(rows) != len(offsets) or any(len(r) != width for r in rows):
+            raise ValueError(f"completion of kind {kind!r} with {len(offsets)} offsets and "
+                             f"{len(rows)} factor rows")
+        factors = np.array(rows, dtype=np.float64).reshape(len(offsets), width)
+        return cls(kind, offsets, factors)
+
+
+def scores_with(weights: np.ndarray, completion: Completion | None,
+                results: Results) -> tuple[np.ndarray, np.ndarray]:
+    """``(score, observed weight mass)`` [n_models] under ``weights`` [n_items]: the weighted sum
+    over each model's row completed by ``completion`` or, when None, the weighted mean over the
+    items it has (:func:`benchalign.scores.model_scores`)."""
+    if completion is None:
+        return model_scores(weights, values=results.values, observed=results.observed)
+    return completion.scores(weights, results.values, results.observed)
 
 
 def _matrix(observed: np.ndarray | None, shape: tuple[int, int]) -> ScoreMatrix:
@@ -134,22 +160,18 @@ def _penalty(k: int) -> np.ndarray:
     return np.array([OFFSET_RIDGE] + [RIDGE] * k)
 
 
-def _solve_side(values: np.ndarray, mask: np.ndarray, design: np.ndarray, offset: np.ndarray,
+def _solve_side(xm: np.ndarray, m: np.ndarray, design: np.ndarray, offset: np.ndarray,
                 penalty: np.ndarray) -> np.ndarray:
-    r"""Per row r of ``values`` [n, p] (observed where ``mask``), the ridge solution z_r [k1] of
-    :math:`\sum_{c \in obs(r)} (V_{rc} - o_c - \phi_c \cdot z_r)^2 + \sum_j \lambda_j z_{rj}^2`
-    with column design ``design`` [p, k1] and column offsets ``offset`` [p]: [n, k1]."""
+    r"""Per row r, the ridge solution z_r [k1] of
+    :math:`\sum_{c \in obs(r)} (V_{rc} - o_c - \phi_c \cdot z_r)^2 + \sum_j \lambda_j z_{rj}^2`.
+
+    xm : [n, p] values with 0 where unobserved; m : [n, p] float 0/1 observed mask; design
+    [p, k1] column design φ; offset [p] column offsets o. Returns [n, k1]."""
     k1 = design.shape[1]
-    m = mask.astype(np.float64)
     outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), k1 * k1)
-    gram = (m @ outer).reshape(-1, k1, k1) + np.diag(penalty)[None]
-    rhs = np.where(mask, values, 0.0) @ design - m @ (offset[:, None] * design)
-    return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
-
-
-def no_completion(n_items: int) -> Completion:
-    """The ``none`` completion of ``n_items`` items (a model is scored over what it has)."""
-    return Completion("none", np.zeros(n_items), np.zeros((n_items, 0)))
+    gram = (m @ outer.astype(m.dtype)).reshape(-1, k1, k1) + np.diag(penalty)[None]
+    rhs = xm @ design.astype(m.dtype) - m @ (offset[:, None] * design).astype(m.dtype)
+    return np.linalg.solve(gram.astype(np.float64), rhs.astype(np.float64)[:, :, None])[:, :, 0]
 
 
 def fit_completion(results: Results, kind: str, rank: int = 0, seed: int = 0) -> Completion:
@@ -170,31 +192,33 @@ def _fit_completion(results: Results, kind: str, rank: int, seed: int) -> Comple
     if kind == "item_mean":
         return Completion("item_mean", means, np.zeros((n_items, 0)))
     k = rank if kind == "lowrank" else 0
-    step = max(1, -(-results.n_models // MAX_FIT_MODELS))
-    sub = results.take_models(np.arange(0, results.n_models, step))
-    values, mask = sub.values.astype(np.float64), sub.mask()
-    offsets, factors = _als(values, mask, means, k, seed)
+    sub = results.take_models(_evenly(results.n_models, MAX_FIT_MODELS))
+    offsets, factors = _als(sub.values, sub.mask(), means, k, seed)
     return Completion(kind, offsets, factors)
+
+
+def _evenly(n: int, most: int) -> np.ndarray:
+    """At most ``most`` evenly spaced indices of range(n) (all of them when n <= most)."""
+    return np.arange(0, n, max(1, -(-n // most)))
 
 
 def _als(values: np.ndarray, mask: np.ndarray, means: np.ndarray, k: int,
          seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Alternating ridge least squares of V ≈ a 1ᵀ + 1 dᵀ + U Vᵀ on the observed cells:
-    ``(d [p], v [p, k])``."""
-    rng = np.random.default_rng(seed)
-    factors = rng.normal(scale=0.1, size=(values.shape[1], k))
-    offsets = means.copy()
-    penalty, last = _penalty(k), np.inf
+    """Alternating ridge least squares of V ≈ a 1ᵀ + 1 dᵀ + U Vᵀ on the observed cells
+    (``values`` [n, p] 0 where unobserved, ``mask`` [n, p] bool): ``(d [p], v [p, k])``. Stops
+    when no item parameter moves by more than :data:`TOL` in a sweep."""
+    factors = np.random.default_rng(seed).normal(scale=0.1, size=(values.shape[1], k))
+    offsets, penalty = means.copy(), _penalty(k)
+    m = mask.astype(np.float32)
+    xm = np.where(mask, values, 0).astype(np.float32)
+    mt, xt = np.ascontiguousarray(m.T), np.ascontiguousarray(xm.T)
     for _ in range(N_SWEEPS):
-        z = _solve_side(values, mask, _design(factors), offsets, penalty)  # (a, u) per model
-        a, u = z[:, 0], z[:, 1:]
-        item = _solve_side(values.T, mask.T, _design(u), a, penalty)  # (d, v) per item
+        z = _solve_side(xm, m, _design(factors), offsets, penalty)  # (a, u) per model
+        item = _solve_side(xt, mt, _design(z[:, 1:]), z[:, 0], penalty)  # (d, v) per item
+        step = np.abs(item - np.column_stack([offsets, factors])).max()
         offsets, factors = item[:, 0], item[:, 1:]
-        pred = a[:, None] + offsets[None, :] + u @ factors.T
-        err = float(np.sum(np.where(mask, values - pred, 0.0) ** 2))
-        if last - err <= 1e-6 * max(err, 1e-12):
+        if step < TOL:
             break
-        last = err
     return offsets, factors
 
 
@@ -206,7 +230,9 @@ CANDIDATES = (("none", 0), ("item_mean", 0), ("additive", 0), ("lowrank", 1), ("
               ("lowrank", 3))
 HIDE_FRACTION = 0.2
 N_HIDE = 5
-MAX_SELECT_MODELS = 1000
+MAX_SELECT_MODELS = 500
+MAX_SELECT_ITEMS = 2000
+"""The choice hides blocks among at most this many evenly spaced models and items."""
 
 
 @dataclass(frozen=True)
@@ -312,8 +338,8 @@ def resolve(results: Results, spec: str, seed: int = 0) -> Completion | None:
 def _choose(results: Results, candidates, seed: int, repeats: int) -> Choice:
     labels = [f"lowrank:{k}" if kind == "lowrank" else kind for kind, k in candidates]
     rng = np.random.default_rng(seed)
-    step = max(1, -(-results.n_models // MAX_SELECT_MODELS))
-    sub = results.take_models(np.arange(0, results.n_models, step))
+    sub = results.take_models(_evenly(results.n_models, MAX_SELECT_MODELS))
+    sub = sub.take_items(_evenly(results.n_items, MAX_SELECT_ITEMS))
     present, codes = block_presence(sub)
     errs = []
     for _ in range(repeats):

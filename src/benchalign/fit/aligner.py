@@ -12,8 +12,7 @@ import numpy as np
 
 from ..data import Linked, PairSet, Preferences, Results, link
 from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
-from ..features.completion import SPECS, Completion
-from ..scores import model_scores
+from ..features.completion import SPECS, scores_with
 from .candidates import Candidate, Context
 from .selection import METHODS, select
 
@@ -139,15 +138,6 @@ class BenchmarkAligner:
         else the weighted mean over the items the model has."""
         return scores_with(self.weights_, self.completion_, results)
 
-
-def scores_with(weights: np.ndarray, completion: Completion | None,
-                results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """``(score, observed weight mass)`` [n_models] under ``weights`` [n_items]: the weighted sum
-    over each model's row completed by ``completion`` or, when None, the weighted mean over the
-    items it has (:func:`benchalign.scores.model_scores`)."""
-    if completion is None:
-        return model_scores(weights, values=results.values, observed=results.observed)
-    return completion.scores(weights, results.values, results.observed)
 
 
 def training_pairs(results: Results, preferences: Preferences | Linked | PairSet,

@@ -23,7 +23,6 @@ from .folds import rated_folds
 AUTO = ("correlation", "coverage", "uniform")
 """The candidates of method="auto", in order of preference on equal validation accuracy."""
 METHODS = ("auto", "correlation", "coverage", "uniform")
-ONE_SE = True
 COMPLETED = ("uniform",)
 """The weightings also tried over completed rows."""
 """``method`` of the aligner: auto, or one of its candidates forced."""
@@ -74,18 +73,22 @@ def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
     return np.asarray(rows, dtype=np.float64)
 
 
-def choose(acc: np.ndarray, one_se: bool = ONE_SE) -> int:
-    """Index of the chosen candidate from the validation accuracies [n_folds, n_candidates]: the
-    highest mean, ties (to 1e-12) to the earlier candidate; with ``one_se``, the earliest
-    candidate whose mean is within one standard error (of the paired per-fold difference) of the
-    best one's."""
+def choose(acc: np.ndarray, n_plain: int | None = None) -> int:
+    """Index of the chosen candidate from the validation accuracies [n_folds, n_candidates].
+
+    Among the first ``n_plain`` candidates (all when None) the highest mean wins, ties (to 1e-12)
+    going to the earlier one. A later candidate (one that scores completed rows) replaces it only
+    when its mean is higher by more than one standard error of the paired per-fold difference
+    (the one-standard-error rule): a fitted completion must earn its place on these folds.
+    """
     mean = acc.mean(axis=0)
-    best = int(np.flatnonzero(mean >= mean.max() - 1e-12)[0])
-    if not one_se or len(acc) < 2:
-        return best
-    diff = acc[:, [best]] - acc
-    se = diff.std(axis=0, ddof=1) / np.sqrt(len(acc))
-    return int(np.flatnonzero(diff.mean(axis=0) <= se + 1e-12)[0])
+    n_plain = acc.shape[1] if n_plain is None else n_plain
+    plain = int(np.flatnonzero(mean[:n_plain] >= mean[:n_plain].max() - 1e-12)[0])
+    if n_plain == acc.shape[1] or len(acc) < 2:
+        return plain
+    later = n_plain + int(np.argmax(mean[n_plain:]))
+    diff = acc[:, later] - acc[:, plain]
+    return later if diff.mean() > diff.std(ddof=1) / np.sqrt(len(diff)) + 1e-12 else plain
 
 
 def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int, seed: int,
@@ -97,4 +100,5 @@ def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int, seed: in
     if len(cands) == 1:
         return cands, None, 0
     acc = cross_validate(ctx, pairs, cands, n_folds=min(cv_folds, len(pairs.models())), seed=seed)
-    return cands, acc.mean(axis=0), choose(acc)
+    n_plain = sum(not getattr(c, "completed", False) for c in cands)
+    return cands, acc.mean(axis=0), choose(acc, n_plain or None)
