@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .errors import OutputError, OutputExistsError, ParameterError
 
@@ -205,6 +206,37 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV cell as a formula (OWASP, CSV injection)."""
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula (one starting
+    with = + - @, a tab or a carriage return) prefixed with a single quote, as OWASP advises for
+    CSV files; a text cell that starts with a quote followed by one of those (or by a quote)
+    gets one too, so that :func:`formula_unsafe` gives back every original. Numbers are kept."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column].dtype):
+            out[column] = out[column].map(_quote_cell)
+    return out
+
+
+def _quote_cell(value: object) -> object:
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or _quoted(value)):
+        return "'" + value
+    return value
+
+
+def _quoted(text: str) -> bool:
+    return text[:1] == "'" and len(text) > 1 and text[1] in FORMULA_START + ("'",)
+
+
+def formula_unsafe(text: str) -> str:
+    """A cell written by :func:`formula_safe` as it was (the quote it added removed)."""
+    return text[1:] if _quoted(text) else text
 
 
 def ordering_format(values: np.ndarray, min_digits: int = 6) -> str:
