@@ -141,7 +141,8 @@ def candidate_lines(aligner: BenchmarkAligner) -> list[str]:
               help="Aligned benchmark file written by `benchalign fit` or `prune`.")
 @results_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the ranked table here (CSV); default: print it to stdout.")
+              help="Write the ranked table here (CSV); default: print it to stdout. A model name "
+                   "that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading '.")
 @click.option("--strict", is_flag=True,
               help="Fail when the results lack benchmark items or have items the benchmark does "
                    "not know (default: report them and score over the shared items).")

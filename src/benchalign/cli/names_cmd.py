@@ -20,7 +20,9 @@ from .common import check_outputs, force_option, preference_options, results_opt
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.6, show_default=True,
               help="Leave out proposals less confident than this.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the proposal here (CSV from, to, confidence, note); default: stdout.")
+              help="Write the proposal here (CSV from, to, confidence, note); default: stdout. "
+                   "Names a spreadsheet would run as formulas get a leading ', which --name-map "
+                   "takes off.")
 @force_option
 def match_names(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                 min_confidence: float, output: str | None, force: bool, **formats: object) -> None:
