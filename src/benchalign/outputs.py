@@ -1,4 +1,6 @@
-"""Write output files atomically, never overwriting without permission, never over an input."""
+"""Output files: checked before any work, written atomically and all of a command's together
+(:class:`Outputs`), never over an input, a folder, a pipe or a device, nor over an existing file
+without permission; CSV text cells made safe to open in a spreadsheet (:func:`formula_safe`)."""
 
 from __future__ import annotations
 
