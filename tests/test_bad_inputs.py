@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class Case:
     error: str | None  # expected error class name; None for a diagnostic warning
     fragments: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)  # symlinks to make: name -> target
+    make: Callable[[Path], object] | None = None  # makes what files cannot be (a pipe, a folder)
 
 
 def _fit(results: str = "r.csv", prefs: str = "p.csv", *extra: str) -> Callable[[Path], list[str]]:
@@ -350,6 +352,51 @@ POPULATION_CASES = [
 CASES += POPULATION_CASES
 
 
+LONG_NAME = "a" * 256 + ".json"  # longer than any common file system allows (255 bytes)
+EVALUATE_JSON = '{\n "schema": "benchalign.evaluation/1",\n "splits": {}\n}\n'
+
+
+def _suggest(d: Path, budget: str = "1") -> list[str]:
+    return ["suggest", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"), "--budget", budget]
+
+
+OUTPUT_CASES = [  # outputs, paths and the command line itself
+    Case("-o is a named pipe, with --force", {"r.csv": RESULTS, "p.csv": RATINGS},
+         _fit_to("pipe", "--force"), "OutputError",
+         ["pipe: is a named pipe (FIFO), not a regular file", "even with --force"],
+         make=lambda d: os.mkfifo(d / "pipe")),
+    Case("demo --json naming an evaluate JSON, without --force", {"e.json": EVALUATE_JSON},
+         lambda d: ["demo", "--case", "alpacaeval2", "--json", str(d / "e.json"), "--report",
+                    str(d / "demo.html")], "OutputExistsError", ["e.json: already exists; pass --force"]),
+    Case("suggest --json and --report naming one file, with --force", {"r.csv": RESULTS, "p.csv": RATINGS},
+         lambda d: [*_suggest(d), "--json", str(d / "s.out"), "--report", str(d / "s.out"), "--force"],
+         "OutputError", ["s.out: names the --json output", "even with --force"]),
+    Case("datasets export where items.csv is a folder, with --force", {},
+         lambda d: ["datasets", "export", "alpacaeval2", str(d / "ae"), "--force"], "OutputError",
+         ["items.csv: is a folder, not a regular file"], make=lambda d: (d / "ae" / "items.csv").mkdir(parents=True)),
+    Case("output name longer than the file system allows", {"r.csv": RESULTS, "p.csv": RATINGS},
+         _fit_to(LONG_NAME), "OutputError", [f"{LONG_NAME}: cannot be written (File name too long)"]),
+    Case("datasets export into a folder name that is too long", {},
+         lambda d: ["datasets", "export", "alpacaeval2", str(d / LONG_NAME)], "OutputError",
+         ["cannot create this folder (File name too long)"]),
+    Case("empty output path", {"r.csv": RESULTS, "p.csv": RATINGS}, lambda d: [*_fit()(d)[:-1], ""], "ParameterError",
+         ["an output path is empty ('')"]),
+    Case("a value Click rejects (suggest --budget 0)", {"r.csv": RESULTS, "p.csv": RATINGS},
+         lambda d: _suggest(d, "0"), "CommandLineError",
+         ["Invalid value for '--budget': 0 is not in the range x>=1", "--help"]),
+    Case("an unknown shipped case (datasets export)", {}, lambda d: ["datasets", "export", "nope", str(d / "x")],
+         "CommandLineError", ["'nope' is not one of 'metabench'"]),
+    Case("a population with too few rated models for cross-validation",
+         {"r.csv": RESULTS, "p.csv": POPULATIONS + "m0,C,1000\nm1,C,1100\n"}, _pop_fit("p.csv"),
+         "InsufficientDataError", ["population 'C': cross-validation over the 2 rated models",
+                                   "`fit` and `prune`: --method coverage"]),
+    Case("model names a spreadsheet would run as formulas (score -o)",
+         {"r.csv": RESULTS.replace("m1,", "=HYPERLINK(1),").replace("m2,", "@SUM(A1),"), "b.json": _bench()},
+         lambda d: [*_score("b.json")(d), "-o", str(d / "s.csv")], None, ["scored 6 models"]),
+]
+CASES += OUTPUT_CASES
+
+
 def run_case(case: Case, folder: Path, debug: bool = False):
     for name, content in case.files.items():
         path = folder / name
@@ -359,8 +406,10 @@ def run_case(case: Case, folder: Path, debug: bool = False):
             path.write_text(content, encoding="utf-8")
     for name, target in case.links.items():
         (folder / name).symlink_to(target)
+    if case.make is not None:
+        case.make(folder)
     args = (["--debug"] if debug else []) + case.args(folder)
-    return CliRunner().invoke(cli, args, catch_exceptions=False)
+    return CliRunner().invoke(cli, args, catch_exceptions=False, prog_name="benchalign")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

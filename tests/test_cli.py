@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -110,3 +111,70 @@ def test_simulate_writes_a_case_that_fit_reads(tmp_path):
     assert res.exit_code == 0, res.output
     bad = run("simulate", str(tmp_path / "x"), "--benchmarks", "a=zero")
     assert bad.exit_code == 2 and "name=count pairs" in bad.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["suggest", "--results", "r.csv", "--preferences", "p.csv", "--budget", "0"],
+     "error: Invalid value for '--budget': 0 is not in the range x>=1. See `benchalign suggest --help`."),
+    (["datasets", "export", "nope", "folder"],
+     "'nope' is not one of 'metabench', 'alpacaeval2'"),
+    (["fit", "--bogus"], "error: No such option '--bogus'. See `benchalign fit --help`."),
+    (["--bogus"], "error: No such option '--bogus'."),
+    (["nocommand"], "error: No such command 'nocommand'."),
+])
+def test_click_usage_errors_are_one_line_like_every_other_error(args, message):
+    res = CliRunner().invoke(cli, args, prog_name="benchalign", catch_exceptions=False)
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("error: ") and res.output.count("\n") == 1, res.output
+    assert message in res.output and "Usage:" not in res.output
+
+
+def test_help_and_a_group_without_a_command_still_show_usage():
+    for args in (["suggest", "--help"], ["datasets"], []):
+        res = CliRunner().invoke(cli, args, prog_name="benchalign", catch_exceptions=False)
+        assert res.output.startswith("Usage: benchalign"), (args, res.output)
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted(tmp_path):
+    # OWASP's CSV injection advice: a text cell starting with = + - @ tab or CR gets a quote
+    names = ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tm", "'=already", "plain", "it's"]
+    results = "model,benchmark,item,score\n" + "".join(
+        f'"{n}",b,b/q{q},{(i + q) % 3 / 2}\n' for i, n in enumerate(names) for q in range(4))
+    (tmp_path / "r.csv").write_text(results)
+    (tmp_path / "p.csv").write_text("model,rating\n" + "".join(f'"{n}",{1000 + 10 * i}\n' for i, n in enumerate(names)))
+    assert run("fit", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
+               "-o", str(tmp_path / "b.json")).exit_code == 0
+    res = run("score", "--benchmark", str(tmp_path / "b.json"), "--results", str(tmp_path / "r.csv"),
+              "-o", str(tmp_path / "s.csv"))
+    assert res.exit_code == 0, res.output
+    written = pd.read_csv(tmp_path / "s.csv", keep_default_na=False)
+    assert sorted(written["model"]) == sorted(["'=cmd|' /C calc'!A0", "'+1", "'-2", "'@SUM(A1)", "'\tm",
+                                               "''=already", "plain", "it's"])
+    assert written["score"].dtype == float  # numbers stay numbers
+    stdout = run("score", "--benchmark", str(tmp_path / "b.json"), "--results", str(tmp_path / "r.csv"))
+    assert stdout.stdout == (tmp_path / "s.csv").read_text()
+
+
+def test_a_quoted_name_map_from_match_names_reads_back_as_written(tmp_path):
+    from benchalign.io.formats.names import read_name_map
+    from benchalign.outputs import formula_safe
+
+    written = pd.DataFrame({"from": ["=m1", "'=m2", "+m3", "'plain"],
+                            "to": ["=m1 x", "'=m2 x", "m3", "'plain x"], "confidence": 0.5, "note": ""})
+    formula_safe(written).to_csv(tmp_path / "map.csv", index=False)
+    assert (tmp_path / "map.csv").read_text().splitlines()[1].startswith("'=m1,'=m1 x,")
+    with pytest.warns(Warning):  # low confidence rows are applied with a warning
+        mapping = read_name_map(tmp_path / "map.csv")
+    assert dict(mapping) == {"=m1": "=m1 x", "'=m2": "'=m2 x", "+m3": "m3", "'plain": "'plain x"}
+
+
+def test_too_few_rated_models_in_a_population_names_it(tmp_path):
+    d = make_planted(n_models=12, n_items=10, seed=2)
+    write_long(d.results, tmp_path / "r.csv")
+    small = d.ratings.iloc[:2].assign(category="tiny")
+    pd.concat([d.ratings.assign(category="big"), small]).to_csv(tmp_path / "p.csv", index=False)
+    res = run("fit", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
+              "--population-column", "category", "-o", str(tmp_path / "b.json"))
+    assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
+    assert res.output.startswith("error: population 'tiny': cross-validation over the 2 rated models")
+    assert "`fit` and `prune`: --method coverage" in res.output

@@ -103,10 +103,34 @@ def test_cli_report_writes_once_without_force(tmp_path):
     assert res.exit_code == 0, res.output
     assert out.read_text().startswith("<!DOCTYPE html>")
     first = out.read_bytes()
+    # the title and heading name the case; the paths are in the provenance line only
+    page = out.read_text()
+    assert "<title>benchalign report: p</title>" in page and '<h2 id="case-p">p</h2>' in page
+    provenance = (f'<p class="muted" data-provenance>Inputs: results {tmp_path / "r.csv"}; '
+                  f'preferences {tmp_path / "p.csv"}; items {tmp_path / "items.csv"}</p>')
+    assert provenance in page and page.count(str(tmp_path)) == 3
     res = runner.invoke(cli, args)
     assert res.exit_code == 2 and "--force" in res.output
     assert runner.invoke(cli, args + ["--force"]).exit_code == 0
     assert out.read_bytes() == first
+
+
+def test_report_title_option_and_the_case_name_of_a_path(tmp_path):
+    from benchalign.cli.report_cmd import case_name
+
+    assert [case_name(p) for p in ("/home/me/prefs_full.csv", "prefs.csv.gz", "arena/*.json",
+                                    "battles.jsonl", "arena_dir/")] == [
+        "prefs_full", "prefs", "arena", "battles", "arena_dir"]
+    d = make_planted(n_models=24, n_items=12, seed=3)
+    write_long(d.results, tmp_path / "r.csv")
+    d.ratings.to_csv(tmp_path / "arena_full.csv", index=False)
+    res = CliRunner().invoke(cli, ["report", "--results", str(tmp_path / "r.csv"), "--preferences",
+                                   str(tmp_path / "arena_full.csv"), "--split", "random:0.3:2",
+                                   "--repeats", "1", "--bootstrap", "50", "--title", "Arena <full>",
+                                   "-o", str(tmp_path / "r.html")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "r.html").read_text()
+    assert "<title>Arena &lt;full&gt;</title>" in page and '<h2 id="case-arena-full">arena_full</h2>' in page
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(),

@@ -33,6 +33,11 @@ class ParameterError(BenchAlignError, ValueError):
     """A public parameter is out of its allowed range."""
 
 
+class CommandLineError(ParameterError):
+    """The command line itself is wrong: an option value out of range or not among its choices,
+    an unknown or missing option (what Click finds while parsing)."""
+
+
 class ArtifactError(BenchAlignError):
     """A saved benchmark file is invalid, tampered with, or from an unsupported schema."""
 

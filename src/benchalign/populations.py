@@ -147,7 +147,7 @@ class PopulationAligner:
         if not populations:
             raise InsufficientDataError("population fit needs at least one population.")
         linked = link_populations(results, populations, ignore_unknown)
-        self.aligners_ = {name: self._aligner().fit(results, lk) for name, lk in linked.items()}
+        self.aligners_ = {name: self._fit_one(name, results, lk) for name, lk in linked.items()}
         pooled = self.aligners_[POOLED].weights_
         cache: dict[bytes, np.ndarray] = {}
         self.weights_, self.own_weights_, self.blend_, self.blend_scores_ = {}, {}, {}, {}
@@ -161,6 +161,13 @@ class PopulationAligner:
         self.weights_[POOLED] = pooled
         self.items_, self.benchmarks_ = results.items.copy(), results.benchmarks.copy()
         return self
+
+    def _fit_one(self, name: str, results: Results, linked: Linked) -> BenchmarkAligner:
+        """The aligner of one population; too little data names the population."""
+        try:
+            return self._aligner().fit(results, linked)
+        except InsufficientDataError as exc:
+            raise InsufficientDataError(f"population {name!r}: {exc}") from None
 
     def _blend_cv(self, results: Results, own: PairSet, pooled: PairSet,
                   cache: dict[bytes, np.ndarray]) -> np.ndarray:

@@ -54,6 +54,7 @@ class CaseReport:
     learning : :func:`learning_curve`; prune : :func:`benchalign.prune.prune_curve`.
     check : the JSON dict of :func:`benchalign.check.check` (shown first), or None.
     choice : what the fit chose and what each candidate scored (:func:`describe_choice`).
+    inputs : where the data came from (the input files), shown under the case's heading.
     """
 
     name: str
@@ -70,6 +71,7 @@ class CaseReport:
     check: dict | None = None
     choice: str = ""
     populations: PopulationView | None = None
+    inputs: str = ""
     """Per-population benchmarks and their cross matrix (report --population-column), or None."""
 
 
@@ -276,6 +278,8 @@ def _case_html(case: CaseReport) -> str:
     head = (f'<h2 id="{_id(case.name)}">{_e(case.name)}</h2>\n<p>{ev["n_models"]} models × '
             f'{ev["n_items"]} items; preferences ({_e(ev["preference_kind"])}) about '
             f'{ev["n_rated"]} models; seed {ev["seed"]}, {ev["n_bootstrap"]} bootstrap resamples.</p>')
+    if case.inputs:
+        head += f'\n<p class="muted" data-provenance>Inputs: {_e(case.inputs)}</p>'
     parts = [head] + ([_section(case, "check", "Data check", _check_html(case.check))]
                       if case.check is not None else []) + [
         _section(case, "evaluation", "Held-out evaluation", _evaluation_html(ev)),

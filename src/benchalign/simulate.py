@@ -30,8 +30,6 @@ few seconds and about 0.5 GB.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +40,7 @@ import pandas as pd
 
 from .data import ELO_SCALE, Preferences, Results, preferences_from_frame
 from .errors import OutputExistsError, check_param
+from .outputs import Outputs, check_writable
 from .scores import model_scores
 
 OPEN_LLM_LEADERBOARD_V2 = {
@@ -359,6 +358,14 @@ def _model_table(names: np.ndarray, general: np.ndarray, rng: np.random.Generato
 RESULT_FORMATS = ("csv", "csv.gz", "parquet")
 
 
+def simulated_paths(out_dir: str | Path, fmt: str = "csv") -> dict[str, Path]:
+    """The files :func:`write_simulated` writes into ``out_dir``, by name."""
+    check_param("write_simulated", "fmt", fmt, fmt in RESULT_FORMATS, 'one of "csv", "csv.gz", "parquet"')
+    names = {"results": f"results.{fmt}", "preferences": "preferences.csv", "models": "models.csv",
+             "items": "items.csv", "truth": "truth.csv", "params": "params.json"}
+    return {k: Path(out_dir) / v for k, v in names.items()}
+
+
 def write_simulated(data: SimulatedData, out_dir: str | Path, fmt: str = "csv", *,
                     force: bool = False) -> dict[str, Path]:
     """Write a simulated case as the files benchalign reads.
@@ -366,51 +373,29 @@ def write_simulated(data: SimulatedData, out_dir: str | Path, fmt: str = "csv", 
     Files in ``out_dir`` (created if needed): ``results.<fmt>`` (long table ``model, benchmark,
     item, score``, observed cells only), ``preferences.csv``, ``models.csv``, ``items.csv``
     (item parameters and the planted ``true_weight``), ``truth.csv`` (``model, true_score,
-    utility``) and ``params.json``. fmt : "csv", "csv.gz" or "parquet". Each file is written to a
-    temporary name and renamed; existing files raise :class:`OutputExistsError` unless ``force``.
-    Returns the paths by name.
+    utility``) and ``params.json``. fmt : "csv", "csv.gz" or "parquet". All files are written
+    together or none (:class:`benchalign.outputs.Outputs`); existing files raise
+    :class:`OutputExistsError` unless ``force``. Returns the paths by name.
     """
-    check_param("write_simulated", "fmt", fmt, fmt in RESULT_FORMATS, 'one of "csv", "csv.gz", "parquet"')
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    names = {"results": f"results.{fmt}", "preferences": "preferences.csv", "models": "models.csv",
-             "items": "items.csv", "truth": "truth.csv", "params": "params.json"}
-    paths = {k: out / v for k, v in names.items()}
+    paths = simulated_paths(out_dir, fmt)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not force:
         raise OutputExistsError(
             f"{', '.join(existing)}: already exist; pass force=True (--force) to overwrite them."
         )
-    with _atomic(paths["results"]) as tmp:
-        _write_long(data.results, tmp, fmt)
+    for path in paths.values():
+        check_writable(path, force)
     tables = {"preferences": data.preference_frame, "models": data.models, "items": data.items,
               "truth": pd.DataFrame({"model": data.results.models, "true_score": data.true_scores,
                                      "utility": data.utility})}
-    for key, frame in tables.items():
-        with _atomic(paths[key]) as tmp:
-            frame.to_csv(tmp, index=False, float_format="%.6g")
-    with _atomic(paths["params"]) as tmp:
-        tmp.write_text(json.dumps(data.params, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with Outputs() as out:
+        _write_long(data.results, out.temporary(paths["results"], force=force), fmt)
+        for key, frame in tables.items():
+            frame.to_csv(out.temporary(paths[key], force=force), index=False, float_format="%.6g")
+        out.write(paths["params"], json.dumps(data.params, indent=2, sort_keys=True) + "\n",
+                  force=force)
     return paths
-
-
-class _atomic:
-    """Context manager yielding a temporary path next to ``path``, renamed onto it on success."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
 
 
 def _long_blocks(results: Results):

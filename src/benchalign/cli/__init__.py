@@ -15,7 +15,7 @@ import warnings
 import click
 
 from .. import __version__
-from ..errors import BenchAlignError
+from ..errors import BenchAlignError, CommandLineError
 from ..interrupt import EXIT_CODE, MESSAGE, end_startup
 from .common import started
 
@@ -30,7 +30,7 @@ class _Group(click.Group):
         end_startup()
         started(ctx)
         try:
-            return super().invoke(ctx)
+            return self._invoke_typed(ctx)
         except BenchAlignError as exc:
             if debug:
                 traceback.print_exc()
@@ -51,6 +51,37 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(3)
+
+
+    def _invoke_typed(self, ctx: click.Context) -> object:
+        """Run the command; Click's usage errors (a value out of range, an unknown option or
+        choice) become :class:`CommandLineError`, shown in one line like every other error
+        (Click would print the usage block first). A group run without a command shows its help."""
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:
+            raise CommandLineError(usage_line(exc)) from None
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:  # noqa: ANN001
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # the group's own options, e.g. `benchalign --nope`
+            raise _OneLine(usage_line(exc)) from None
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """Click's message of ``exc`` and where to read the command's options."""
+    where = exc.ctx.command_path if exc.ctx is not None else "benchalign"
+    return f"{exc.format_message()} See `{where} --help`."
+
+
+class _OneLine(click.UsageError):
+    def show(self, file=None) -> None:  # noqa: ANN001
+        click.echo(f"error: {one_line(self.format_message())}", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001

@@ -15,7 +15,7 @@ from ..errors import ParameterError
 from ..evaluate import evaluate as run_evaluation
 from ..evaluate import format_table, parse_split
 from ..io.load import load_models
-from ..outputs import write_atomic
+from ..outputs import Outputs, write_atomic
 from ..population_eval import evaluate_populations, format_cross
 from ..report import item_texts, render_report
 from . import cli
@@ -163,31 +163,41 @@ def demo(cases: str, json_path: str | None, report_path: str, seed: int, force: 
                    "json": force or _demo_wrote(json_path, DEMO_JSON_MARK)},
                   report=report_path, json=json_path)
     out, sections = {}, []
-    for name in DEMO_CASES if cases == "all" else (cases,):
-        start = time.perf_counter()
-        with stage(f"{name}: loading the shipped case"):
-            case = load_case(name)
-            linked = link(case.results, case.preferences)
-        click.echo(f"== {name}: {case.results.n_models} models x {case.results.n_items} items, "
-                   f"{len(linked.rated)} rated ==")
-        out[name] = run_and_print(case.results, linked, splits=list(DEMO_SPLITS[name]),
-                                  models=case.models, seed=seed, n_bootstrap=1000,
-                                  methods=dict(METHODS), inputs={"case": name}, name=name)
-        sections.append(build_case(name, case.results, linked, models=case.models,
-                                   texts=item_texts(case.items), seed=seed, evaluation=out[name],
-                                   splits=[parse_split(s) for s in DEMO_SPLITS[name]],
-                                   checked=check(case.results, case.preferences), **DEMO_CURVES))
-        click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
-    if json_path:
-        write_atomic(json_path, _dump(out), force=True)  # checked above, before the work
-        click.echo(f"wrote {json_path}", err=True)
-    write_atomic(report_path, render_report(sections, title=DEMO_TITLE), force=True)
-    click.echo(f"wrote {report_path}", err=True)
+    with Outputs() as files:  # the report and the JSON, or neither
+        for name in DEMO_CASES if cases == "all" else (cases,):
+            out[name], section = _demo_case(name, seed)
+            sections.append(section)
+        if json_path:
+            files.write(json_path, _dump({"schema": DEMO_SCHEMA, **out}), force=True)  # checked above
+        files.write(report_path, render_report(sections, title=DEMO_TITLE), force=True)
+    for path in files.written:
+        click.echo(f"wrote {path}", err=True)
+
+
+def _demo_case(name: str, seed: int) -> tuple[dict, object]:
+    """Evaluate one shipped case (printing its table) and build its report section."""
+    start = time.perf_counter()
+    with stage(f"{name}: loading the shipped case"):
+        case = load_case(name)
+        linked = link(case.results, case.preferences)
+    click.echo(f"== {name}: {case.results.n_models} models x {case.results.n_items} items, "
+               f"{len(linked.rated)} rated ==")
+    evaluation = run_and_print(case.results, linked, splits=list(DEMO_SPLITS[name]),
+                               models=case.models, seed=seed, n_bootstrap=1000,
+                               methods=dict(METHODS), inputs={"case": name}, name=name)
+    section = build_case(name, case.results, linked, models=case.models,
+                         texts=item_texts(case.items), seed=seed, evaluation=evaluation,
+                         splits=[parse_split(s) for s in DEMO_SPLITS[name]],
+                         checked=check(case.results, case.preferences), **DEMO_CURVES)
+    click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
+    return evaluation, section
 
 
 DEMO_TITLE = "benchalign demo report"
 DEMO_REPORT_MARK = f"<title>{DEMO_TITLE}</title>"
-DEMO_JSON_MARK = '"schema": "benchalign.evaluation/1"'
+DEMO_SCHEMA = "benchalign.demo/1"
+DEMO_JSON_MARK = f'"schema": "{DEMO_SCHEMA}"'
+"""The demo's JSON starts with this; an evaluate JSON (another schema) is never taken for it."""
 
 
 def _demo_wrote(path: str | None, mark: str) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 from ..artifact import AlignedBenchmark, _finite_or_none, load_benchmark, score
 from ..fit import BenchmarkAligner
 from ..fit.selection import METHODS
-from ..outputs import ordering_format, write_atomic
+from ..outputs import formula_safe, ordering_format, write_atomic
 from ..populations import POOLED, PopulationAligner
 from . import cli
 from .common import (check_outputs, force_option, load_checked, load_population_inputs,
@@ -141,7 +141,8 @@ def candidate_lines(aligner: BenchmarkAligner) -> list[str]:
               help="Aligned benchmark file written by `benchalign fit` or `prune`.")
 @results_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the ranked table here (CSV); default: print it to stdout.")
+              help="Write the ranked table here (CSV); default: print it to stdout. A model name "
+                   "that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading '.")
 @click.option("--strict", is_flag=True,
               help="Fail when the results lack benchmark items or have items the benchmark does "
                    "not know (default: report them and score over the shared items).")
@@ -164,7 +165,7 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
         results = load_results_from_options(results_path, **formats)
     table = score(bench, results, strict=strict)
     buf = io.StringIO()
-    table.to_csv(buf, index=False, float_format=ordering_format(table["score"].to_numpy()))
+    formula_safe(table).to_csv(buf, index=False, float_format=ordering_format(table["score"].to_numpy()))
     if output:
         write_atomic(output, buf.getvalue(), force=force)
         click.echo(f"scored {len(table)} models; wrote {output}", err=True)

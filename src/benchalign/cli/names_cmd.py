@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..io.formats.names import propose_name_map
-from ..outputs import write_atomic
+from ..outputs import formula_safe, write_atomic
 from .format_options import load_preferences_from_options, load_results_from_options
 from . import cli
 from .common import check_outputs, force_option, preference_options, results_option
@@ -20,7 +20,9 @@ from .common import check_outputs, force_option, preference_options, results_opt
 @click.option("--min-confidence", type=click.FloatRange(0, 1), default=0.6, show_default=True,
               help="Leave out proposals less confident than this.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="Write the proposal here (CSV from, to, confidence, note); default: stdout.")
+              help="Write the proposal here (CSV from, to, confidence, note); default: stdout. "
+                   "Names a spreadsheet would run as formulas get a leading ', which --name-map "
+                   "takes off.")
 @force_option
 def match_names(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                 min_confidence: float, output: str | None, force: bool, **formats: object) -> None:
@@ -36,7 +38,7 @@ def match_names(results_path: str, preferences_path: str, ignore_unknown_models:
     prefs = load_preferences_from_options(preferences_path, **formats)
     proposal = propose_name_map(results.models, prefs.models, min_confidence=min_confidence)
     buf = io.StringIO()
-    proposal.to_csv(buf, index=False)
+    formula_safe(proposal).to_csv(buf, index=False)  # read back by --name-map as it was
     unmatched = len(set(prefs.models) - set(results.models)) - len(proposal)
     summary = (f"proposed {len(proposal)} renames; {unmatched} preference models have no proposal "
                "and no exact match")

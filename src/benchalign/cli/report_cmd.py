@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
+import os
+from pathlib import Path
 
 import click
 import pandas as pd
@@ -107,6 +110,21 @@ def read_items(path: str | None) -> pd.DataFrame | None:
                                "with an item column and a text column.") from exc
 
 
+DATA_SUFFIXES = (".gz", ".csv", ".tsv", ".parquet", ".json", ".jsonl", ".txt")
+
+
+def case_name(path: str) -> str:
+    """The name of a case from its preference file: the file name without its data suffixes
+    (``/data/prefs_full.csv.gz`` -> ``prefs_full``); for a folder or a glob, the folder's name."""
+    p = Path(path)
+    name = p.name
+    while Path(name).suffix.lower() in DATA_SUFFIXES:
+        name = name[: -len(Path(name).suffix)]
+    if not name or glob.escape(name) != name:
+        return Path(os.path.abspath(p.parent)).name or name
+    return name
+
+
 @cli.command("report")
 @results_option
 @preference_options
@@ -125,7 +143,9 @@ def read_items(path: str | None) -> pd.DataFrame | None:
               help="Random splits of the learning curve and of the pruning curve.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the report (a single self-contained HTML file).")
-@click.option("--title", default=None, help="Title of the report (default: from the file names).")
+@click.option("--title", default=None,
+              help="Title of the report. Default: 'benchalign report: ' and the preference file's "
+                   "name without its suffixes (the input paths are listed under the case heading).")
 @population_option
 @seed_option
 @force_option
@@ -155,12 +175,16 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
             results, linked, checked = load_checked(results_path, preferences_path,
                                                     ignore_unknown_models, **formats)
         models = load_models(models_path) if models_path else None
-    case = build_case(results_path, results, linked, splits=specs, models=models,
+    name = case_name(preferences_path)
+    case = build_case(name, results, linked, splits=specs, models=models,
                       texts=texts, seed=seed, n_bootstrap=n_bootstrap,
                       learning_repeats=repeats, prune_repeats=repeats, checked=checked)
+    case = dataclasses.replace(case, inputs="; ".join(
+        f"{what} {path}" for what, path in (("results", results_path), ("preferences", preferences_path),
+                                            ("models", models_path), ("items", items_path)) if path))
     if population_column:
         case = dataclasses.replace(case, populations=population_view(
             results, by_pop, specs, models, seed, n_bootstrap))
-    page = render_report([case], title=title or f"benchalign report: {preferences_path}")
+    page = render_report([case], title=title or f"benchalign report: {name}")
     write_atomic(output, page, force=force)
     click.echo(f"wrote {output}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from ..errors import ParameterError
-from ..outputs import check_folder_writable
-from ..simulate import OPEN_LLM_LEADERBOARD_V2, RESULT_FORMATS, simulate, write_simulated
+from ..outputs import check_folder_writable, check_writable
+from ..simulate import (OPEN_LLM_LEADERBOARD_V2, RESULT_FORMATS, simulate, simulated_paths,
+                        write_simulated)
 from . import cli
 from .common import check_seed, force_option, stage
 
@@ -73,6 +74,8 @@ def simulate_cmd(out_dir: str, n_models: int, benchmarks: str, n_rated: int | No
     """
     sizes = parse_benchmarks(benchmarks)
     check_folder_writable(out_dir, create=True)
+    for path in simulated_paths(out_dir, fmt).values():  # existing files fail before the work
+        check_writable(path, force)
     with stage(f"simulating {n_models} models x {sum(sizes.values())} questions"):
         data = simulate(n_models, sizes, n_rated=n_rated, missing=missing, graded=graded,
                         preference=preference, n_comparisons=n_comparisons, tie_rate=tie_rate,

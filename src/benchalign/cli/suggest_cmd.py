@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..data import Linked, Results
 from ..errors import ParameterError, format_rows
-from ..outputs import write_atomic
+from ..outputs import Outputs
 from ..report_suggest import suggest_page
 from ..suggest import UNITS, suggest, to_json
 from ..suggest_curve import active_curve, curve_sizes
@@ -57,31 +57,33 @@ def suggest_cmd(results_path: str, preferences_path: str, ignore_unknown_models:
                                       **formats)
     if report_path:
         curve_sizes(len(linked.rated))  # too few rated models fail before the work
-    with stage(f"refitting on {n_boot} bootstrap resamples of the rated models"):
-        table = suggest(results, linked, budget, unit=unit, n_boot=n_boot, seed=seed)
-    click.echo(_render(table, unit))
-    if json_path:
-        write_atomic(json_path, json.dumps(to_json(table, unit), indent=1) + "\n", force=force)
-        click.echo(f"wrote {json_path}", err=True)
-    if report_path:
-        _write_report(report_path, table, unit, results, linked, curve_reps or CURVE_REPS,
-                      n_boot, seed, force, f"results {results_path}, preferences {preferences_path}")
+    with Outputs() as out:  # both files or neither, even when the active curve fails
+        with stage(f"refitting on {n_boot} bootstrap resamples of the rated models"):
+            table = suggest(results, linked, budget, unit=unit, n_boot=n_boot, seed=seed)
+        click.echo(_render(table, unit))
+        if json_path:
+            out.write(json_path, json.dumps(to_json(table, unit), indent=1) + "\n", force=force)
+        if report_path:
+            out.write(report_path, _report_page(table, unit, results, linked,
+                                                curve_reps or CURVE_REPS, n_boot, seed,
+                                                f"results {results_path}, preferences "
+                                                f"{preferences_path}"), force=force)
+    for path in out.written:
+        click.echo(f"wrote {path}", err=True)
 
 
 CURVE_REPS = 5
 """Default repetitions of the --report page's active curve (about a minute on metabench)."""
 
 
-def _write_report(path: str, table: pd.DataFrame, unit: str, results: Results, linked: Linked,
-                  reps: int, n_boot: int, seed: int, force: bool, inputs: str) -> None:
-    """Run the active curve on the data (progress on stderr) and write the --report page."""
+def _report_page(table: pd.DataFrame, unit: str, results: Results, linked: Linked, reps: int,
+                 n_boot: int, seed: int, inputs: str) -> str:
+    """Run the active curve on the data (progress on stderr); the --report page."""
     with stage(f"active curve: {reps} repetitions", reps) as update:
         curve = active_curve(results, linked, reps=reps, n_boot=n_boot, seed=seed,
                              progress=update)
-    page = suggest_page(table, unit, curve, title="benchalign suggest",
+    return suggest_page(table, unit, curve, title="benchalign suggest",
                         inputs=f"{inputs}; {results.n_models} models, {len(linked.rated)} rated.")
-    write_atomic(path, page, force=force)
-    click.echo(f"wrote {path}", err=True)
 
 
 def _render(table: pd.DataFrame, unit: str) -> str:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import gzip
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import OutputExistsError, format_rows
-from ..outputs import write_atomic
+from ..errors import OutputError, OutputExistsError, format_rows
+from ..outputs import Outputs, check_writable
 from . import ARENA_EXTRAS, HERE, OPTIONAL_FILES, case_folder, load_compact
 
 COPIED = ("preferences.csv", "items.csv", *OPTIONAL_FILES)
@@ -39,27 +40,43 @@ def export_case(name: str, folder: str | Path, *, force: bool = False) -> list[P
     with :class:`OutputExistsError` unless ``force``; each file is written atomically.
     Returns the written paths in the order of :func:`export_files`.
     """
-    folder = _output_folder(Path(folder))
-    targets = [folder / n for n in export_files(name)]
-    existing = [t.name for t in targets if t.exists() or t.is_symlink()]
-    if existing and not force:
-        raise OutputExistsError(
-            f"{folder}: {format_rows(existing)} already exist(s); pass --force to overwrite, or "
-            "export into another folder.")
-    for target in targets:
-        write_atomic(target, _content(name, target.name), force=force)
+    folder = Path(folder)
+    created = _output_folder(folder)
+    try:
+        targets = [folder / n for n in export_files(name)]
+        existing = [t.name for t in targets if t.exists() or t.is_symlink()]
+        if existing and not force:
+            raise OutputExistsError(
+                f"{folder}: {format_rows(existing)} already exist(s); pass --force to overwrite, "
+                "or export into another folder.")
+        for target in targets:  # a folder or a pipe in the way fails before anything is written
+            check_writable(target, force)
+        with Outputs() as out:
+            for target in targets:
+                out.write(target, _content(name, target.name), force=force)
+    except BaseException:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)  # the export created it: leave nothing
+        raise
     return targets
 
 
-def _output_folder(folder: Path) -> Path:
-    if folder.exists() and not folder.is_dir():
-        raise OutputExistsError(f"{folder}: exists and is not a folder; name a folder to export into.")
-    if not folder.exists():
+def _output_folder(folder: Path) -> bool:
+    """Check (and create) the folder to export into; whether it was created."""
+    try:
+        if folder.is_dir():
+            return False
+        if folder.exists() or folder.is_symlink():
+            raise OutputExistsError(f"{folder}: exists and is not a folder; name a folder to "
+                                    "export into.")
         if not folder.parent.is_dir():
-            raise OutputExistsError(
+            raise OutputError(
                 f"{folder}: its parent folder {folder.parent} does not exist; create it first.")
         folder.mkdir()
-    return folder
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create this folder ({exc.strerror or exc}); "
+                          "choose a writable place.") from None
+    return True
 
 
 def _content(name: str, file: str) -> bytes | str:

@@ -67,8 +67,10 @@ def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
                      for c in cands])
     if not rows:
         raise InsufficientDataError(
-            "cross-validation found no fold with preferences on both sides; give preferences "
-            "about more models, or pass a single method (e.g. --method coverage)."
+            f"cross-validation over the {len(rated)} rated models found no fold with preferences "
+            "on both sides, so it cannot choose the weighting; give preferences about more "
+            "models, or choose the weighting yourself (`fit` and `prune`: --method coverage; "
+            "the library: method='coverage')."
         )
     return np.asarray(rows, dtype=np.float64)
 

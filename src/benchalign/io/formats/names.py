@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import DataValidationError, DataWarning, InputFormatError, format_rows
+from ...outputs import formula_unsafe
 from ..readers import read_table
 from ._common import read_json
 
@@ -58,6 +59,7 @@ def read_name_map(path: str | Path) -> NameMap:
             f"{path}: a name map needs columns from, to; missing {', '.join(missing)} (found: "
             f"{', '.join(map(str, frame.columns))}). Rename e.g. model -> from, arena_model -> to."
         )
+    frame = frame.assign(**{c: frame[c].map(_unquote) for c in ("from", "to")})
     empty = frame.index[frame["from"].isna() | frame["to"].isna()]
     if len(empty):
         raise DataValidationError(
@@ -74,6 +76,11 @@ def read_name_map(path: str | Path) -> NameMap:
         mapping[src] = dst
     _warn_unsure(frame, path)
     return NameMap(mapping)
+
+
+def _unquote(cell: object) -> object:
+    """A name as it was before `match-names` quoted it for spreadsheets (see formula_safe)."""
+    return formula_unsafe(cell) if isinstance(cell, str) else cell
 
 
 def _map_table(path: Path) -> pd.DataFrame:
