@@ -77,8 +77,12 @@ class AlignedBenchmark:
             "n_train_pairs": aligner.n_train_pairs_,
         }
         base = aligner.get_params()
-        if aligner.completion_ is not None:
-            diag["completion"] = aligner.completion_.label
+        diag["completion"] = None if aligner.completion_ is None else aligner.completion_.label
+        choice = getattr(aligner, "completion_choice_", None)
+        if choice is not None:
+            diag["completion_choice"] = {"chosen": choice.labels[choice.chosen],
+                                         "block_rmse": dict(zip(choice.labels,
+                                                                _finite_or_none(choice.errors)))}
         return cls(aligner.items_.copy(), aligner.benchmarks_.copy(), aligner.weights_.copy(),
                    {**base, **(params or {})}, diag, completion=aligner.completion_)
 

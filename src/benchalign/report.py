@@ -83,10 +83,23 @@ class CaseReport:
 def describe_choice(aligner: BenchmarkAligner) -> str:
     """One sentence: the chosen weighting and each candidate's validation pairwise accuracy."""
     if aligner.candidate_scores_ is None:
-        return f"Method: {aligner.method_}."
+        return f"Method: {aligner.method_}." + _describe_completion(aligner)
     scores = ", ".join(f"{n} {a:.3f}" for n, a in zip(aligner.candidates_, aligner.candidate_scores_))
     return (f"Chosen: {aligner.method_}, by cross-validation over the rated models "
-            f"(validation pairwise accuracy: {scores}).")
+            f"(validation pairwise accuracy: {scores})." + _describe_completion(aligner))
+
+
+def _describe_completion(aligner: BenchmarkAligner) -> str:
+    """The label-free completion choice in one sentence (empty when the results are complete)."""
+    choice = getattr(aligner, "completion_choice_", None)
+    if choice is None or not np.isfinite(choice.errors).any():
+        return ""
+    errors = ", ".join(f"{n} {e:.3f}" for n, e in zip(choice.labels, choice.errors))
+    used = ("used by the chosen weighting" if aligner.completion_ is not None
+            else "not used: each model is scored over the questions it has")
+    return (f" Completion of missing questions, chosen without preferences: "
+            f"{choice.labels[choice.chosen]} (error restoring hidden benchmark blocks: {errors}); "
+            f"{used}.")
 
 
 TEXT_COLUMNS = ("text", "instruction", "question", "prompt", "input")

@@ -11,7 +11,9 @@ import click
 import numpy as np
 
 from ..artifact import AlignedBenchmark, _finite_or_none, load_benchmark, score
+from ..errors import ParameterError
 from ..fit import BenchmarkAligner
+from ..features.completion import SPECS
 from ..fit.selection import METHODS
 from ..outputs import formula_safe, ordering_format, write_atomic
 from ..populations import POOLED, PopulationAligner
@@ -34,17 +36,31 @@ def method_option(func):
              "what each scored; another value forces that weighting. See docs/method.md.")(func)
 
 
+def completion_option(func):
+    """--completion: how a model's missing questions count."""
+    return click.option(
+        "--completion", type=click.Choice(SPECS), default="auto", show_default=True,
+        help="How questions a model lacks count. 'auto' learns, without preferences, the "
+             "completion that best restores hidden blocks of observed results (item_mean, "
+             "additive ability + difficulty, or low rank) and lets cross-validation choose "
+             "between scoring each model over the questions it has and over its completed row "
+             "(the completed one must win by more than one standard error); 'none' never "
+             "completes; a kind forces that completion. `score` completes new models the same "
+             "way. See docs/method.md.")(func)
+
+
 @cli.command()
 @results_option
 @preference_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the aligned benchmark (JSON).")
 @method_option
+@completion_option
 @population_option
 @seed_option
 @force_option
 def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, output: str,
-        method: str, population_column: str | None, seed: int, force: bool,
+        method: str, completion: str, population_column: str | None, seed: int, force: bool,
         **formats: object) -> None:
     """Fit question weights to the preferences and write the aligned benchmark file.
 
@@ -54,13 +70,18 @@ def fit(results_path: str, preferences_path: str, ignore_unknown_models: bool, o
     """
     check_outputs(force, o=output)
     if population_column:
+        if completion not in ("auto", "none"):
+            raise ParameterError(
+                f"--completion {completion} cannot be used with --population-column: population "
+                "benchmarks blend their weights, so each is scored over the questions a model has. "
+                "Drop --completion, or fit without --population-column.")
         params = {"method": method}
         return fit_populations(results_path, preferences_path, ignore_unknown_models, output,
                                population_column, params, seed, force, formats)
     with stage("reading results and preferences"):
         results, linked, _ = load_checked(results_path, preferences_path, ignore_unknown_models,
                                           **formats)
-    aligner = BenchmarkAligner(random_state=seed, method=method)
+    aligner = BenchmarkAligner(random_state=seed, method=method, completion=completion)
     with stage(f"fitting {results.n_items} question weights to {len(linked.rated)} rated models"):
         aligner.fit(results, linked)
     bench = AlignedBenchmark.from_aligner(aligner, {"preference_kind": linked.kind, "method": method,
@@ -114,7 +135,7 @@ def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
     effective = float(np.exp(-np.sum(w * np.log(np.where(w > 0, w, 1.0)))))
     lines = [f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
              f"({aligner.n_train_pairs_} pairs): {aligner.method_}"]
-    lines += candidate_lines(aligner)
+    lines += completion_lines(aligner) + candidate_lines(aligner)
     lines += [f"effective number of questions: {effective:.1f} of {len(w)}",
               "weight per benchmark (uniform share in brackets):"]
     names, codes = np.unique(bench.benchmarks, return_inverse=True)
@@ -123,6 +144,22 @@ def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
     for name, m, u in zip(names, mass, share):
         lines.append(f"  {name:<30} {m:6.1%}  [{u:6.1%}]")
     return "\n".join(lines)
+
+
+def completion_lines(aligner: BenchmarkAligner) -> list[str]:
+    """The label-free completion choice (one line per candidate) and whether the fit uses it."""
+    choice, used = aligner.completion_choice_, aligner.completion_
+    out = []
+    if choice is not None and np.isfinite(choice.errors).any():
+        out.append("completion of missing questions, chosen without preferences (RMSE of hidden "
+                   "benchmark blocks' means):")
+        for i, (label, err) in enumerate(zip(choice.labels, choice.errors)):
+            out.append(f"  {label:<24} {err:.4f}" + ("  <- chosen" if i == choice.chosen else ""))
+    if used is not None:
+        out.append(f"scores complete each model's missing questions with {used.label}")
+    elif choice is not None:
+        out.append("scores are each model's weighted mean over the questions it has")
+    return out
 
 
 def candidate_lines(aligner: BenchmarkAligner) -> list[str]:

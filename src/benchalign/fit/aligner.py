@@ -12,7 +12,7 @@ import numpy as np
 
 from ..data import Linked, PairSet, Preferences, Results, link
 from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
-from ..features.completion import SPECS, scores_with
+from ..features.completion import SPECS, choose_completion, scores_with
 from .candidates import Candidate, Context
 from .selection import METHODS, select
 
@@ -47,6 +47,11 @@ class BenchmarkAligner:
     method_ : the chosen candidate ("correlation", "coverage" or "uniform").
     candidates_, candidate_scores_ : the candidates tried, in order, and their mean validation
         pairwise accuracy (None when there was a single candidate).
+    completion_ : the :class:`~benchalign.features.completion.Completion` that scores a model's
+        missing questions, or None when the chosen candidate scores over observed questions.
+    completion_choice_ : the label-free :class:`~benchalign.features.completion.Choice` of
+        ``completion="auto"`` on incomplete results (each candidate's error restoring hidden
+        blocks), else None.
     beta_ : inverse temperature of the fitted margins (per unit of score); loss_ : the pairwise
         loss on the training pairs at ``beta_``.
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
@@ -92,6 +97,8 @@ class BenchmarkAligner:
         rated = pairs.models()
         ctx = Context.of(results, rated, self.completion)
         local = pairs.relabel(rated, results.n_models)
+        self.completion_choice_ = (choose_completion(results) if self.completion == "auto"
+                                   and results.observed is not None else None)
         cands, self.candidate_scores_, chosen = select(ctx, local, self.method,
                                                        cv_folds=self.cv_folds,
                                                        seed=self.random_state,
