@@ -1,5 +1,6 @@
-"""Folds of the rated models and the check that a split can be scored: one place for every loop
-that holds models out (the aligner's cross-validation, evaluation splits, pruning, the report)."""
+"""Folds of the rated models, the check that a split can be scored, and the cross-validation of
+weightings over those folds: one place for every loop that holds models out (the aligner's choice
+among candidates, the published fit's choice of its pull, evaluation splits, pruning, the report)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..data import PairSet
+from ..errors import InsufficientDataError
+from ..metrics import pairwise_accuracy
+from .candidates import Context
 
 
 def usable(train: PairSet, test: PairSet) -> bool:
@@ -38,3 +42,33 @@ def rated_folds(pairs: PairSet, n_models: int, n_folds: int,
         val = pairs.select(held[pairs.a] | held[pairs.b])
         if usable(train, val):
             yield train, val
+
+
+def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
+                   seed: int) -> np.ndarray:
+    """[n_usable_folds, n_candidates] validation pairwise accuracy of each candidate per fold.
+
+    ``cands`` : objects with ``weights(ctx, pairs) -> [n_items]`` (the aligner's candidates, or
+    :class:`benchalign.fit.ranknet.RankNet`). ``pairs`` ids are rows of ``ctx.results``; only the
+    rated rows are scored (the candidates still see the prior learned from every model).
+    """
+    rated = pairs.models()
+    local_ctx = ctx.take_models(rated)
+    local = pairs.relabel(rated, ctx.results.n_models)
+    rows = []
+    for train, val in rated_folds(local, len(rated), n_folds, seed):
+        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train)), val)
+                     for c in cands])
+    if not rows:
+        raise InsufficientDataError(
+            "cross-validation found no fold with preferences on both sides; give preferences "
+            "about more models, or pass a single method (e.g. --method coverage)."
+        )
+    return np.asarray(rows, dtype=np.float64)
+
+
+def choose(acc: np.ndarray) -> int:
+    """Index of the candidate with the highest mean accuracy over folds [n_folds, n_candidates];
+    ties (to 1e-12) go to the earlier candidate."""
+    mean = acc.mean(axis=0)
+    return int(np.flatnonzero(mean >= mean.max() - 1e-12)[0])

@@ -1,5 +1,6 @@
 """Which weighting the aligner uses: the candidates of each method, in one ordered list, and the
-cross-validation over the rated training models that chooses among them.
+choice among them by cross-validation over the rated training models
+(:func:`benchalign.fit.folds.cross_validate`).
 
 ``method="auto"`` tries, in this order, :data:`AUTO`: ``correlation``, ``coverage`` (only when it
 differs from the plain mean, i.e. when some models lack whole benchmarks) and ``uniform``. Each is
@@ -8,6 +9,10 @@ the fold's models (:func:`benchalign.fit.folds.rated_folds`); the highest mean v
 accuracy wins, ties going to the earlier candidate; :attr:`BenchmarkAligner.candidate_scores_`
 shows what each scored. Three candidates, not more: with 8-23 rated training models every extra
 candidate adds a chance to pick one that validated well by luck (``docs/method.md``).
+
+``method="ranknet"`` is the published method (:class:`benchalign.fit.ranknet.Published`): a free
+weight per question fitted by the pairwise loss, its pull toward the prior chosen by the same
+cross-validation. It is never one of auto's candidates: it lost to them on the real cases.
 """
 
 from __future__ import annotations
@@ -15,19 +20,22 @@ from __future__ import annotations
 import numpy as np
 
 from ..data import PairSet
-from ..errors import InsufficientDataError
-from ..metrics import pairwise_accuracy
 from .candidates import Candidate, Context, Correlation, Fixed
-from .folds import rated_folds
+from .folds import choose, cross_validate
+from .ranknet import Published
 
 AUTO = ("correlation", "coverage", "uniform")
 """The candidates of method="auto", in order of preference on equal validation accuracy."""
-METHODS = ("auto", "correlation", "coverage", "uniform")
-"""``method`` of the aligner: auto, or one of its candidates forced."""
+METHODS = ("auto", "correlation", "coverage", "uniform", "ranknet")
+"""``method`` of the aligner: auto, one of its candidates forced, or the published method."""
 
 
-def candidates(method: str, ctx: Context) -> list[Candidate]:
-    """The candidates ``method`` chooses among (one when there is nothing to choose)."""
+def candidates(method: str, ctx: Context, *, cv_folds: int = 20,
+               seed: int = 0) -> list[Candidate | Published]:
+    """The candidates ``method`` chooses among (one when there is nothing to choose).
+    ``cv_folds`` and ``seed`` are those of the published method's own choice of its pull."""
+    if method == "ranknet":
+        return [Published(seed=seed, cv_folds=cv_folds)]
     if method != "auto":
         return [Correlation() if method == "correlation" else Fixed(method)]
     n = ctx.results.n_items
@@ -35,42 +43,12 @@ def candidates(method: str, ctx: Context) -> list[Candidate]:
     return [Correlation() if m == "correlation" else Fixed(m) for m in names]
 
 
-def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
-                   seed: int) -> np.ndarray:
-    """[n_usable_folds, n_candidates] validation pairwise accuracy of each candidate per fold.
-
-    ``cands`` : objects with ``weights(ctx, pairs) -> [n_items]`` (the aligner's candidates, or
-    :class:`benchalign.fit.ranknet.RankNet`). ``pairs`` ids are rows of ``ctx.results``; only the
-    rated rows are scored (the candidates still see the prior learned from every model).
-    """
-    rated = pairs.models()
-    local_ctx = ctx.take_models(rated)
-    local = pairs.relabel(rated, ctx.results.n_models)
-    rows = []
-    for train, val in rated_folds(local, len(rated), n_folds, seed):
-        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train)), val)
-                     for c in cands])
-    if not rows:
-        raise InsufficientDataError(
-            "cross-validation found no fold with preferences on both sides; give preferences "
-            "about more models, or pass a single method (e.g. --method coverage)."
-        )
-    return np.asarray(rows, dtype=np.float64)
-
-
-def choose(acc: np.ndarray) -> int:
-    """Index of the candidate with the highest mean accuracy over folds [n_folds, n_candidates];
-    ties (to 1e-12) go to the earlier candidate."""
-    mean = acc.mean(axis=0)
-    return int(np.flatnonzero(mean >= mean.max() - 1e-12)[0])
-
-
 def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int,
-           seed: int) -> tuple[list[Candidate], np.ndarray | None, int]:
+           seed: int) -> tuple[list[Candidate | Published], np.ndarray | None, int]:
     """The candidates of ``method``, their mean validation accuracy (None when there is a single
     candidate) and the index of the chosen one: :func:`cross_validate` over at most ``cv_folds``
     folds of the rated models, then :func:`choose`."""
-    cands = candidates(method, ctx)
+    cands = candidates(method, ctx, cv_folds=cv_folds, seed=seed)
     if len(cands) == 1:
         return cands, None, 0
     acc = cross_validate(ctx, pairs, cands, n_folds=min(cv_folds, len(pairs.models())), seed=seed)
