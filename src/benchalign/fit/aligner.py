@@ -29,7 +29,7 @@ class BenchmarkAligner:
         candidate. "ranknet" is the published BenchAlign method (:class:`benchalign.fit.ranknet.
         Published`), to reproduce the paper: a free weight per question fitted by the pairwise
         RankNet loss, pulled toward the coverage prior with a strength chosen by the same
-        cross-validation; slower (minutes at thousands of models) and never chosen by "auto".
+        cross-validation; slower (an L-BFGS fit per pull and fold) and never chosen by "auto".
     cv_folds : int >= 2
         Most folds of the cross-validation over rated training models (one model per fold when
         there are no more rated models than this: leave-one-out).

@@ -29,7 +29,7 @@ from .objective import Objective, PairTerms, WeightFit
 from .folds import choose, cross_validate
 
 REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
-"""Pull strengths of the published fit tried by :func:`fit_published`."""
+"""Pull strengths of the published fit tried by :class:`Published` (and :func:`fit_published`)."""
 
 SMALL_FLOAT64_CELLS = 1 << 22
 """Rated sub-matrices up to this many cells are fitted in float64, so L-BFGS can meet tight
