@@ -8,6 +8,12 @@ over splits, 95 % bootstrap interval over held-out models), its paired differenc
 its paired difference to the best other method (the other method with the highest mean accuracy
 in that table), both on the same bootstrap resamples (``evaluate(..., paired_vs_all=True)``).
 
+Then, pooled over the cases' ``random`` families, `aligned` minus each other method: the mean over
+cases of each case's paired difference (mean over its splits), with the 95 % interval of a bootstrap
+stratified by case (replicate r: the mean over cases of each case's r-th replicate, every case's
+held-out models resampled within the case; :func:`benchalign.metrics.pooled_summary`). With 11-33
+rated models a single case can rarely show a difference; the pooled line can.
+
 The last line counts, over cases, how `aligned` does against the best other method on the case's
 ``random`` family: ``cases=N wins=W ties=T losses=L`` (win: the paired interval lies above 0;
 loss: below 0; tie otherwise). metabench's ``size:13`` family gets its own line just before it.
@@ -25,10 +31,13 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
+
 from benchalign.baselines import Method, select_methods
 from benchalign.data import link
 from benchalign.datasets import CASE_INFO, CASES, load_case
 from benchalign.evaluate import evaluate, parse_split
+from benchalign.metrics import pooled_summary
 from benchalign.outputs import write_atomic
 
 EXTRA_SPLITS = {"metabench": ("size:13",)}
@@ -43,7 +52,7 @@ def run_case(name: str, methods: dict[str, Method], seed: int, repeats: int,
     linked = link(case.results, case.preferences)
     splits = [parse_split(f"random:0.3:{repeats}")] + [parse_split(s) for s in EXTRA_SPLITS.get(name, ())]
     return evaluate(case.results, linked, splits=splits, models=case.models, methods=methods,
-                    seed=seed, n_bootstrap=n_bootstrap, paired_vs_all=True)
+                    seed=seed, n_bootstrap=n_bootstrap, paired_vs_all=True, replicates=True)
 
 
 def best_other(family: dict[str, object], method: str) -> str:
@@ -100,8 +109,23 @@ def summary_lines(reports: dict[str, dict[str, object]], methods: dict[str, Meth
             result, line = aligned_line(f"{name} {split}", family)
             lines.append(f"* {line}" + ("" if split == "random" else " (not counted)"))
             counts[result] += split == "random"
-    return lines + ["", f"cases={len(reports)} wins={counts['win']} ties={counts['tie']} "
-                        f"losses={counts['loss']}"]
+    return lines + ["", *pooled_lines(reports, methods), "",
+                    f"cases={len(reports)} wins={counts['win']} ties={counts['tie']} "
+                    f"losses={counts['loss']}"]
+
+
+def pooled_lines(reports: dict[str, dict[str, object]], methods: dict[str, Method]) -> list[str]:
+    """aligned minus each other method, pooled over the cases' ``random`` families (paired within
+    each case, bootstrap stratified by case)."""
+    families = [report["splits"]["random"] for report in reports.values()]
+    lines = [f"pooled over {len(families)} cases ({', '.join(reports)}; random splits), mean over "
+             "cases of each case's paired difference, 95 % interval stratified by case:"]
+    for other in (m for m in methods if m != "aligned"):
+        diffs = [np.asarray(f["replicates"]["aligned"][METRIC], dtype=np.float64)
+                 - np.asarray(f["replicates"][other][METRIC], dtype=np.float64) for f in families]
+        stat = pooled_summary(diffs)
+        lines.append(f"* pooled: aligned − {other} = {fmt(stat, True)} → {verdict(stat)}")
+    return lines
 
 
 def header(args: argparse.Namespace, methods: dict[str, Method]) -> list[str]:

@@ -41,6 +41,18 @@ def test_fit_then_score(files, tmp_path):
     assert ranked.read_text().startswith("rank,model")
 
 
+def test_fit_method_ranknet_writes_the_published_fit_and_says_which_pull(files, tmp_path):
+    out = tmp_path / "b.json"
+    res = run("fit", "--results", str(files / "results.csv"), "--preferences", str(files / "prefs.csv"),
+              "--method", "ranknet", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "): ranknet" in res.output and "pull toward the prior: reg=" in res.output
+    assert res.output.count("<- chosen") == 1
+    doc = json.loads(out.read_text())
+    assert doc["params"]["method"] == doc["diagnostics"]["method"] == "ranknet"
+    assert "published BenchAlign method" in " ".join(run("fit", "--help").output.split())
+
+
 def test_existing_output_needs_force(files, tmp_path):
     out = tmp_path / "b.json"
     out.write_text("keep me")

@@ -10,6 +10,7 @@ from benchalign.baselines import METHODS, ridge_loo
 from benchalign.data import link, preferences_from_frame
 from benchalign.errors import DataValidationError, InsufficientDataError, ParameterError
 from benchalign.evaluate import evaluate, format_table, make_splits, parse_split
+from benchalign.metrics import summarize
 
 from .conftest import make_planted
 
@@ -202,6 +203,22 @@ def test_paired_vs_all_gives_every_pair_on_the_same_resamples(data):
     assert best_vs_ridge["mean"] == pytest.approx(-ridge_vs_best["mean"])
     assert best_vs_ridge["ci"] == pytest.approx([-ridge_vs_best["ci"][1], -ridge_vs_best["ci"][0]])
     assert full["ridge"]["paired_vs"]["uniform"] == full["ridge"]["paired_vs_uniform"]
+
+
+def test_replicates_are_what_the_summaries_and_paired_differences_come_from(data):
+    d, linked = data
+    kw = dict(splits=[parse_split("random:0.3:3")], methods=FAST, seed=0, n_bootstrap=200)
+    plain = evaluate(d.results, linked, paired_vs_all=True, **kw)["splits"]["random"]
+    full = evaluate(d.results, linked, paired_vs_all=True, replicates=True, **kw)["splits"]["random"]
+    assert "replicates" not in plain
+    assert {k: v for k, v in full.items() if k != "replicates"} == plain
+    reps = full["replicates"]
+    assert set(reps) == set(FAST)
+    ridge = np.asarray(reps["ridge"]["pairwise_accuracy"])
+    best = np.asarray(reps["best_benchmark"]["pairwise_accuracy"])
+    assert ridge.shape == (201,)
+    assert summarize(ridge) == plain["methods"]["ridge"]["pairwise_accuracy"]
+    assert summarize(ridge - best) == plain["methods"]["ridge"]["paired_vs"]["best_benchmark"]["pairwise_accuracy"]
 
 
 def test_same_seed_same_report(data):

@@ -24,8 +24,8 @@ from .conftest import make_planted, make_two_sided
     ("param", "value", "allowed"),
     [
         ("cv_folds", 1, "an int in the range [2, inf)"),
-        ("method", "items", 'one of "auto", "correlation", "coverage", "uniform"'),
-        ("method", "ranknet", 'one of "auto", "correlation", "coverage", "uniform"'),
+        ("method", "items", 'one of "auto", "correlation", "coverage", "uniform", "ranknet"'),
+        ("method", "ridge", 'one of "auto", "correlation", "coverage", "uniform", "ranknet"'),
         ("random_state", -1, "an int in the range [0, inf)"),
     ],
 )
@@ -37,7 +37,7 @@ def test_invalid_parameters_name_the_parameter_range_and_value(planted, planted_
     )
 
 
-@pytest.mark.parametrize("method", ["auto", "correlation", "coverage", "uniform"])
+@pytest.mark.parametrize("method", ["auto", "correlation", "coverage", "uniform", "ranknet"])
 def test_fit_returns_self_with_simplex_weights(planted, planted_prefs, method):
     aligner = BenchmarkAligner(method=method)
     assert aligner.fit(planted.results, planted_prefs) is aligner

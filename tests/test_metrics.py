@@ -11,9 +11,11 @@ from benchalign.metrics import (
     bootstrap_counts,
     bradley_terry,
     pairwise_accuracy,
+    pooled_summary,
     replicate_metrics,
     summarize,
 )
+from benchalign.errors import ParameterError
 
 
 def _rating_pairs(y: np.ndarray) -> PairSet:
@@ -65,6 +67,31 @@ def test_summarize_uses_row_zero_as_point_and_the_rest_for_the_interval():
     out = summarize(reps)
     assert out["mean"] == 0.5
     assert out["ci"] == pytest.approx([0.025, 0.975])
+
+
+def test_pooled_summary_averages_each_replicate_over_strata():
+    # two cases, point estimate then four bootstrap replicates each
+    first = np.array([0.10, 0.00, 0.20, 0.10, 0.30])
+    second = np.array([0.30, 0.20, 0.20, 0.40, 0.10])
+    # pooled: [0.20 | 0.10, 0.20, 0.25, 0.20]; sorted replicates 0.10, 0.20, 0.20, 0.25;
+    # the 25 % and 75 % quantiles (linear) sit at positions 0.75 and 2.25 of them
+    out = pooled_summary([first, second], level=0.5)
+    assert out["mean"] == pytest.approx(0.20)
+    assert out["ci"] == pytest.approx([0.175, 0.2125])
+
+
+def test_pooled_summary_leaves_out_a_replicate_undefined_in_any_stratum():
+    first = np.array([0.0, 1.0, np.nan, 3.0])
+    second = np.array([2.0, 1.0, 5.0, 1.0])
+    # pooled [1 | 1, NaN, 2]: the interval comes from 1 and 2 only
+    assert pooled_summary([first, second], level=0.5) == {"mean": 1.0, "ci": [1.25, 1.75]}
+
+
+def test_pooled_summary_needs_the_same_replicates_in_every_stratum():
+    with pytest.raises(ParameterError, match="same number of replicates.*got 2 strata with 3, 4"):
+        pooled_summary([np.zeros(3), np.zeros(4)])
+    with pytest.raises(ParameterError, match="got 0 strata"):
+        pooled_summary([])
 
 
 def test_bradley_terry_orders_models_by_wins():

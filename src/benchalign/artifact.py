@@ -51,7 +51,9 @@ class AlignedBenchmark:
     """Items with non-negative weights summing to 1, plus how they were obtained.
 
     items, benchmarks : [n_items] str; weights : [n_items] float64.
-    params : fit parameters; diagnostics : fit outcome (chosen method, candidate scores, loss, ...).
+    params : fit parameters; diagnostics : fit outcome (chosen method, candidate scores, loss, ...;
+    for the published method ``ranknet`` also its pull ``reg``, ``reg_grid``, ``reg_cv_scores``,
+    ``n_iter`` and ``converged``).
     """
 
     items: np.ndarray
@@ -75,6 +77,7 @@ class AlignedBenchmark:
             "loss": aligner.loss_,
             "n_train_models": aligner.n_train_models_,
             "n_train_pairs": aligner.n_train_pairs_,
+            **aligner.fit_details_,
         }
         base = aligner.get_params()
         diag["completion"] = None if aligner.completion_ is None else aligner.completion_.label

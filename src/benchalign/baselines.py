@@ -19,7 +19,6 @@ from .features.structure import benchmark_indicators, item_means
 from .features.completion import resolve, scores_with
 from .fit import BenchmarkAligner
 from .fit.candidates import Context, item_correlations
-from .fit.ranknet import fit_published
 from .metrics import bradley_terry, pairwise_accuracy
 from .scores import model_scores
 
@@ -176,10 +175,10 @@ def aligned_with(method: str) -> Method:
 
 def ranknet(results: Results, train: Train, seed: int) -> np.ndarray:
     """The published method (BenchAlign's RankNet): a free weight per question fitted by the
-    pairwise loss, pulled toward the coverage prior with a strength chosen by cross-validation
-    (:func:`benchalign.fit.ranknet.fit_published`)."""
-    fit, _ = fit_published(results, train.pairs, seed=seed)
-    return model_scores(fit.weights, values=results.values, observed=results.observed)[0]
+    pairwise loss, pulled toward the coverage prior with a strength chosen by cross-validation.
+    It is the aligner's method="ranknet" (:class:`benchalign.fit.ranknet.Published`), so these
+    scores are those of ``benchalign fit --method ranknet``."""
+    return aligned_with("ranknet")(results, train, seed)
 
 
 VARIANTS: dict[str, Method] = {

@@ -212,10 +212,15 @@ class Accumulator:
         for metric in METRICS:
             slot[metric].append(values[metric])
 
+    def means(self) -> dict[str, dict[str, np.ndarray]]:
+        """method -> metric -> [n_bootstrap + 1] mean over splits of each replicate (row 0: the
+        point estimate), what every summary and paired difference is computed from."""
+        return {method: {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+                for method, slot in self.reps.items()}
+
     def summary(self, level: float, paired_vs_all: bool = False) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        means = {method: {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
-                 for method, slot in self.reps.items()}
+        means = self.means()
         for method, mean in means.items():
             entry: dict[str, object] = {m: summarize(mean[m], level) for m in METRICS}
             if method != "uniform":
@@ -238,6 +243,7 @@ def evaluate(
     models: pd.DataFrame | None = None, methods: dict[str, Method] | None = None, seed: int = 0,
     n_bootstrap: int = 1000, level: float = 0.95,
     progress: Callable[[int], None] | None = None, paired_vs_all: bool = False,
+    replicates: bool = False,
 ) -> dict[str, object]:
     """Compare methods on held-out models for each split family; returns the JSON-ready report.
 
@@ -245,6 +251,9 @@ def evaluate(
     by model name (for size/group splits); seed : drives splits, bootstrap and method seeds.
     progress : called with 1 after each split (for a progress bar). paired_vs_all : also give
     every method's paired difference to every other method (``paired_vs``, docs/evaluation.md).
+    replicates : also give, per family, every method's bootstrap replicates (``replicates``:
+    method -> metric -> [n_bootstrap + 1] means over splits, row 0 the point estimate), e.g. to
+    pool paired differences over data sets (:func:`benchalign.metrics.pooled_summary`).
     """
     methods = dict(METHODS) if methods is None else methods
     if "uniform" not in methods:
@@ -253,7 +262,7 @@ def evaluate(
     for k, spec in enumerate(splits):
         concrete = make_splits(spec, results, linked.rated, models, seed + 1000 * k)
         out[spec.name] = _run_family(results, linked, spec, concrete, methods, seed,
-                                     n_bootstrap, level, progress, paired_vs_all)
+                                     n_bootstrap, level, progress, paired_vs_all, replicates)
     return {
         "schema": SCHEMA,
         "seed": seed,
@@ -270,7 +279,8 @@ def evaluate(
 
 def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
                 methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
-                progress: Callable[[int], None] | None, paired_vs_all: bool) -> dict[str, object]:
+                progress: Callable[[int], None] | None, paired_vs_all: bool,
+                replicates: bool = False) -> dict[str, object]:
     acc = Accumulator()
     per_split = []
     rng = np.random.default_rng(seed)
@@ -288,7 +298,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
             f"{spec.name}: no split had at least 2 held-out and 2 training models with decided "
             "preferences among them; check the split threshold or metadata."
         )
-    return {
+    family = {
         "description": spec.describe(),
         "n_splits": len(per_split),
         "n_skipped": skipped,
@@ -297,6 +307,10 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
         "methods": acc.summary(level, paired_vs_all),
         "per_split": per_split,
     }
+    if replicates:
+        family["replicates"] = {method: {m: v.tolist() for m, v in mean.items()}
+                                for method, mean in acc.means().items()}
+    return family
 
 
 def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str, Method],

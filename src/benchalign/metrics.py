@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data import PairSet
+from .errors import ParameterError
 from .optimize import lbfgs
 
 METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
@@ -159,3 +160,21 @@ def summarize(replicates: np.ndarray, level: float = 0.95) -> dict[str, object]:
     alpha = (1 - level) / 2
     lo, hi = np.quantile(rest, [alpha, 1 - alpha])
     return {"mean": point, "ci": [float(lo), float(hi)]}
+
+
+def pooled_summary(replicates: list[np.ndarray], level: float = 0.95) -> dict[str, object]:
+    """:func:`summarize` of a mean over strata (e.g. real cases) of per-stratum statistics.
+
+    replicates : one [R] array per stratum, row 0 its point estimate and rows 1.. its bootstrap
+    replicates, resampled within the stratum. Replicate r of the pooled mean is the mean over strata
+    of each stratum's r-th replicate, so the interval is that of a bootstrap stratified by stratum;
+    a replicate undefined (NaN) in any stratum is left out. Every stratum needs the same R.
+    """
+    lengths = sorted({len(r) for r in replicates})
+    if not replicates or len(lengths) != 1:
+        raise ParameterError(
+            f"pooling needs at least one stratum and the same number of replicates in each; got "
+            f"{len(replicates)} strata with {', '.join(map(str, lengths)) or 'no'} replicates. "
+            "Run every stratum with the same n_bootstrap."
+        )
+    return summarize(np.vstack(replicates).mean(axis=0), level)

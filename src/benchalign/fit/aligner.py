@@ -14,6 +14,7 @@ from ..data import Linked, PairSet, Preferences, Results, link
 from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
 from ..features.completion import SPECS, choose_completion, scores_with
 from .candidates import Candidate, Context
+from .ranknet import Published
 from .selection import METHODS, select
 
 class BenchmarkAligner:
@@ -21,10 +22,14 @@ class BenchmarkAligner:
 
     Parameters
     ----------
-    method : "auto", "correlation", "coverage" or "uniform"
+    method : "auto", "correlation", "coverage", "uniform" or "ranknet"
         The weighting (see :mod:`benchalign.fit.candidates`). "auto" (default) chooses among
         correlation, coverage and uniform by cross-validation over the rated training models
-        (:mod:`benchalign.fit.selection`); another value forces that candidate.
+        (:mod:`benchalign.fit.selection`); "correlation", "coverage" or "uniform" forces that
+        candidate. "ranknet" is the published BenchAlign method (:class:`benchalign.fit.ranknet.
+        Published`), to reproduce the paper: a free weight per question fitted by the pairwise
+        RankNet loss, pulled toward the coverage prior with a strength chosen by the same
+        cross-validation; slower (an L-BFGS fit per pull and fold) and never chosen by "auto".
     completion : "auto", "none", "item_mean", "additive", "lowrank:1", "lowrank:2" or "lowrank:3"
         How a model's missing questions count (:mod:`benchalign.features.completion`). "auto"
         (default) learns a completion without preferences (the one that best restores hidden
@@ -44,7 +49,7 @@ class BenchmarkAligner:
     ----------
     weights_ : [n_items] float64 non-negative, summing to 1.
     items_, benchmarks_ : [n_items] item ids and their source benchmark.
-    method_ : the chosen candidate ("correlation", "coverage" or "uniform").
+    method_ : the chosen candidate ("correlation", "coverage", "uniform" or "ranknet").
     candidates_, candidate_scores_ : the candidates tried, in order, and their mean validation
         pairwise accuracy (None when there was a single candidate).
     completion_ : the :class:`~benchalign.features.completion.Completion` that scores a model's
@@ -55,6 +60,9 @@ class BenchmarkAligner:
     beta_ : inverse temperature of the fitted margins (per unit of score); loss_ : the pairwise
         loss on the training pairs at ``beta_``.
     n_train_models_, n_train_pairs_ : how much preference data the fit saw.
+    n_iter_, converged_ : the optimizer's iterations and convergence (0 and True for the closed
+        forms). fit_details_ : what the weighting chose on the way, e.g. ranknet's pull ``reg``,
+        the grid ``reg_grid`` and its ``reg_cv_scores`` (empty for the closed forms).
     """
 
     PARAMS = ("method", "completion", "cv_folds", "random_state")
@@ -110,7 +118,8 @@ class BenchmarkAligner:
                          cols: np.ndarray) -> "BenchmarkAligner":
         """A new aligner fitted on the item columns ``cols`` of ``results`` with this (fitted)
         aligner's chosen candidate, no new search (what :mod:`benchalign.prune` uses to re-weight
-        the kept questions). The coverage prior is the one learned on all items, restricted."""
+        the kept questions; ranknet keeps the pull it chose). The coverage prior is the one learned
+        on all items, restricted."""
         new = BenchmarkAligner(**self.get_params())
         new._validate_params()
         pairs = training_pairs(results, preferences, False)
@@ -119,11 +128,14 @@ class BenchmarkAligner:
         ctx = Context.of(results, rated, self.completion_).take_items(cols)
         return new._fit_final(ctx, pairs.relabel(rated, results.n_models), self.candidate_)
 
-    def _fit_final(self, ctx: Context, pairs: PairSet, cand: Candidate) -> "BenchmarkAligner":
+    def _fit_final(self, ctx: Context, pairs: PairSet,
+                   cand: Candidate | Published) -> "BenchmarkAligner":
         fit = cand.fit(ctx, pairs)
-        self.candidate_, self.method_ = cand, cand.name
+        self.candidate_ = cand.settled(fit) if isinstance(cand, Published) else cand
+        self.method_ = cand.name
         self.completion_ = ctx.completion if getattr(cand, "completed", False) else None
         self.weights_, self.beta_, self.loss_ = fit.weights, fit.beta, fit.loss
+        self.n_iter_, self.converged_, self.fit_details_ = fit.n_iter, fit.converged, fit.details
         self.items_, self.benchmarks_ = ctx.results.items.copy(), ctx.results.benchmarks.copy()
         self.n_train_models_, self.n_train_pairs_ = int(len(pairs.models())), int(len(pairs))
         return self

@@ -40,7 +40,7 @@ How it stays fast (the gradient stays exact throughout):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -57,7 +57,8 @@ class WeightFit:
 
     theta : [n_items] log-weights; weights : [n_items] on the simplex; beta : inverse temperature
     (score units⁻¹); loss : final objective; n_iter, converged, message : from L-BFGS;
-    loss_history : objective after each iteration.
+    loss_history : objective after each iteration; details : what the weighting chose on the way
+    (JSON-ready, e.g. the published method's pull and its cross-validation scores), else empty.
     """
 
     theta: np.ndarray
@@ -68,6 +69,7 @@ class WeightFit:
     converged: bool
     message: str
     loss_history: tuple[float, ...]
+    details: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,14 +4,17 @@ Minimizes :class:`~benchalign.fit.objective.Objective` (cross-entropy of σ(β (
 each pair's target, plus a pull of the log-weights toward a prior) with the one L-BFGS wrapper of
 :mod:`benchalign.optimize`. Only the rows of models that appear in the pairs enter the fit.
 
-The aligner does not offer it: on the real cases it ties the default on one and loses on three
-(docs/method.md). It stays as the baseline ``ranknet`` of ``benchalign evaluate``
-(:func:`fit_published`: the pull toward the coverage prior chosen by cross-validation), the method
-the package measures itself against.
+:class:`Published` is the method as the paper fits it: free weights pulled toward the coverage
+prior, the pull chosen by cross-validation over the rated models. It is the aligner's
+``method="ranknet"`` (``benchalign fit --method ranknet``, to reproduce the paper) and, through the
+aligner, the baseline ``ranknet`` of ``benchalign evaluate``: one code path for both. It is not one
+of ``auto``'s candidates: on the real cases it ties the default on one and loses on three
+(docs/method.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -23,10 +26,10 @@ from ..optimize import lbfgs, warn_unconverged
 from ..scores import ScoreMatrix, model_scores, weights_from_theta
 from .candidates import Context
 from .objective import Objective, PairTerms, WeightFit
-from .selection import choose, cross_validate
+from .folds import choose, cross_validate
 
 REG_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
-"""Pull strengths of the published fit tried by :func:`fit_published`."""
+"""Pull strengths of the published fit tried by :class:`Published` (and :func:`fit_published`)."""
 
 SMALL_FLOAT64_CELLS = 1 << 22
 """Rated sub-matrices up to this many cells are fitted in float64, so L-BFGS can meet tight
@@ -96,21 +99,61 @@ class RankNet:
                            max_iter=self.max_iter, tol=self.tol)
 
 
-def fit_published(results: Results, pairs: PairSet, *, seed: int = 0, cv_folds: int = 20,
-                  reg_grid: tuple[float, ...] = REG_GRID, max_iter: int = 1000,
-                  tol: float = 1e-7) -> tuple[WeightFit, float]:
-    """The published method: :class:`RankNet` toward the coverage prior, its pull chosen from
-    ``reg_grid`` by cross-validation over the rated models (the same folds as the aligner's; ties
-    to the stronger pull), then refitted on every pair. Returns the fit and the chosen pull."""
-    ctx = Context.of(results)
-    grid = sorted(reg_grid, reverse=True)
-    chosen = grid[0]
-    if len(grid) > 1:
+@dataclass(frozen=True)
+class Published:
+    """The published method as a candidate of the aligner (``method="ranknet"``): :class:`RankNet`
+    toward the context's prior, its pull chosen from ``reg_grid`` by cross-validation over the
+    rated models (``cv_folds`` folds drawn with ``seed``, as the aligner's own choice; ties to the
+    stronger pull), then refitted on every pair. A grid of one pull skips the cross-validation."""
+
+    seed: int = 0
+    cv_folds: int = 20
+    reg_grid: tuple[float, ...] = REG_GRID
+    max_iter: int = 1000
+    tol: float = 1e-7
+
+    @property
+    def name(self) -> str:
+        return "ranknet"
+
+    def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
+        return self.fit(ctx, pairs).weights
+
+    def pull(self, ctx: Context, pairs: PairSet) -> tuple[float, np.ndarray | None]:
+        """(chosen pull, mean validation pairwise accuracy of each pull of the grid in descending
+        order, or None for a grid of one)."""
+        grid = sorted(self.reg_grid, reverse=True)
+        if len(grid) == 1:
+            return grid[0], None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             acc = cross_validate(ctx, pairs, [RankNet(g) for g in grid],
-                                 n_folds=min(cv_folds, len(pairs.models())), seed=seed)
-        chosen = grid[choose(acc)]
-    fit = RankNet(chosen, max_iter=max_iter, tol=tol).fit(ctx, pairs)
-    warn_unconverged(fit, f"the published RankNet fit (reg={chosen:g})", "raise max_iter.")
-    return fit, chosen
+                                 n_folds=min(self.cv_folds, len(pairs.models())), seed=self.seed)
+        return grid[choose(acc)], acc.mean(axis=0)
+
+    def fit(self, ctx: Context, pairs: PairSet) -> WeightFit:
+        """The fit at the chosen pull; ``details`` holds the pull, the grid with its validation
+        accuracies and the optimizer's iterations and convergence."""
+        reg, scores = self.pull(ctx, pairs)
+        fit = RankNet(reg, max_iter=self.max_iter, tol=self.tol).fit(ctx, pairs)
+        warn_unconverged(fit, f"the published RankNet fit (reg={reg:g})",
+                         "the weights are usable but not optimal; raise max_iter "
+                         "(benchalign.fit.ranknet.Published).", stacklevel=3)
+        details = {"reg": reg, "reg_grid": sorted(self.reg_grid, reverse=True),
+                   "reg_cv_scores": None if scores is None else scores.tolist(),
+                   "n_iter": int(fit.n_iter), "converged": bool(fit.converged)}
+        return dataclasses.replace(fit, details=details)
+
+    def settled(self, fit: WeightFit) -> "Published":
+        """This candidate with the pull that ``fit`` chose: refits it without a new search (what
+        pruning does on the kept questions)."""
+        return dataclasses.replace(self, reg_grid=(fit.details["reg"],))
+
+
+def fit_published(results: Results, pairs: PairSet, *, seed: int = 0, cv_folds: int = 20,
+                  reg_grid: tuple[float, ...] = REG_GRID, max_iter: int = 1000,
+                  tol: float = 1e-7) -> tuple[WeightFit, float]:
+    """:class:`Published` fitted on ``results`` (the prior from every model of it) and ``pairs``
+    (ids are rows of ``results``). Returns the fit and the chosen pull."""
+    fit = Published(seed, cv_folds, tuple(reg_grid), max_iter, tol).fit(Context.of(results), pairs)
+    return fit, fit.details["reg"]
