@@ -140,3 +140,49 @@ def _optional_table(path: Path, dates: tuple[str, ...]) -> pd.DataFrame | None:
 def case_path(name: str, file: str) -> Path:
     """Path of a shipped file, e.g. ``case_path("metabench", "preferences.csv")``."""
     return HERE / name / file
+
+
+@dataclass(frozen=True)
+class MaskedCase:
+    """A shipped case with whole benchmarks hidden where the truth is known.
+
+    results : the case's results with blocks hidden (benchmarks as in :attr:`truth`);
+    truth : the same models and items with every cell the case observed;
+    hidden : [n_models, n_benchmarks] bool, the (model, benchmark) blocks hidden;
+    benchmarks : [n_benchmarks] names of the columns of ``hidden``.
+    """
+
+    results: Results
+    truth: Results
+    hidden: np.ndarray
+    benchmarks: np.ndarray
+
+
+def masked_variant(case: Case, share: float = 0.5, seed: int = 0) -> MaskedCase:
+    """Hide one whole benchmark of ``share`` of the models that have every benchmark: the
+    easiest benchmark for the stronger half (by plain mean), the hardest for the weaker half, so
+    that scoring over the questions a model has biases both ways (strong models look weaker,
+    weak ones stronger). A case with one benchmark whose item table has a ``dataset`` column
+    (AlpacaEval's five prompt sources) is split into those sources first."""
+    truth = case.results
+    if len(np.unique(truth.benchmarks)) == 1 and case.items is not None and "dataset" in case.items:
+        source = case.items.set_index("item")["dataset"].reindex(truth.items.astype(str))
+        truth = Results(truth.models, truth.items, source.to_numpy(dtype=object), truth.values,
+                        truth.observed)
+    names, codes = np.unique(truth.benchmarks, return_inverse=True)
+    mask = truth.mask()
+    onehot = np.eye(len(names))[codes]
+    count = mask.astype(np.float64) @ onehot
+    means = (truth.values.astype(np.float64) @ onehot) / np.maximum(count, 1)
+    full = (count > 0).all(axis=1)
+    overall = np.where(full, means.mean(axis=1), np.nan)
+    strong = overall >= np.nanmedian(overall)
+    easy, hard = np.argmax(np.nanmean(means[full], 0)), np.argmin(np.nanmean(means[full], 0))
+    chosen = full & (np.random.default_rng(seed).random(truth.n_models) < share)
+    hidden = np.zeros((truth.n_models, len(names)), dtype=bool)
+    hidden[chosen & strong, easy] = True
+    hidden[chosen & ~strong, hard] = True
+    observed = mask & ~hidden[:, codes]
+    results = Results(truth.models, truth.items, truth.benchmarks,
+                      np.where(observed, truth.values, 0).astype(truth.values.dtype), observed)
+    return MaskedCase(results, truth, hidden, names)

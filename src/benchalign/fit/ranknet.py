@@ -104,17 +104,24 @@ class Published:
     """The published method as a candidate of the aligner (``method="ranknet"``): :class:`RankNet`
     toward the context's prior, its pull chosen from ``reg_grid`` by cross-validation over the
     rated models (``cv_folds`` folds drawn with ``seed``, as the aligner's own choice; ties to the
-    stronger pull), then refitted on every pair. A grid of one pull skips the cross-validation."""
+    stronger pull), then refitted on every pair. A grid of one pull skips the cross-validation.
+    With ``completed``, it is fitted and scored on the rows completed by the context's completion,
+    as the aligner's other candidates over completed rows."""
 
     seed: int = 0
     cv_folds: int = 20
     reg_grid: tuple[float, ...] = REG_GRID
     max_iter: int = 1000
     tol: float = 1e-7
+    completed: bool = False
 
     @property
     def name(self) -> str:
         return "ranknet"
+
+    def _on(self, ctx: Context) -> Context:
+        """The context the fit works on: the completed rows when ``completed``."""
+        return Context(ctx.filled, ctx.prior) if self.completed and ctx.filled is not None else ctx
 
     def weights(self, ctx: Context, pairs: PairSet) -> np.ndarray:
         return self.fit(ctx, pairs).weights
@@ -122,7 +129,7 @@ class Published:
     def pull(self, ctx: Context, pairs: PairSet) -> tuple[float, np.ndarray | None]:
         """(chosen pull, mean validation pairwise accuracy of each pull of the grid in descending
         order, or None for a grid of one)."""
-        grid = sorted(self.reg_grid, reverse=True)
+        grid, ctx = sorted(self.reg_grid, reverse=True), self._on(ctx)
         if len(grid) == 1:
             return grid[0], None
         with warnings.catch_warnings():
@@ -135,7 +142,7 @@ class Published:
         """The fit at the chosen pull; ``details`` holds the pull, the grid with its validation
         accuracies and the optimizer's iterations and convergence."""
         reg, scores = self.pull(ctx, pairs)
-        fit = RankNet(reg, max_iter=self.max_iter, tol=self.tol).fit(ctx, pairs)
+        fit = RankNet(reg, max_iter=self.max_iter, tol=self.tol).fit(self._on(ctx), pairs)
         warn_unconverged(fit, f"the published RankNet fit (reg={reg:g})",
                          "the weights are usable but not optimal; raise max_iter "
                          "(benchalign.fit.ranknet.Published).", stacklevel=3)

@@ -39,10 +39,12 @@ def candidates(method: str, ctx: Context, completion: str = "auto", *, cv_folds:
     ``completion`` "auto": each weighting over observed items, then those of :data:`COMPLETED`
     over rows completed by ``ctx.completion`` (when there is one); "none": over observed items only;
     a completion kind: over completed rows only (coverage, a remedy for missing benchmarks, is
-    then not offered). ``cv_folds`` and ``seed`` are those of the published method's own choice
+    then not offered). The published method (``ranknet``) is fitted on completed rows whenever
+    there is a completion and ``completion`` is not "none". ``cv_folds`` and ``seed`` are those of the published method's own choice
     of its pull (method "ranknet")."""
     if method == "ranknet":
-        return [Published(seed=seed, cv_folds=cv_folds)]
+        completed = ctx.completion is not None and completion != "none"
+        return [Published(seed=seed, cv_folds=cv_folds, completed=completed)]
     n = ctx.results.n_items
     names = list(AUTO) if method == "auto" else [method]
     names = [m for m in names if m != "coverage" or not np.allclose(ctx.prior, 1.0 / n)
