@@ -1,11 +1,12 @@
-"""Time the default fit (method="auto": coverage prior, then cross-validation of the correlation,
-coverage and uniform candidates over the rated models) at Open LLM Leaderboard v2 scale.
+"""Time the default fit (method="auto": coverage prior, label-free completion choice, then
+cross-validation of the correlation, coverage, uniform and uniform+completion candidates over the
+rated models) at Open LLM Leaderboard v2 scale.
 
     nice python benchmarks/auto_scale.py [--rated 1000] [--missing 0.3]
 
 Simulated 4,576 models × 21,606 questions (benchalign.simulate), ratings for --rated of them.
-Prints the time of each stage: simulation, link, the label-free coverage prior (from every model;
-cached, so the fit reuses it), and the whole default fit, with the candidate it chose. fit_scale.py
+Prints the time of each stage: simulation, link, the label-free coverage prior and completion
+(from every model; cached, so the fit reuses them), and the whole default fit, with the candidate it chose. fit_scale.py
 times the plain fixed-strength fit; this is what `benchalign fit` with no options costs.
 """
 
@@ -19,6 +20,7 @@ from benchalign import BenchmarkAligner
 from benchalign.data import link
 from benchalign.errors import ConvergenceWarning
 from benchalign.simulate import simulate
+from benchalign.features.completion import choose_completion, resolve
 from benchalign.features.structure import coverage_prior
 
 
@@ -41,10 +43,15 @@ def main() -> None:
     linked = stage(f"link ({args.rated} rated)", lambda: link(data.results, data.preferences))
     print(f"pairs: {len(linked.pairs):,}")
     stage("coverage prior (all models)", lambda: coverage_prior(data.results))
+    choice = stage("completion choice (all models)", lambda: choose_completion(data.results))
+    print("completion block RMSE: " + ", ".join(
+        f"{n} {e:.4f}" for n, e in zip(choice.labels, choice.errors)) + f"; chosen {choice.labels[choice.chosen]}")
+    stage("completion fit (chosen)", lambda: resolve(data.results, "auto"))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         aligner = stage("BenchmarkAligner().fit (default auto)",
                         lambda: BenchmarkAligner(random_state=args.seed).fit(data.results, linked))
+    print(f"completion used: {None if aligner.completion_ is None else aligner.completion_.label}")
     print(f"chose {aligner.method_} among {', '.join(aligner.candidates_)} (validation accuracy "
           f"{', '.join(f'{a:.3f}' for a in aligner.candidate_scores_)}); "
           f"{sum(issubclass(w.category, ConvergenceWarning) for w in caught)} convergence warnings")

@@ -35,10 +35,10 @@ RIDGE = 1.0
 """Ridge penalty of the factors u, v (in units of one squared cell error)."""
 OFFSET_RIDGE = 1e-6
 """Ridge penalty of the offsets a, d (only to keep each small solve well posed)."""
-MAX_FIT_MODELS = 2000
+MAX_FIT_MODELS = 1000
 """Item parameters are learned from at most this many models (evenly spaced rows)."""
-N_SWEEPS = 30
-TOL = 1e-4
+N_SWEEPS = 20
+TOL = 1e-3
 """Alternating least squares stops when no item parameter moves by more than this in a sweep."""
 
 
@@ -169,9 +169,10 @@ def _solve_side(xm: np.ndarray, m: np.ndarray, design: np.ndarray, offset: np.nd
     [p, k1] column design φ; offset [p] column offsets o. Returns [n, k1]."""
     k1 = design.shape[1]
     outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), k1 * k1)
-    gram = (m @ outer.astype(m.dtype)).reshape(-1, k1, k1) + np.diag(penalty)[None]
-    rhs = xm @ design.astype(m.dtype) - m @ (offset[:, None] * design).astype(m.dtype)
-    return np.linalg.solve(gram.astype(np.float64), rhs.astype(np.float64)[:, :, None])[:, :, 0]
+    both = (m @ np.hstack([outer, offset[:, None] * design]).astype(m.dtype)).astype(np.float64)
+    gram = both[:, : k1 * k1].reshape(-1, k1, k1) + np.diag(penalty)[None]
+    rhs = (xm @ design.astype(m.dtype)).astype(np.float64) - both[:, k1 * k1:]
+    return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
 
 
 def fit_completion(results: Results, kind: str, rank: int = 0, seed: int = 0) -> Completion:
@@ -231,7 +232,7 @@ CANDIDATES = (("none", 0), ("item_mean", 0), ("additive", 0), ("lowrank", 1), ("
 HIDE_FRACTION = 0.2
 N_HIDE = 5
 MAX_SELECT_MODELS = 500
-MAX_SELECT_ITEMS = 2000
+MAX_SELECT_ITEMS = 1000
 """The choice hides blocks among at most this many evenly spaced models and items."""
 
 
