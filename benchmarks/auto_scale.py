@@ -21,7 +21,7 @@ from benchalign.data import link
 from benchalign.errors import ConvergenceWarning
 from benchalign.simulate import simulate
 from benchalign.features.completion import choose_completion, resolve
-from benchalign.features.structure import coverage_prior
+from benchalign.features.structure import clear_learned, coverage_prior
 
 
 def main() -> None:
@@ -43,10 +43,14 @@ def main() -> None:
     linked = stage(f"link ({args.rated} rated)", lambda: link(data.results, data.preferences))
     print(f"pairs: {len(linked.pairs):,}")
     stage("coverage prior (all models)", lambda: coverage_prior(data.results))
+    clear_learned()
     choice = stage("completion choice (all models)", lambda: choose_completion(data.results))
     print("completion block RMSE: " + ", ".join(
         f"{n} {e:.4f}" for n, e in zip(choice.labels, choice.errors)) + f"; chosen {choice.labels[choice.chosen]}")
     stage("completion fit (chosen)", lambda: resolve(data.results, "auto"))
+    stage("BenchmarkAligner(completion='none').fit",
+          lambda: BenchmarkAligner(random_state=args.seed, completion="none").fit(data.results, linked))
+    clear_learned()  # the default fit below pays for its label-free prior and completion again
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         aligner = stage("BenchmarkAligner().fit (default auto)",

@@ -1,4 +1,4 @@
-"""Issue 18's real-case suite: every shipped case through `evaluate`, on the same splits, every method.
+"""The real-case suite: every shipped case through `evaluate`, on the same splits, every method.
 
 Each case of ``benchalign.datasets.CASES`` runs through :func:`benchalign.evaluate.evaluate` with
 seed 0 and the ``random`` split family (--repeats random hold-outs of 30 % of the rated models);
@@ -35,7 +35,7 @@ import numpy as np
 
 from benchalign.baselines import Method, select_methods
 from benchalign.data import link
-from benchalign.datasets import CASE_INFO, CASES, load_case
+from benchalign.datasets import CASE_INFO, CASES, load_case, masked_variant
 from benchalign.evaluate import evaluate, parse_split
 from benchalign.metrics import pooled_summary
 from benchalign.outputs import write_atomic
@@ -46,12 +46,17 @@ METRIC = "pairwise_accuracy"
 
 
 def run_case(name: str, methods: dict[str, Method], seed: int, repeats: int,
-             n_bootstrap: int) -> dict[str, object]:
-    """The evaluation report of one shipped case with every method compared pairwise."""
+             n_bootstrap: int, masked: bool = False) -> dict[str, object]:
+    """The evaluation report of one shipped case (or, with ``masked``, of its
+    :func:`benchalign.datasets.masked_variant`: a whole benchmark hidden for half the models that
+    have all, an easy one for strong models and a hard one for weak ones) with every method
+    compared pairwise."""
     case = load_case(name)
-    linked = link(case.results, case.preferences)
-    splits = [parse_split(f"random:0.3:{repeats}")] + [parse_split(s) for s in EXTRA_SPLITS.get(name, ())]
-    return evaluate(case.results, linked, splits=splits, models=case.models, methods=methods,
+    results = masked_variant(case).results if masked else case.results
+    linked = link(results, case.preferences)
+    extra = () if masked else EXTRA_SPLITS.get(name, ())
+    splits = [parse_split(f"random:0.3:{repeats}")] + [parse_split(s) for s in extra]
+    return evaluate(results, linked, splits=splits, models=case.models, methods=methods,
                     seed=seed, n_bootstrap=n_bootstrap, paired_vs_all=True, replicates=True)
 
 
@@ -130,7 +135,7 @@ def pooled_lines(reports: dict[str, dict[str, object]], methods: dict[str, Metho
 
 def header(args: argparse.Namespace, methods: dict[str, Method]) -> list[str]:
     command = "python benchmarks/real_cases.py " + shlex.join(sys.argv[1:])
-    return ["# Real-case suite (issue 18)", "",
+    return ["# Real-case suite", "",
             f"Command: `{command.strip()}`. Seed {args.seed}, {args.repeats} random splits of 30 % "
             f"of the rated models, {args.n_bootstrap} bootstrap resamples of held-out models; "
             f"methods {', '.join(methods)}. Differences are paired (same splits, same resamples); "
@@ -146,9 +151,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=20, help="random splits per case")
     ap.add_argument("--n-bootstrap", type=int, default=1000)
     ap.add_argument("--out", default=None, help="also write the markdown here (atomically)")
+    ap.add_argument("--masked", default="",
+                    help="comma-separated shipped cases also run as masked variants (a whole "
+                         "benchmark hidden where the truth is known; reported, not counted)")
     args = ap.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
-    unknown = [c for c in cases if c not in CASES]
+    masked = [c.strip() for c in args.masked.split(",") if c.strip()]
+    unknown = [c for c in cases + masked if c not in CASES]
     if unknown:
         ap.error(f"unknown cases {', '.join(unknown)}; choose from {', '.join(CASES)}")
     methods = select_methods(args.methods)
@@ -156,21 +165,27 @@ def main() -> None:
     warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
     text, reports = header(args, methods), {}
     print("\n".join(text), flush=True)
-    for name in cases:
+    runs = [(name, False) for name in cases] + [(name, True) for name in masked]
+    extra = {}
+    for name, hide in runs:
         start = time.perf_counter()
-        reports[name] = run_case(name, methods, args.seed, args.repeats, args.n_bootstrap)
-        report = reports[name]
-        block = [f"## {name}: {CASE_INFO[name].title}", "",
+        report = run_case(name, methods, args.seed, args.repeats, args.n_bootstrap, hide)
+        label = f"{name} (masked)" if hide else name
+        (extra if hide else reports)[label] = report
+        block = [f"## {label}: {CASE_INFO[name].title}", "",
                  f"{report['n_models']:,} models × {report['n_items']:,} questions, "
                  f"{report['n_rated']} rated.", ""]
         for split, family in report["splits"].items():
-            block += family_table(name, split, family)
-        block.append(f"({name}: {time.perf_counter() - start:.0f} s)\n")
+            block += family_table(label, split, family)
+        block.append(f"({label}: {time.perf_counter() - start:.0f} s)\n")
         print("\n".join(block), flush=True)
         text += block
         if args.out:
             write_atomic(Path(args.out), "\n".join(text) + "\n", force=True)
     tail = ["## aligned against the best other method", "", *summary_lines(reports, methods)]
+    if extra and "aligned" in methods:
+        tail += ["", "Masked variants (not counted):", ""] + [
+            f"* {aligned_line(name, report['splits']['random'])[1]}" for name, report in extra.items()]
     print("\n".join(tail), flush=True)
     if args.out:
         write_atomic(Path(args.out), "\n".join(text + tail) + "\n", force=True)

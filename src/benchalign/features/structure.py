@@ -49,6 +49,11 @@ def learned(results: Results, key: tuple, learn):
     return value
 
 
+def clear_learned() -> None:
+    """Forget every cached label-free quantity (for timing a fit from scratch)."""
+    _CACHE.clear()
+
+
 def item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """``(count [n_items], mean [n_items])``: models having each item and their mean score (0
     for an item no model has). Missing cells hold 0 in ``values``, so plain column sums work."""
