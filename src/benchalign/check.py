@@ -268,9 +268,10 @@ def _coverage(results: Results, bench: BenchmarkMeans, is_rated: np.ndarray) -> 
                 + ", ".join(f"{n} {m:.2f}" for n, m in zip(bench.names, _bench_avg(bench))) + ").")
         return Finding("missing-benchmarks", "warning" if rated else "info", text,
                        "Run the missing benchmarks, or keep the default fit, which tries the coverage "
-                       "prior (scores insensitive to which benchmarks a model has) and keeps "
-                       "correlation weights to the benchmarks every rated model has; do not "
-                       "compare plain means across coverage patterns.",
+                       "prior (scores insensitive to which benchmarks a model has) and scoring "
+                       "completed rows (missing questions predicted from each model's own "
+                       "results), and keeps correlation weights to the benchmarks every rated "
+                       "model has; do not compare plain means across coverage patterns.",
                        _names(results.models[sub]), (), _names(missing))
 
     return _by_rating(make, results, rows, is_rated)

@@ -78,8 +78,9 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
                  seed: int, force: bool, **formats: object) -> None:
     """Hold out rated models, fit every method on the rest, and compare them on the held-out ones.
 
-    Methods: aligned (benchalign), uniform (the plain mean), benchmark_mean, best_benchmark,
-    ridge, random_subset. Metrics: pairwise accuracy, Spearman, Kendall tau-b against the
+    Methods: aligned (benchalign), uniform (the plain mean), uniform_completed (the plain mean
+    after the label-free completion of missing questions), benchmark_mean, best_benchmark,
+    coverage, correlation, ridge, random_subset. Metrics: pairwise accuracy, Spearman, Kendall tau-b against the
     preferences among held-out models, each with a bootstrap 95% CI, and each method's paired
     difference to uniform.
 

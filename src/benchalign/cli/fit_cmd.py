@@ -210,8 +210,9 @@ def score_cmd(benchmark_path: str, results_path: str, output: str | None, strict
               population: str | None, force: bool, **formats: object) -> None:
     """Score models' question-level results with an aligned benchmark; print or write a ranking.
 
-    Columns: rank, model, score (weighted mean over the benchmark items the model has),
-    coverage (weight mass of those items; 1 = complete), n_items.
+    Columns: rank, model, score (weighted mean over the benchmark items the model has, or, with
+    a benchmark that completes missing questions, the weighted sum over the model's row completed
+    from its own results), coverage (weight mass of the items it has; 1 = complete), n_items.
     """
     check_outputs(force, o=output)
     bench = load_benchmark(benchmark_path)
