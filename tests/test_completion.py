@@ -235,3 +235,19 @@ def test_completion_none_reproduces_the_observed_mean_rule():
     assert aligner.completion_ is None and aligner.completion_choice_ is None
     expected = (results.values @ aligner.weights_) / (results.observed @ aligner.weights_)
     assert aligner.predict(results) == pytest.approx(expected, abs=1e-9)
+
+
+def test_pruned_benchmark_completes_from_the_kept_questions():
+    from benchalign.prune import prune
+
+    results, truth = additive_results(n_models=120, seed=5)
+    rated = np.arange(0, 120, 2)
+    prefs = preferences_from_frame(pd.DataFrame({"model": results.models[rated],
+                                                 "rating": 1000 + 400 * truth.mean(1)[rated]}))
+    bench = prune(results, prefs, 12, aligner_params={"completion": "additive"})
+    assert bench.completion is not None and len(bench.completion.offsets) == 12
+    cols = pd.Index(results.items).get_indexer(bench.items)
+    sub = results.take_items(cols)
+    expected = bench.completion.scores(bench.weights, sub.values, sub.observed)[0]
+    table = score(bench, results).set_index("model")
+    assert table.loc[results.models, "score"].to_numpy() == pytest.approx(expected, abs=1e-10)

@@ -10,7 +10,7 @@ from ..prune import prune
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
                      seed_option, stage)
-from .fit_cmd import method_option
+from .fit_cmd import completion_option, method_option
 
 
 @cli.command("prune")
@@ -21,17 +21,20 @@ from .fit_cmd import method_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the pruned benchmark (a normal benchmark file for `score`).")
 @method_option
+@completion_option
 @seed_option
 @force_option
 def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool, k: int,
-              output: str, method: str, seed: int, force: bool, **formats: object) -> None:
+              output: str, method: str, completion: str, seed: int, force: bool,
+              **formats: object) -> None:
     """Fit, keep K questions chosen to preserve the preference ranking, re-fit their weights.
 
     Each source benchmark keeps its share of the fitted weight in questions (its heaviest ones),
     so models that lack some benchmarks stay scorable.
 
-    The first fit on every question chooses the weighting (--method); the kept
-    questions are re-weighted with that choice restricted to them. The output lists only the
+    The first fit on every question chooses the weighting (--method) and whether missing
+    questions are completed (--completion); the kept questions are re-weighted with that choice
+    restricted to them, and a model is then completed from its results on the kept questions. The output lists only the
     kept questions (weights summing to 1) and is scored like any
     benchmark file: `benchalign score --benchmark FILE --results NEW.csv`. See `benchalign
     report` for the held-out accuracy vs K.
@@ -44,7 +47,8 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
         raise click.BadParameter(f"K={k} is more than the {results.n_items} questions of the "
                                  "results; choose a smaller K.", param_hint="--k")
     with stage(f"fitting, keeping {k} of {results.n_items} questions, re-fitting"):
-        bench = prune(results, linked, k, aligner_params={"random_state": seed, "method": method})
+        bench = prune(results, linked, k, aligner_params={"random_state": seed, "method": method,
+                                                              "completion": completion})
     bench.save(output, force=force)
     click.echo(_summary(bench, results.n_items))
     click.echo(f"wrote {output}")
