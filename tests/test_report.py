@@ -159,3 +159,18 @@ def test_evaluation_reads_against_the_noise_ceiling(case):
     assert f"aligned {aligned:.3f} of an attainable 0.900" in page
     assert "attainable" not in render_report([replace(case, evaluation={**case.evaluation,
                                                                          "ceiling": {"random": None}})])
+
+
+def test_evaluation_shows_agreement_with_confidence_and_separability(case, page):
+    from dataclasses import replace
+
+    fam = case.evaluation["splits"]["random"]
+    agree = fam["methods"]["aligned"]["agreement_ci"]["mean"]
+    assert "<th>agreement w/ conf.</th>" in page and "<th>Δ agreement w/ conf. vs uniform</th>" in page
+    assert f"<td>{agree:.3f} " in page
+    assert "The preferences separate 1.000 " in page  # exact ratings separate every pair
+    # an evaluation file written before these metrics renders without them
+    old = {k: v for k, v in fam.items() if k != "preference_separability"}
+    old["methods"] = {m: {k: v for k, v in e.items() if k != "agreement_ci"} for m, e in fam["methods"].items()}
+    legacy = render_report([replace(case, evaluation={**case.evaluation, "splits": {"random": old}})])
+    assert "agreement w/ conf." not in legacy and "The preferences separate" not in legacy

@@ -301,16 +301,17 @@ def _stat(stat: dict, signed: bool = False) -> str:
 
 def _evaluation_html(ev: dict) -> str:
     names = {"pairwise_accuracy": "pairwise acc.", "spearman": "Spearman",
-             "kendall_tau_b": "Kendall τ<sub>b</sub>"}
+             "kendall_tau_b": "Kendall τ<sub>b</sub>", "agreement_ci": "agreement w/ conf."}
     blocks = []
     for split, fam in ev["splits"].items():
-        head = ('<tr><th class="l">method</th>' + "".join(f"<th>{names[m]}</th>" for m in METRICS)
-                + "".join(f"<th>Δ {names[m]} vs uniform</th>" for m in METRICS) + "</tr>")
+        shown = [m for m in METRICS if m in next(iter(fam["methods"].values()))]  # older files lack some
+        head = ('<tr><th class="l">method</th>' + "".join(f"<th>{names[m]}</th>" for m in shown)
+                + "".join(f"<th>Δ {names[m]} vs uniform</th>" for m in shown) + "</tr>")
         rows = []
         for method, entry in fam["methods"].items():
             paired = entry.get("paired_vs_uniform")
-            cells = "".join(f"<td>{_stat(entry[m])}</td>" for m in METRICS)
-            cells += "".join(f"<td>{_stat(paired[m], True) if paired else '—'}</td>" for m in METRICS)
+            cells = "".join(f"<td>{_stat(entry[m])}</td>" for m in shown)
+            cells += "".join(f"<td>{_stat(paired[m], True) if paired else '—'}</td>" for m in shown)
             cls = ' class="aligned"' if method == "aligned" else ""
             rows.append(f'<tr{cls}><td class="l">{_e(method)}</td>{cells}</tr>')
         blocks.append(
@@ -320,6 +321,7 @@ def _evaluation_html(ev: dict) -> str:
             f"{ev['ci_level']:.0%} bootstrap CI over held-out models; Δ is the paired difference "
             f"to the uniform mean on the same resamples (green/red: CI excludes 0).</p>"
             f"<table>{head}{''.join(rows)}</table>" + _ceiling_text(ev, split, fam)
+            + _separability_text(fam)
         )
     return "\n".join(blocks)
 
@@ -347,6 +349,17 @@ def _ceiling_text(ev: dict, split: str, fam: dict) -> str:
     return (f"<p><b>{got}an attainable {top:.3f}</b> <span class=\"muted\">(noise ceiling: the "
             "pairwise accuracy a perfect scorer could expect on these held-out pairs given the "
             "preferences' own uncertainty)</span></p>")
+
+
+def _separability_text(fam: dict) -> str:
+    """The preferences' separability of a split family: what agreement with confidence can reach."""
+    sep = fam.get("preference_separability")
+    if sep is None:
+        return ""
+    return (f"<p>The preferences separate {_stat(sep)} of the held-out pairs with confidence "
+            "<span class=\"muted\">(separability: the most agreement with confidence can reach; "
+            "agreement scores +1 / −1 for each such pair a method orders their way / the other "
+            "way, 0 for the rest; docs/evaluation.md)</span></p>")
 
 
 def _heldout_html(case: CaseReport) -> str:
