@@ -12,8 +12,10 @@ from benchalign.metrics import (
     bootstrap_counts,
     bradley_terry,
     confident_pairs,
+    interval_separability,
     pairwise_accuracy,
     replicate_metrics,
+    score_intervals,
     separability,
     separability_replicates,
     summarize,
@@ -151,3 +153,27 @@ def test_without_confidence_information_every_decided_pair_counts():
     values = replicate_metrics(x, y, _rating_pairs(y), np.ones((1, 7)))
     # all pairs separated: agreement = (right - wrong) / n = 2 * accuracy - 1 (no ties in x or y)
     assert values["agreement_ci"][0] == pytest.approx(2 * values["pairwise_accuracy"][0] - 1)
+
+
+def test_score_intervals_are_the_weighted_means_of_explicit_question_resamples():
+    rng = np.random.default_rng(7)
+    values = rng.random((3, 6))
+    observed = np.ones((3, 6), dtype=bool)
+    observed[2, :2] = False
+    weights = np.array([0.0, 1.0, 2.0, 1.0, 0.5, 0.5])
+    counts = bootstrap_counts(6, 40, np.random.default_rng(8))
+    low, high = score_intervals(values, observed, weights, counts, level=0.8)
+    for m in range(3):
+        reps = []
+        for r in range(1, counts.shape[0]):
+            kw = counts[r] * weights * observed[m]
+            reps.append(np.dot(kw, values[m]) / kw.sum() if kw.sum() > 0 else np.nan)
+        lo, hi = np.nanquantile(reps, [0.1, 0.9])
+        assert (low[m], high[m]) == (pytest.approx(lo), pytest.approx(hi))
+
+
+def test_interval_separability_counts_pairs_whose_intervals_do_not_overlap():
+    # intervals [0, 1], [0.5, 2], [3, 4], unknown: only (0,1) overlap -> 2 of 3 pairs separated
+    low, high = np.array([0.0, 0.5, 3.0, np.nan]), np.array([1.0, 2.0, 4.0, np.nan])
+    assert interval_separability(low, high) == pytest.approx(2 / 3)
+    assert np.isnan(interval_separability(low[:1], high[:1]))

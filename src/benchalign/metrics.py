@@ -206,6 +206,39 @@ def _spearman(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return cov / np.sqrt((counts * dx**2).sum(axis=1) * (counts * dy**2).sum(axis=1))
 
 
+def score_intervals(values: np.ndarray, observed: np.ndarray | None, weights: np.ndarray,
+                    counts: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals [n_models] of weighted benchmark scores under a bootstrap over questions.
+
+    values : [n_models, n_items] results; observed : same-shape bool mask or None (complete);
+    weights : [n_items] >= 0; counts : [R, n_items] question resample counts whose row 0 is the
+    original sample (:func:`bootstrap_counts`). Replicate r scores model m by
+    Σ_q k_rq w_q x_mq / Σ_q k_rq w_q [observed], the weighted mean over the questions it has.
+    Returns (low, high); NaN for a model with no weighted question in most resamples.
+    """
+    kw = counts[1:] * weights[None, :]  # [R - 1, n_items]
+    num = (np.asarray(values, dtype=np.float64) if observed is None else np.where(observed, values, 0.0)) @ kw.T
+    den = kw.sum(axis=1)[None, :] if observed is None else observed.astype(np.float64) @ kw.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = num / den
+    alpha = (1 - level) / 2
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanquantile(scores, [alpha, 1 - alpha], axis=1) if scores.size else (scores, scores)
+    return np.asarray(low), np.asarray(high)
+
+
+def interval_separability(low: np.ndarray, high: np.ndarray) -> float:
+    """Arena-Hard-Auto's separability: the share of model pairs whose intervals [low, high] (each
+    [n_models]) do not overlap; models without an interval (NaN) are left out."""
+    known = np.isfinite(low) & np.isfinite(high)
+    lo, hi = low[known], high[known]
+    n = len(lo)
+    if n < 2:
+        return float("nan")
+    apart = (lo[:, None] > hi[None, :]) | (lo[None, :] > hi[:, None])
+    return float(np.triu(apart, 1).sum() / (n * (n - 1) / 2))
+
+
 def summarize(replicates: np.ndarray, level: float = 0.95) -> dict[str, object]:
     """``{"mean": point, "ci": [lo, hi]}`` from [R] values whose row 0 is the point estimate."""
     point = float(replicates[0])
