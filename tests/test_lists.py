@@ -30,15 +30,15 @@ def _by_pair(prefs) -> dict[tuple[str, str], tuple[float, float]]:
     return {(prefs.models[a], prefs.models[b]): (w, t) for a, b, w, t in zip(p.a, p.b, p.weight, p.target)}
 
 
-def test_a_ranking_is_its_pairs_each_list_weighing_one(tmp_path):
+def test_a_ranking_is_its_pairs_a_list_of_k_weighing_k_minus_1(tmp_path):
     prefs = load_preferences(_write(tmp_path, "r.csv", RANKING))
     assert prefs.kind == "rankings"
     by = _by_pair(prefs)
-    # list a (3 models, 3 pairs of weight 1/3): x>y, x>z, y>z; list b (1 pair of weight 1): z>x
-    assert by[("x", "y")] == (pytest.approx(1 / 3), 1.0)
-    assert by[("y", "z")] == (pytest.approx(1 / 3), 1.0)
-    assert by[("x", "z")] == (pytest.approx(4 / 3), pytest.approx((1 / 3) / (4 / 3)))
-    assert prefs.pairs.weight.sum() == pytest.approx(2.0)  # two lists
+    # list a (3 models, 3 pairs of weight 2/3): x>y, x>z, y>z; list b (1 pair of weight 1): z>x
+    assert by[("x", "y")] == (pytest.approx(2 / 3), 1.0)
+    assert by[("y", "z")] == (pytest.approx(2 / 3), 1.0)
+    assert by[("x", "z")] == (pytest.approx(5 / 3), pytest.approx((2 / 3) / (5 / 3)))
+    assert prefs.pairs.weight.sum() == pytest.approx(3.0)  # (3 - 1) + (2 - 1)
     assert prefs.pairs.count.tolist() == [1.0, 2.0, 1.0]  # lists holding (x,y), (x,z), (y,z)
 
 
@@ -46,11 +46,11 @@ def test_a_choice_beats_every_other_member_of_its_list(tmp_path):
     prefs = load_preferences(_write(tmp_path, "c.csv", CHOICES))
     assert prefs.kind == "choices"
     by = _by_pair(prefs)
-    # list a: x chosen over y and z (1/2 each); list b: z chosen over x (weight 1)
-    assert by[("x", "y")] == (0.5, 1.0)
-    assert by[("x", "z")] == (1.5, pytest.approx(0.5 / 1.5))
+    # list a: x chosen over y and z (weight 1 each); list b: z chosen over x (weight 1)
+    assert by[("x", "y")] == (1.0, 1.0)
+    assert by[("x", "z")] == (2.0, 0.5)
     assert ("y", "z") not in by  # two models not chosen say nothing about each other
-    assert prefs.pairs.weight.sum() == pytest.approx(2.0)
+    assert prefs.pairs.weight.sum() == pytest.approx(3.0)  # (3 - 1) + (2 - 1)
 
 
 def test_a_two_model_list_is_one_pair():
@@ -62,13 +62,13 @@ def test_a_two_model_list_is_one_pair():
 
 
 def test_list_pairs_enumerates_every_pair_of_each_list_once():
-    lists = np.array([2, 0, 0, 0, 2, 0, 2, 2])  # list 0: rows 1, 2, 3, 5; list 1 empty; list 2: 4 rows
-    i, j, w = list_pairs(lists)
-    got = sorted(tuple(sorted(p)) for p in zip(i.tolist(), j.tolist()))
+    lists = np.array([2, 0, 0, 0, 2, 2, 0, 2, 2])  # list 0: rows 1, 2, 3, 6; list 1 empty; list 2: 5 rows
+    i, j, size = list_pairs(lists)
+    got = sorted(zip(i.tolist(), j.tolist()))
     want = sorted((int(a), int(b)) for c in (0, 2) for a in np.flatnonzero(lists == c)
                   for b in np.flatnonzero(lists == c) if a < b)
-    assert got == want
-    assert np.bincount(lists[i], weights=w).tolist() == pytest.approx([1.0, 0.0, 1.0])
+    assert got == want  # i before j
+    assert size.tolist() == [4.0 if lists[a] == 0 else 5.0 for a in i]
 
 
 def test_ties_are_an_error_unless_allowed(tmp_path):
@@ -78,8 +78,8 @@ def test_ties_are_an_error_unless_allowed(tmp_path):
     for fragment in ("t.csv", "rank is repeated", "line 2", "line 3", "'a'", "--allow-rank-ties"):
         assert fragment in str(err.value)
     by = _by_pair(load_preferences(path, allow_rank_ties=True))
-    assert by[("x", "y")] == (pytest.approx(1 / 3), 0.5)
-    assert by[("x", "z")] == (pytest.approx(1 / 3), 1.0)
+    assert by[("x", "y")] == (pytest.approx(2 / 3), 0.5)
+    assert by[("x", "z")] == (pytest.approx(2 / 3), 1.0)
 
 
 def test_ranks_are_any_numbers_lower_is_better(tmp_path):
@@ -94,15 +94,15 @@ def test_list_ids_that_look_like_numbers_stay_text(tmp_path):
 
 
 def test_noise_ceiling_counts_lists_not_weights():
-    # one pair seen in 4 lists of 4 models (weight 4 x 1/6) and always won by a: a Jeffreys
-    # posterior on 4 comparisons, not on 2/3 of one
-    pairs = PairSet(np.array([0]), np.array([1]), np.array([4 / 6]), np.array([1.0]), np.array([4.0]))
+    # one pair seen in 4 rankings of 6 models (weight 4 x 2/6) and always won by a: a Jeffreys
+    # posterior on 4 comparisons, not on 4/3 of one
+    pairs = PairSet(np.array([0]), np.array([1]), np.array([4 / 3]), np.array([1.0]), np.array([4.0]))
     from scipy.special import betainc
 
     assert pair_agreement(pairs, "rankings")[0] == pytest.approx(1 - betainc(4.5, 0.5, 0.5))
     by_weight = PairSet(pairs.a, pairs.b, pairs.weight, pairs.target)
-    assert pair_agreement(by_weight, "rankings")[0] == pytest.approx(1 - betainc(4 / 6 + 0.5, 0.5, 0.5))
-    assert pair_agreement(pairs, "rankings")[0] > 0.98 > pair_agreement(by_weight, "rankings")[0] + 0.1
+    assert pair_agreement(by_weight, "rankings")[0] == pytest.approx(1 - betainc(4 / 3 + 0.5, 0.5, 0.5))
+    assert pair_agreement(pairs, "rankings")[0] > 0.98 > pair_agreement(by_weight, "rankings")[0]
 
 
 def test_populations_split_rankings_with_ties(tmp_path):

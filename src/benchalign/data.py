@@ -434,8 +434,8 @@ class PairSet:
         rating pair).
     target : (n_pairs,) float64 in [0, 1], probability that ``a`` is preferred to ``b``.
     count : (n_pairs,) float64 number of comparisons behind each pair when that is not its weight
-        (rankings and choices: one per list that holds the pair, while the list's pairs share a
-        weight of 1); None when the weight is the count. The noise ceiling reads it.
+        (rankings and choices: one per list that holds the pair, whatever the pair's weight in
+        it); None when the weight is the count. The noise ceiling reads it.
     """
 
     a: np.ndarray
@@ -571,7 +571,7 @@ def preferences_from_frame(
     interval = _interval_columns(frame, interval_columns) if kind == "ratings" and use_uncertainty else None
     if kind in LIST_KINDS and "weight" in frame.columns:
         raise InputFormatError(
-            f"{_source(frame)}: {kind} take no 'weight' column (every list counts once). Remove "
+            f"{_source(frame)}: {kind} take no 'weight' column (a list of k models counts k - 1). Remove "
             "it, or give weighted comparisons as pairs (winner, loser, weight)."
         )
     extra = [c for c in frame.columns if c not in needed + ("weight",) + (interval or ())]
@@ -717,22 +717,23 @@ def _battles(frame: pd.DataFrame) -> Preferences:
 
 def _rankings(frame: pd.DataFrame, allow_ties: bool) -> Preferences:
     """A ranking per list (rank 1 is best; any numbers, lower is better) as its pairs: the better
-    ranked model of each pair wins, equal ranks tie, and the C(k, 2) pairs of a list of k models
-    share a total weight of 1, so every list counts once whatever its length."""
+    ranked model of each pair wins, equal ranks tie. A list of k models counts as k - 1
+    comparisons (the choices of the best of the rest that a ranking records), so each of its
+    C(k, 2) pairs weighs 2 / k; a two-model list is one pair of weight 1."""
     lists = _list_codes(frame)
     ranks = parse_scores(frame, "rank", what="rank")
     if not allow_ties:
         _check_repeated_ranks(frame, lists, ranks)
-    i, j, weight = list_pairs(lists)
+    i, j, size = list_pairs(lists)
     models = frame["model"].astype(str).to_numpy()
     i_first = ranks[i] <= ranks[j]
     first, second = np.where(i_first, models[i], models[j]), np.where(i_first, models[j], models[i])
-    return _aggregate(frame, first, second, weight, ranks[i] == ranks[j], "rankings")
+    return _aggregate(frame, first, second, 2.0 / size, ranks[i] == ranks[j], "rankings")
 
 
 def _choices(frame: pd.DataFrame) -> Preferences:
-    """A best-of-k choice per list: the chosen model beats each of the k - 1 others, and those
-    pairs share a total weight of 1 (one choice counts once, like one battle)."""
+    """A best-of-k choice per list: the chosen model beats each of the k - 1 others, each pair
+    of weight 1 (a list of k counts as k - 1 comparisons, as a ranking does)."""
     lists = _list_codes(frame)
     chosen = _parse_chosen(frame)
     n_lists = int(lists.max()) + 1
@@ -753,9 +754,7 @@ def _choices(frame: pd.DataFrame) -> Preferences:
     winner_row[lists[chosen]] = np.flatnonzero(chosen)
     others = np.flatnonzero(~chosen)
     models = frame["model"].astype(str).to_numpy()
-    size = np.bincount(lists, minlength=n_lists)
-    weight = 1.0 / (size[lists[others]] - 1)
-    return _aggregate(frame, models[winner_row[lists[others]]], models[others], weight,
+    return _aggregate(frame, models[winner_row[lists[others]]], models[others], np.ones(len(others)),
                       np.zeros(len(others), dtype=bool), "choices")
 
 
@@ -819,8 +818,8 @@ def list_pairs(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair of rows within each list, vectorized per list length.
 
     lists : (n_rows,) int64 list code of each row (>= 0; a code with fewer than 2 rows gives no pair).
-    Returns row indices i, j (n_pairs,) and weight (n_pairs,) = 1 / C(k, 2) for a list of k rows,
-    so that the pairs of one list sum to 1.
+    Returns row indices i, j (n_pairs,), i before j in row order, and size (n_pairs,) float64: the
+    number of rows k of the list each pair comes from.
     """
     order = np.argsort(lists, kind="stable")
     size = np.bincount(lists)
@@ -829,9 +828,9 @@ def list_pairs(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for k in np.unique(size[size >= 2]):
         rows = order[start[size == k][:, None] + np.arange(k)]  # (lists of length k, k)
         a, b = np.triu_indices(int(k), 1)
-        parts.append((rows[:, a].ravel(), rows[:, b].ravel(), np.full(rows.shape[0] * len(a), 1 / len(a))))
-    i, j, weight = (np.concatenate(p) for p in zip(*parts))
-    return i, j, weight
+        parts.append((rows[:, a].ravel(), rows[:, b].ravel(), np.full(rows.shape[0] * len(a), float(k))))
+    i, j, size = (np.concatenate(p) for p in zip(*parts))
+    return i, j, size
 
 
 def _check_self(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, cols: tuple[str, str]) -> None:

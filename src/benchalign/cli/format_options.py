@@ -86,8 +86,8 @@ _PREFERENCES = [
         help="Format of --preferences. auto detects it: a table of pairs (winner,loser[,weight]), "
              "ratings (model,rating), battles (model_a,model_b,winner), rankings "
              "(list_id,model,rank; rank 1 best) or best-of-k choices (list_id,model,chosen) "
-             "(pairs / ratings / battles / rankings / choices force one of them; each list counts "
-             "once, its pairs sharing a weight of 1); an Arena battle log in JSON/JSONL or the one-hot CSV "
+             "(pairs / ratings / battles / rankings / choices force one of them; a list of k models "
+             "counts as k-1 comparisons); an Arena battle log in JSON/JSONL or the one-hot CSV "
              "winner_model_a,winner_model_b,winner_tie (arena); a leaderboard with other column "
              "names (leaderboard).",
     ),

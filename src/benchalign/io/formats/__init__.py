@@ -205,7 +205,8 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
         with filters (language, category, since, until) is read as ``arena``; a table with
         model_column / rating_column / lower_is_better as ``leaderboard``.
 
-    Returns a pairs, ratings or battles frame with ``attrs["source"]`` naming the path.
+    Returns a pairs, ratings, battles, rankings or choices frame with ``attrs["source"]`` naming
+    the path.
     """
     given = _given(options)
     path = one_file(path)
