@@ -160,3 +160,16 @@ def test_forced_format_and_tie_flag_on_the_command_line(files):
     assert res.exit_code == 2 and "--allow-rank-ties" in res.output
     res = CliRunner().invoke(cli, base + ["--allow-rank-ties", "--preference-format", "rankings"])
     assert res.exit_code == 0, res.output
+
+
+def test_population_commands_pass_the_tie_flag(files):
+    lines = (files / "rank.csv").read_text().splitlines()
+    rows = [f"{line},{'r1' if int(line.split(',')[0][1:]) % 2 else 'r2'}" for line in lines[1:]]
+    tied = files / "pop.csv"
+    tied.write_text("list_id,model,rank,rater\n" + "\n".join(rows) + "\nT,m0,1,r1\nT,m1,1,r1\n")
+    base = ["fit", "--results", str(files / "r.csv"), "--preferences", str(tied), "--population-column",
+            "rater", "-o", str(files / "pop.json")]
+    res = CliRunner().invoke(cli, base)
+    assert res.exit_code == 2 and "[rater=r1]" in res.output and "--allow-rank-ties" in res.output
+    res = CliRunner().invoke(cli, base + ["--allow-rank-ties"])
+    assert res.exit_code == 0, res.output

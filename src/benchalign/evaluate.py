@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from .baselines import METHODS, Method, Train
-from .data import Linked, Results
+from .check import pair_agreement
+from .data import Linked, PairSet, Results
 from .fit.folds import usable
 from .errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
                      format_rows)
 from .metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs, replicate_metrics,
                       separability_replicates, summarize)
-from .check import pair_agreement
 
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.evaluation/1"
@@ -318,8 +318,7 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
     if not np.isfinite(y).all():
         y = bradley_terry(test_local, len(test))
     counts = bootstrap_counts(len(test), n_bootstrap, rng)
-    sd = None if linked.rating_sd is None else linked.rating_sd[test]
-    sure = confident_pairs(test_local, pair_agreement(test_local, linked.kind, linked.ratings[test], sd))
+    sure = separated_pairs(linked, test, test_local)
     acc.separability.append(separability_replicates(test_local, sure, counts))
     train_ratings = np.full(results.n_models, np.nan)
     train_ratings[split.train] = linked.ratings[split.train]
@@ -337,6 +336,13 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
         "test": results.models[test].tolist(),
         "metrics": point,
     }
+
+
+def separated_pairs(linked: Linked, rows: np.ndarray, pairs: PairSet) -> np.ndarray:
+    """(n_pairs,) bool: which of ``pairs`` (among the models ``rows``, ids relabelled to positions
+    in ``rows``) the preferences separate with confidence (see :func:`benchalign.metrics.confident_pairs`)."""
+    sd = None if linked.rating_sd is None else linked.rating_sd[rows]
+    return confident_pairs(pairs, pair_agreement(pairs, linked.kind, linked.ratings[rows], sd))
 
 
 def format_table(report: dict[str, object]) -> str:
