@@ -85,8 +85,9 @@ def test_evaluate_writes_the_documented_json(files, tmp_path):
     assert "split random" in res.output
     report = json.loads(out.read_text())
     entry = report["splits"]["random"]["methods"]["ridge"]
-    assert set(entry) == {"pairwise_accuracy", "spearman", "kendall_tau_b", "paired_vs_uniform"}
+    assert set(entry) == {"pairwise_accuracy", "spearman", "kendall_tau_b", "agreement_ci", "paired_vs_uniform"}
     assert set(entry["pairwise_accuracy"]) == {"mean", "ci"}
+    assert set(report["splits"]["random"]["preference_separability"]) == {"mean", "ci"}
 
 
 def test_evaluate_time_split_reads_dates_from_models(files, tmp_path):

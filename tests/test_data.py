@@ -169,6 +169,22 @@ def test_forced_format_overrides_detection(tmp_path):
         ("winner,loser\nA,B\nB,A\n", InsufficientDataError, ["balanced"]),
         ("winner,loser,weight\nA,B,-1\n", DataValidationError, ["must be > 0", "line 2"]),
         ("who,what\nA,B\n", InputFormatError, ["cannot tell the preference format"]),
+        # rankings and best-of-k choices (tests/test_lists.py has the accepted forms)
+        ("list_id,model,rank\na,x,1\na,y,2\nb,z,1\n", DataValidationError,
+         ["single model", "line 4 (list 'b')", "at least two models"]),
+        ("list_id,model,rank\na,x,1\na,x,2\n", DataValidationError,
+         ["appears twice in one list", "line 2", "line 3", "'x'"]),
+        ("list_id,model,rank\na,x,1\na,y,first\n", DataValidationError,
+         ["rank column 'rank'", "not numbers", "line 3 ('first')"]),
+        ("list_id,model,rank\na,x,1\na,y,\n", DataValidationError, ["rank column 'rank' is missing", "line 3"]),
+        ("list_id,model,rank\na,x,1\n,y,2\n", DataValidationError, ["'list_id' is empty at line 3"]),
+        ("list_id,model,rank,weight\na,x,1,1\na,y,2,1\n", InputFormatError, ["no 'weight' column"]),
+        ("list_id,model,chosen\na,x,0\na,y,0\nb,x,1\nb,y,0\n", DataValidationError,
+         ["exactly one model chosen", "'a' (from line 2, 0 chosen)"]),
+        ("list_id,model,chosen\na,x,1\na,y,1\n", DataValidationError, ["'a' (from line 2, 2 chosen)"]),
+        ("list_id,model,chosen\na,x,1\na,y,maybe\n", DataValidationError,
+         ["'chosen' must be 1 or 0", "line 3 ('maybe')"]),
+        ("list_id,model,chosen\na,x,1\n", DataValidationError, ["single model"]),
     ],
 )
 def test_bad_preferences(tmp_path, text, error, fragments):

@@ -242,3 +242,25 @@ def test_ridge_loo_recovers_a_linear_signal():
     coef, intercept = ridge_loo(x, y, (1e-6, 1.0, 100.0))
     np.testing.assert_allclose(coef, [1.0, -2.0, 0.0, 0.5, 0.0], atol=1e-3)
     assert intercept == pytest.approx(3.0, abs=1e-3)
+
+
+def test_agreement_with_confidence_and_separability(data):
+    d, linked = data
+    spec = [parse_split("random:0.3:3")]
+    fam = evaluate(d.results, linked, methods=FAST, n_bootstrap=50, splits=spec)["splits"]["random"]
+    # exact ratings separate every pair, so agreement = right - wrong = 2 * accuracy - 1 per split
+    assert fam["preference_separability"]["mean"] == 1.0
+    for name, entry in fam["methods"].items():
+        assert set(entry["agreement_ci"]) == {"mean", "ci"}
+        accs = [r["metrics"][name]["pairwise_accuracy"] for r in fam["per_split"]]
+        assert entry["agreement_ci"]["mean"] == pytest.approx(2 * np.mean(accs) - 1)
+        if name != "uniform":
+            assert "agreement_ci" in entry["paired_vs_uniform"]
+    # ratings with 95 % intervals of ±100 Elo: only pairs far enough apart are separated
+    frame = d.ratings.assign(rating_q025=d.ratings["rating"] - 100, rating_q975=d.ratings["rating"] + 100)
+    noisy = link(d.results, preferences_from_frame(frame))
+    fam = evaluate(d.results, noisy, methods=FAST, n_bootstrap=50, splits=spec)["splits"]["random"]
+    sep = fam["preference_separability"]["mean"]
+    assert 0 < sep < 1
+    for entry in fam["methods"].values():
+        assert -sep <= entry["agreement_ci"]["mean"] <= sep

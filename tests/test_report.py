@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -183,3 +184,42 @@ def test_evaluation_reads_against_the_noise_ceiling(case):
     assert f"aligned {aligned:.3f} of an attainable 0.900" in page
     assert "attainable" not in render_report([replace(case, evaluation={**case.evaluation,
                                                                          "ceiling": {"random": None}})])
+
+
+def test_evaluation_shows_agreement_with_confidence_and_separability(case, page):
+    from dataclasses import replace
+
+    fam = case.evaluation["splits"]["random"]
+    agree = fam["methods"]["aligned"]["agreement_ci"]["mean"]
+    assert "<th>agreement w/ conf.</th>" in page and "<th>Δ agreement w/ conf. vs uniform</th>" in page
+    assert f"<td>{agree:.3f} " in page
+    assert "The preferences separate 1.000 " in page  # exact ratings separate every pair
+    # an evaluation file written before these metrics renders without them
+    old = {k: v for k, v in fam.items() if k != "preference_separability"}
+    old["methods"] = {m: {k: v for k, v in e.items() if k != "agreement_ci"} for m, e in fam["methods"].items()}
+    legacy = render_report([replace(case, evaluation={**case.evaluation, "splits": {"random": old}})])
+    assert "agreement w/ conf." not in legacy and "The preferences separate" not in legacy
+
+
+def test_benchmark_separability_uses_the_same_question_resamples():
+    from benchalign.report import benchmark_separability
+
+    d = make_planted(n_models=12, n_items=40, seed=3)
+    rows = np.arange(12)
+    uniform = np.full(40, 1 / 40)
+    one_question = np.eye(40)[0]
+    sep = benchmark_separability(d.results, rows, {"uniform": uniform, "one": one_question}, seed=1)
+    assert sep["n_models"] == 12 and sep["n_bootstrap"] == 500
+    # all weight on one question: every resample that draws it scores each model by its result
+    # there (point intervals), so exactly the pairs that differ on that question are separated
+    first = d.results.values[:, 0]
+    differ = np.triu(first[:, None] != first[None, :], 1).sum()
+    assert sep["separability"]["one"] == pytest.approx(differ / 66)
+    same = benchmark_separability(d.results, rows, {"uniform": uniform}, seed=1)
+    assert same["separability"]["uniform"] == sep["separability"]["uniform"]
+
+
+def test_report_shows_the_benchmarks_separability(case, page):
+    assert case.separability is not None and set(case.separability["separability"]) == {"aligned", "uniform"}
+    assert "Separability (Arena-Hard-Auto)" in page
+    assert f"aligned <b>{case.separability['separability']['aligned']:.1%}</b>" in page

@@ -734,7 +734,8 @@ def pair_agreement(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
 
     ratings with standard errors (``ratings``, ``rating_sd`` by model id):
     Φ(|r_a - r_b| / sqrt(s_a² + s_b²)) (1 for two exact ratings that differ, 0.5 for equal ones);
-    battles and pairs (each row one comparison): the posterior probability, under a Jeffreys
+    battles and pairs (each row one comparison), rankings and choices (each list holding the pair
+    one comparison, :attr:`PairSet.count`): the posterior probability, under a Jeffreys
     Beta(k + ½, n - k + ½) prior on the win probability, that the side that won more of its n
     comparisons (k wins, ties a half) is the truly preferred one.
     """
@@ -750,8 +751,9 @@ def pair_agreement(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
         return ndtr(z)
     from scipy.special import betainc
 
-    wins = pairs.target * pairs.weight
-    below = betainc(wins + 0.5, pairs.weight - wins + 0.5, 0.5)  # P(true p < 1/2)
+    n = pairs.weight if pairs.count is None else pairs.count
+    wins = pairs.target * n
+    below = betainc(wins + 0.5, n - wins + 0.5, 0.5)  # P(true p < 1/2)
     return np.where(pairs.target > 0.5, 1 - below, below)
 
 

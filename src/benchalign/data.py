@@ -34,7 +34,13 @@ from .errors import (
 
 logger = logging.getLogger("benchalign")
 
-PreferenceKind = Literal["pairs", "ratings", "battles"]
+PreferenceKind = Literal["pairs", "ratings", "battles", "rankings", "choices"]
+PREFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "battles": ("model_a", "model_b", "winner"), "pairs": ("winner", "loser"),
+    "rankings": ("list_id", "model", "rank"), "choices": ("list_id", "model", "chosen"),
+    "ratings": ("model", "rating"),
+}
+"""The columns each preference form needs, in the order detection tries them."""
 ELO_SCALE = 400.0 / math.log(10.0)
 """Default rating scale: a difference of 400 Elo points means 10:1 odds."""
 
@@ -47,6 +53,10 @@ MAX_RATING_PAIRS = 25_000_000
 target (32 bytes each, more during a fit); beyond this the machine would swap instead of answer."""
 
 TIE_LABELS = ("tie", "tie (bothbad)", "both_bad")
+LIST_KINDS = ("rankings", "choices")
+"""Preference forms given as lists of models (one row per model of a list, grouped by list_id)."""
+CHOSEN_TRUE = ("1", "1.0", "true", "yes")
+CHOSEN_FALSE = ("0", "0.0", "false", "no")
 LONG_COLUMNS = ("model", "benchmark", "item", "score")
 NA_SPELLINGS = ("nan", "na", "n/a", "null", "none")
 """Texts that mean 'no value': reported as missing scores rather than as non-numbers."""
@@ -423,19 +433,24 @@ class PairSet:
     weight : (n_pairs,) float64 > 0, how much the pair counts (battle count, pair weight, 1 per
         rating pair).
     target : (n_pairs,) float64 in [0, 1], probability that ``a`` is preferred to ``b``.
+    count : (n_pairs,) float64 number of comparisons behind each pair when that is not its weight
+        (rankings and choices: one per list that holds the pair, whatever the pair's weight in
+        it); None when the weight is the count. The noise ceiling reads it.
     """
 
     a: np.ndarray
     b: np.ndarray
     weight: np.ndarray
     target: np.ndarray
+    count: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.a.shape[0])
 
     def select(self, keep: np.ndarray) -> "PairSet":
         """Pairs where boolean ``keep`` (n_pairs,) is True."""
-        return PairSet(self.a[keep], self.b[keep], self.weight[keep], self.target[keep])
+        count = None if self.count is None else self.count[keep]
+        return PairSet(self.a[keep], self.b[keep], self.weight[keep], self.target[keep], count)
 
     def within(self, members: np.ndarray, n_models: int) -> "PairSet":
         """Pairs whose both models are in the id array ``members``."""
@@ -454,7 +469,7 @@ class PairSet:
 
     def remap(self, mapping: np.ndarray) -> "PairSet":
         """Replace model ids by ``mapping[id]``."""
-        return PairSet(mapping[self.a], mapping[self.b], self.weight, self.target)
+        return PairSet(mapping[self.a], mapping[self.b], self.weight, self.target, self.count)
 
     def round_robin(self, n_models: int) -> np.ndarray | None:
         """Sorted ids of the models when the pairs list every unordered pair among them exactly
@@ -491,7 +506,7 @@ class PairSet:
 class Preferences:
     """Preferences about models, by name.
 
-    kind : "pairs", "ratings" or "battles" (the form they were given in).
+    kind : "pairs", "ratings", "battles", "rankings" or "choices" (the form they were given in).
     models : (n,) sorted model names.
     pairs : :class:`PairSet` over indices into ``models``.
     ratings : (n,) float64 ratings (higher is better) when kind is "ratings", else None.
@@ -509,11 +524,11 @@ class Preferences:
 
 
 def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>") -> PreferenceKind:
-    """Which preference form a table's columns describe (battles, then pairs, then ratings when
-    the columns fit several; a :class:`DataWarning` says which one was read)."""
+    """Which preference form a table's columns describe (in the order of
+    :data:`PREFERENCE_COLUMNS` when the columns fit several; a :class:`DataWarning` says which one
+    was read)."""
     cols = set(map(str, columns))
-    forms = {"battles": ("model_a", "model_b", "winner"), "pairs": ("winner", "loser"),
-             "ratings": ("model", "rating")}
+    forms = PREFERENCE_COLUMNS
     fits = [kind for kind, needed in forms.items() if set(needed) <= cols]
     if len(fits) > 1:
         warnings.warn(
@@ -525,14 +540,16 @@ def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>
         return fits[0]  # type: ignore[return-value]
     raise InputFormatError(
         f"{source}: cannot tell the preference format from columns {', '.join(sorted(cols))}. "
-        "Expected pairs (winner, loser[, weight]), ratings (model, rating) or battles "
-        "(model_a, model_b, winner)."
+        "Expected pairs (winner, loser[, weight]), ratings (model, rating), battles "
+        "(model_a, model_b, winner), rankings (list_id, model, rank) or best-of-k choices "
+        "(list_id, model, chosen)."
     )
 
 
 def preferences_from_frame(
     frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
     *, interval_columns: tuple[str, str] | None = None, use_uncertainty: bool = True,
+    allow_rank_ties: bool = False,
 ) -> Preferences:
     """Validate a preference table into :class:`Preferences` (form detected unless ``kind``).
 
@@ -542,23 +559,33 @@ def preferences_from_frame(
         :data:`INTERVAL_COLUMNS` when both are present. The intervals give each rating a standard
         error s = half-width / 1.96 (:attr:`Preferences.rating_sd`, for the noise ceiling).
     use_uncertainty : False ignores the interval columns.
+    allow_rank_ties : rankings may give two models of one list the same rank (a tie, fitted as a
+        half win each way); by default a repeated rank is an error.
     """
     check_param("preferences_from_frame", "rating_scale (--rating-scale)", rating_scale,
                 isinstance(rating_scale, (int, float)) and math.isfinite(rating_scale)
                 and rating_scale > 0, "a finite number > 0 (rating units per logit)")
     kind = kind or detect_preference_kind(frame.columns, _source(frame))
-    needed = {"pairs": ("winner", "loser"), "ratings": ("model", "rating"),
-              "battles": ("model_a", "model_b", "winner")}[kind]
+    needed = PREFERENCE_COLUMNS[kind]
     _require_columns(frame, needed, f"{kind} preferences", "Rename the columns or pass the right --preference-format.")
     interval = _interval_columns(frame, interval_columns) if kind == "ratings" and use_uncertainty else None
+    if kind in LIST_KINDS and "weight" in frame.columns:
+        raise InputFormatError(
+            f"{_source(frame)}: {kind} take no 'weight' column (a list of k models counts k - 1). Remove "
+            "it, or give weighted comparisons as pairs (winner, loser, weight)."
+        )
     extra = [c for c in frame.columns if c not in needed + ("weight",) + (interval or ())]
     if extra:
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
-    _check_names(frame, needed if kind != "ratings" else ("model",))
+    _check_names(frame, needed[:2] if kind in LIST_KINDS else needed if kind != "ratings" else ("model",))
     if kind == "ratings":
         return _ratings(frame, rating_scale, interval)
     if kind == "pairs":
         return _pairs(frame)
+    if kind == "rankings":
+        return _rankings(frame, allow_rank_ties)
+    if kind == "choices":
+        return _choices(frame)
     return _battles(frame)
 
 
@@ -688,6 +715,124 @@ def _battles(frame: pd.DataFrame) -> Preferences:
     return _aggregate(frame, first, second, np.ones(len(frame)), tie, "battles")
 
 
+def _rankings(frame: pd.DataFrame, allow_ties: bool) -> Preferences:
+    """A ranking per list (rank 1 is best; any numbers, lower is better) as its pairs: the better
+    ranked model of each pair wins, equal ranks tie. A list of k models counts as k - 1
+    comparisons (the choices of the best of the rest that a ranking records), so each of its
+    C(k, 2) pairs weighs 2 / k; a two-model list is one pair of weight 1."""
+    lists = _list_codes(frame)
+    ranks = parse_scores(frame, "rank", what="rank")
+    if not allow_ties:
+        _check_repeated_ranks(frame, lists, ranks)
+    i, j, size = list_pairs(lists)
+    models = frame["model"].astype(str).to_numpy()
+    i_first = ranks[i] <= ranks[j]
+    first, second = np.where(i_first, models[i], models[j]), np.where(i_first, models[j], models[i])
+    return _aggregate(frame, first, second, 2.0 / size, ranks[i] == ranks[j], "rankings")
+
+
+def _choices(frame: pd.DataFrame) -> Preferences:
+    """A best-of-k choice per list: the chosen model beats each of the k - 1 others, each pair
+    of weight 1 (a list of k counts as k - 1 comparisons, as a ranking does)."""
+    lists = _list_codes(frame)
+    chosen = _parse_chosen(frame)
+    n_lists = int(lists.max()) + 1
+    count = np.bincount(lists, weights=chosen, minlength=n_lists)
+    bad = np.flatnonzero(count != 1)
+    if len(bad):
+        ids = frame["list_id"].astype(str).to_numpy()
+        first_row = np.unique(lists, return_index=True)[1]
+        lines = _lines(frame.index[first_row[bad]])
+        shown = [f"{ids[first_row[c]]!r} (from {ln}, {int(count[c])} chosen)" for c, ln in zip(bad, lines)]
+        raise DataValidationError(
+            f"{_source(frame)}: best-of-k lists must mark exactly one model chosen; lists "
+            f"{format_rows(shown)} do not. Mark the one model picked in each list (chosen = 1, the "
+            "others 0); a list where the rater picked none or several is a ranking with ties "
+            "(list_id, model, rank) or should be deleted."
+        )
+    winner_row = np.zeros(n_lists, dtype=np.int64)
+    winner_row[lists[chosen]] = np.flatnonzero(chosen)
+    others = np.flatnonzero(~chosen)
+    models = frame["model"].astype(str).to_numpy()
+    return _aggregate(frame, models[winner_row[lists[others]]], models[others], np.ones(len(others)),
+                      np.zeros(len(others), dtype=bool), "choices")
+
+
+def _list_codes(frame: pd.DataFrame) -> np.ndarray:
+    """(n_rows,) int64 list of each row; a list with one model, or a model twice in a list, raises."""
+    codes, _ = pd.factorize(frame["list_id"].astype(str), sort=True)
+    codes = codes.astype(np.int64)
+    size = np.bincount(codes)
+    alone = size[codes] == 1
+    if alone.any():
+        shown = [f"{ln} (list {lid!r})" for ln, lid in
+                 zip(_lines(frame.index[alone]), frame["list_id"].astype(str).to_numpy()[alone])]
+        raise DataValidationError(
+            f"{_source(frame)}: lists with a single model at {format_rows(shown)}: a list compares "
+            "at least two models. Add the models it was compared with, or delete those rows."
+        )
+    key = pd.Series(codes.astype(str)) + "\x00" + frame["model"].astype(str).to_numpy()
+    twice = key.duplicated(keep=False).to_numpy()
+    if twice.any():
+        raise DataValidationError(
+            f"{_source(frame)}: a model appears twice in one list at "
+            f"{format_rows(_where(frame, twice))}. List each model once per list_id (give "
+            "different prompts or raters their own list_id)."
+        )
+    n_pairs = int(np.sum(size * (size - 1) // 2))
+    if n_pairs > MAX_RATING_PAIRS:
+        raise InsufficientDataError(
+            f"{_source(frame)}: the lists make {n_pairs:,} model pairs, above the limit of "
+            f"{MAX_RATING_PAIRS:,} that fits in memory. Split the longest lists or keep fewer."
+        )
+    return codes
+
+
+def _check_repeated_ranks(frame: pd.DataFrame, lists: np.ndarray, ranks: np.ndarray) -> None:
+    key = pd.DataFrame({"list": lists, "rank": ranks})
+    repeated = key.duplicated(keep=False).to_numpy()
+    if repeated.any():
+        raise DataValidationError(
+            f"{_source(frame)}: a rank is repeated within a list at "
+            f"{format_rows(_where(frame, repeated))} (list "
+            f"{frame['list_id'].astype(str).to_numpy()[repeated][0]!r}). Give each model of a list "
+            "its own rank, or pass --allow-rank-ties if equal ranks mean ties."
+        )
+
+
+def _parse_chosen(frame: pd.DataFrame) -> np.ndarray:
+    """(n_rows,) bool ``chosen`` column: 1/0, true/false or yes/no (any case); anything else raises."""
+    text = frame["chosen"].astype(str).str.strip().str.lower().to_numpy()
+    known = np.isin(text, CHOSEN_TRUE + CHOSEN_FALSE)
+    if not known.all():
+        shown = [f"{ln} ({v!r})" for ln, v in
+                 zip(_lines(frame.index[~known]), frame["chosen"].to_numpy()[~known])]
+        raise DataValidationError(
+            f"{_source(frame)}: column 'chosen' must be 1 or 0 (true/false); got "
+            f"{format_rows(shown)}. Mark the picked model of each list 1 and the others 0."
+        )
+    return np.isin(text, CHOSEN_TRUE)
+
+
+def list_pairs(lists: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of rows within each list, vectorized per list length.
+
+    lists : (n_rows,) int64 list code of each row (>= 0; a code with fewer than 2 rows gives no pair).
+    Returns row indices i, j (n_pairs,), i before j in row order, and size (n_pairs,) float64: the
+    number of rows k of the list each pair comes from.
+    """
+    order = np.argsort(lists, kind="stable")
+    size = np.bincount(lists)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for k in np.unique(size[size >= 2]):
+        rows = order[start[size == k][:, None] + np.arange(k)]  # (lists of length k, k)
+        a, b = np.triu_indices(int(k), 1)
+        parts.append((rows[:, a].ravel(), rows[:, b].ravel(), np.full(rows.shape[0] * len(a), float(k))))
+    i, j, size = (np.concatenate(p) for p in zip(*parts))
+    return i, j, size
+
+
 def _check_self(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, cols: tuple[str, str]) -> None:
     same = x == y
     if same.any():
@@ -709,7 +854,8 @@ def _aggregate(frame: pd.DataFrame, first: np.ndarray, second: np.ndarray, weigh
     uniq, inverse = np.unique(key, return_inverse=True)
     total = np.bincount(inverse, weights=weight)
     wins = np.bincount(inverse, weights=lo_wins)
-    pairs = PairSet(uniq // len(names), uniq % len(names), total, wins / total)
+    count = np.bincount(inverse).astype(np.float64) if kind in LIST_KINDS else None
+    pairs = PairSet(uniq // len(names), uniq % len(names), total, wins / total, count)
     if np.all(pairs.target == 0.5):
         raise InsufficientDataError(
             f"{_source(frame)}: every comparison is a tie (or balanced by its reverse); there is "

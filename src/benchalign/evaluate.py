@@ -21,14 +21,18 @@ import numpy as np
 import pandas as pd
 
 from .baselines import METHODS, Method, Train
-from .data import Linked, Results
+from .check import pair_agreement
+from .data import Linked, PairSet, Results
 from .fit.folds import usable
 from .errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
                      format_rows)
-from .metrics import METRICS, bootstrap_counts, bradley_terry, replicate_metrics, summarize
+from .metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs, replicate_metrics,
+                      separability_replicates, summarize)
 
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.evaluation/1"
+TABLE_METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
+"""The metrics of the console table (the JSON and the HTML report hold every metric)."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ class Accumulator:
     """Bootstrap replicates per method and metric, split by split."""
 
     reps: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
+    separability: list[np.ndarray] = field(default_factory=list)  # of the preferences, per split
 
     def add(self, method: str, values: dict[str, np.ndarray]) -> None:
         slot = self.reps.setdefault(method, {m: [] for m in METRICS})
@@ -305,6 +310,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
         "n_train_models": float(np.mean([len(r["train"]) for r in per_split])),
         "n_test_models": float(np.mean([len(r["test"]) for r in per_split])),
         "methods": acc.summary(level, paired_vs_all),
+        "preference_separability": summarize(np.nanmean(np.vstack(acc.separability), axis=0), level),
         "per_split": per_split,
     }
     if replicates:
@@ -326,6 +332,8 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
     if not np.isfinite(y).all():
         y = bradley_terry(test_local, len(test))
     counts = bootstrap_counts(len(test), n_bootstrap, rng)
+    sure = separated_pairs(linked, test, test_local)
+    acc.separability.append(separability_replicates(test_local, sure, counts))
     train_ratings = np.full(results.n_models, np.nan)
     train_ratings[split.train] = linked.ratings[split.train]
     train = Train(train_pairs, train_ratings)
@@ -334,7 +342,7 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             scores = method(results, train, seed)
-        values = replicate_metrics(scores[test], y, test_local, counts)
+        values = replicate_metrics(scores[test], y, test_local, counts, sure)
         acc.add(name, values)
         point[name] = {m: float(values[m][0]) for m in METRICS}
     return {
@@ -342,6 +350,13 @@ def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str
         "test": results.models[test].tolist(),
         "metrics": point,
     }
+
+
+def separated_pairs(linked: Linked, rows: np.ndarray, pairs: PairSet) -> np.ndarray:
+    """(n_pairs,) bool: which of ``pairs`` (among the models ``rows``, ids relabelled to positions
+    in ``rows``) the preferences separate with confidence (see :func:`benchalign.metrics.confident_pairs`)."""
+    sd = None if linked.rating_sd is None else linked.rating_sd[rows]
+    return confident_pairs(pairs, pair_agreement(pairs, linked.kind, linked.ratings[rows], sd))
 
 
 def format_table(report: dict[str, object]) -> str:
@@ -352,10 +367,10 @@ def format_table(report: dict[str, object]) -> str:
                      f"{fam['n_train_models']:.1f} train / {fam['n_test_models']:.1f} held-out "
                      "models on average")
         width = max(15, *(len(m) + 1 for m in fam["methods"]))
-        header = f"  {'method':<{width}}" + "".join(f"{m:>24}" for m in METRICS) + f"{'Δacc vs uniform':>26}"
+        header = f"  {'method':<{width}}" + "".join(f"{m:>24}" for m in TABLE_METRICS) + f"{'Δacc vs uniform':>26}"
         lines.append(header)
         for method, entry in fam["methods"].items():
-            row = f"  {method:<{width}}" + "".join(f"{_fmt(entry[m]):>24}" for m in METRICS)
+            row = f"  {method:<{width}}" + "".join(f"{_fmt(entry[m]):>24}" for m in TABLE_METRICS)
             paired = entry.get("paired_vs_uniform")
             row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
             lines.append(row)

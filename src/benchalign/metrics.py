@@ -5,7 +5,12 @@ All metrics compare a method's scores x [n] on held-out models with the preferen
 * pairwise accuracy: the weighted share of decided preference pairs (target != 0.5) that x orders
   the same way; a pair x cannot separate (equal or missing scores) counts one half;
 * Spearman rank correlation and Kendall's tau-b between x and a reference rating y [n]: the given
-  rating for rating preferences, else a Bradley-Terry rating fitted to the held-out pairs.
+  rating for rating preferences, else a Bradley-Terry rating fitted to the held-out pairs;
+* agreement with confidence (Arena-Hard-Auto's "agreement with confidence interval"): over decided
+  pairs, each counted once, +1 when the preferences separate the pair with confidence and x orders
+  it their way, -1 when they separate it and x orders it the other way, 0 when they do not separate
+  it (or x ties it). Its ceiling is the separability of the preferences: the share of decided pairs
+  they separate with confidence (:func:`separability`).
 
 A model that a method cannot score (NaN) is placed at the median of the method's other scores
 for the rank correlations (a tie, neither rewarded nor punished beyond that).
@@ -23,7 +28,10 @@ from .data import PairSet
 from .errors import ParameterError
 from .optimize import lbfgs
 
-METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
+METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b", "agreement_ci")
+SURE = 0.975
+"""Probability that a pair's observed order is the true one at which the preferences separate it
+with confidence (the two-sided 95 % level of the intervals Arena-Hard-Auto compares)."""
 
 
 def pairwise_accuracy(s: np.ndarray, pairs: PairSet) -> float:
@@ -40,6 +48,40 @@ def _pair_credit(s: np.ndarray, pairs: PairSet) -> tuple[np.ndarray, np.ndarray]
     got = np.sign(np.nan_to_num(d, nan=0.0))
     credit = np.where(got == 0, 0.5, (got == want).astype(np.float64))
     return credit * decided, pairs.weight * decided
+
+
+def confident_pairs(pairs: PairSet, agreement: np.ndarray | None, level: float = SURE) -> np.ndarray:
+    """(n_pairs,) bool: decided pairs (target != 0.5) that the preferences separate with confidence.
+
+    agreement : (n_pairs,) probability that each pair's observed order is the true one (see
+        :func:`benchalign.check.pair_agreement`), or None when the preferences carry no uncertainty
+        (exact ratings): then every decided pair is separated.
+    """
+    decided = pairs.target != 0.5
+    return decided if agreement is None else decided & (agreement >= level)
+
+
+def _agreement_credit(s: np.ndarray, pairs: PairSet, sure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair: credit in {-1, 0, +1} (see :func:`agreement_with_confidence`) and weight 1 for
+    decided pairs, 0 otherwise."""
+    decided = (pairs.target != 0.5).astype(np.float64)
+    got = np.sign(np.nan_to_num(s[pairs.a] - s[pairs.b], nan=0.0))
+    return got * np.sign(pairs.target - 0.5) * sure, decided
+
+
+def agreement_with_confidence(s: np.ndarray, pairs: PairSet, sure: np.ndarray) -> float:
+    """Mean over decided pairs of +1 (the preferences separate the pair with confidence and the
+    scores ``s`` [n_models] order it their way), -1 (separated, ordered the other way) or 0 (not
+    separated, or tied / unscored by ``s``); ``sure`` (n_pairs,) from :func:`confident_pairs`.
+    In [-1, 1]; at most :func:`separability`."""
+    credit, weight = _agreement_credit(s, pairs, sure)
+    return float(np.dot(credit, weight) / weight.sum()) if weight.sum() > 0 else float("nan")
+
+
+def separability(pairs: PairSet, sure: np.ndarray) -> float:
+    """Share of decided pairs (each counted once) that the preferences separate with confidence."""
+    decided = pairs.target != 0.5
+    return float(sure[decided].mean()) if decided.any() else float("nan")
 
 
 def bradley_terry(pairs: PairSet, n: int, ridge: float = 1e-3) -> np.ndarray:
@@ -86,29 +128,43 @@ def bootstrap_counts(n: int, n_boot: int, rng: np.random.Generator) -> np.ndarra
 
 
 def replicate_metrics(
-    x: np.ndarray, y: np.ndarray, pairs: PairSet, counts: np.ndarray
+    x: np.ndarray, y: np.ndarray, pairs: PairSet, counts: np.ndarray, sure: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
     """Each metric for every resample.
 
     x : [n] method scores of held-out models (NaN allowed); y : [n] reference rating;
-    pairs : preferences among the n held-out models (ids 0..n-1); counts : [R, n].
+    pairs : preferences among the n held-out models (ids 0..n-1); counts : [R, n];
+    sure : (n_pairs,) bool pairs the preferences separate with confidence
+        (:func:`confident_pairs`); None: every decided pair.
     Returns metric name -> [R] values (row 0 of counts gives the point estimate).
     """
-    n = len(x)
-    credit, weight = _pair_credit(x, pairs)
+    sure = confident_pairs(pairs, None) if sure is None else sure
+    xf = _fill_median(x)
+    return {
+        "pairwise_accuracy": pair_ratio(pairs, *_pair_credit(x, pairs), counts),
+        "spearman": _spearman(xf, y, counts),
+        "kendall_tau_b": _kendall(xf, y, counts),
+        "agreement_ci": pair_ratio(pairs, *_agreement_credit(x, pairs, sure), counts),
+    }
+
+
+def separability_replicates(pairs: PairSet, sure: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """[R] :func:`separability` of each resample of the held-out models (counts [R, n])."""
+    decided = (pairs.target != 0.5).astype(np.float64)
+    return pair_ratio(pairs, sure.astype(np.float64), decided, counts)
+
+
+def pair_ratio(pairs: PairSet, credit: np.ndarray, weight: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """[R] Σ credit·weight / Σ weight over the pairs of each resample: a pair (a, b) appears
+    k_a·k_b times in a resample with counts k [R, n]; copies of one model never form a pair."""
+    n = counts.shape[1]
     v = np.zeros((n, n))
     c = np.zeros((n, n))
     np.add.at(v, (pairs.a, pairs.b), weight)
     np.add.at(c, (pairs.a, pairs.b), credit * weight)
     v, c = v + v.T, c + c.T
     with np.errstate(invalid="ignore", divide="ignore"):
-        acc = _bilinear(counts, c) / _bilinear(counts, v)
-    xf = _fill_median(x)
-    return {
-        "pairwise_accuracy": acc,
-        "spearman": _spearman(xf, y, counts),
-        "kendall_tau_b": _kendall(xf, y, counts),
-    }
+        return _bilinear(counts, c) / _bilinear(counts, v)
 
 
 def _bilinear(counts: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -149,6 +205,39 @@ def _spearman(x: np.ndarray, y: np.ndarray, counts: np.ndarray) -> np.ndarray:
     cov = (counts * dx * dy).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return cov / np.sqrt((counts * dx**2).sum(axis=1) * (counts * dy**2).sum(axis=1))
+
+
+def score_intervals(values: np.ndarray, observed: np.ndarray | None, weights: np.ndarray,
+                    counts: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile intervals [n_models] of weighted benchmark scores under a bootstrap over questions.
+
+    values : [n_models, n_items] results; observed : same-shape bool mask or None (complete);
+    weights : [n_items] >= 0; counts : [R, n_items] question resample counts whose row 0 is the
+    original sample (:func:`bootstrap_counts`). Replicate r scores model m by
+    Σ_q k_rq w_q x_mq / Σ_q k_rq w_q [observed], the weighted mean over the questions it has.
+    Returns (low, high); NaN for a model with no weighted question in most resamples.
+    """
+    kw = counts[1:] * weights[None, :]  # [R - 1, n_items]
+    num = (np.asarray(values, dtype=np.float64) if observed is None else np.where(observed, values, 0.0)) @ kw.T
+    den = kw.sum(axis=1)[None, :] if observed is None else observed.astype(np.float64) @ kw.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = num / den
+    alpha = (1 - level) / 2
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanquantile(scores, [alpha, 1 - alpha], axis=1) if scores.size else (scores, scores)
+    return np.asarray(low), np.asarray(high)
+
+
+def interval_separability(low: np.ndarray, high: np.ndarray) -> float:
+    """Arena-Hard-Auto's separability: the share of model pairs whose intervals [low, high] (each
+    [n_models]) do not overlap; models without an interval (NaN) are left out."""
+    known = np.isfinite(low) & np.isfinite(high)
+    lo, hi = low[known], high[known]
+    n = len(lo)
+    if n < 2:
+        return float("nan")
+    apart = (lo[:, None] > hi[None, :]) | (lo[None, :] > hi[:, None])
+    return float(np.triu(apart, 1).sum() / (n * (n - 1) / 2))
 
 
 def summarize(replicates: np.ndarray, level: float = 0.95) -> dict[str, object]:

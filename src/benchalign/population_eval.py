@@ -25,7 +25,7 @@ import pandas as pd
 
 from .data import Linked, Results
 from .errors import ConvergenceWarning, InsufficientDataError
-from .evaluate import Accumulator, Split, SplitSpec, make_splits
+from .evaluate import Accumulator, Split, SplitSpec, make_splits, separated_pairs
 from .fit.folds import usable
 from .metrics import bootstrap_counts, bradley_terry, replicate_metrics, summarize
 from .populations import POOLED, PopulationAligner, link_populations
@@ -106,7 +106,8 @@ def _run_split(results: Results, populations: Mapping[str, Linked], split: Split
         if not np.isfinite(y).all():
             y = bradley_terry(local, len(test))
         counts = bootstrap_counts(len(test), n_bootstrap, rng)
-        reps = {a: replicate_metrics(s[test], y, local, counts) for a, s in scores.items()}
+        sure = separated_pairs(lk, test, local)
+        reps = {a: replicate_metrics(s[test], y, local, counts, sure) for a, s in scores.items()}
         for a in (*populations, POOLED):
             cross[b].setdefault(a, []).append(reps[a]["pairwise_accuracy"])
         for label, a in (("uniform", "uniform"), ("own", b), ("pooled", POOLED)):

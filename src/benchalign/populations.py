@@ -38,8 +38,10 @@ BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def split_populations(frame: pd.DataFrame, column: str, *, kind: PreferenceKind | None = None,
-                      rating_scale: float = ELO_SCALE) -> dict[str, Preferences]:
-    """One :class:`Preferences` per value of ``column`` (sorted by name), each validated alone."""
+                      rating_scale: float = ELO_SCALE,
+                      allow_rank_ties: bool = False) -> dict[str, Preferences]:
+    """One :class:`Preferences` per value of ``column`` (sorted by name), each validated alone
+    (``allow_rank_ties``: see :func:`benchalign.data.preferences_from_frame`)."""
     if column not in frame.columns:
         raise InputFormatError(
             f"{frame.attrs.get('source', '<table>')}: no population column '{column}' (found "
@@ -61,7 +63,8 @@ def split_populations(frame: pd.DataFrame, column: str, *, kind: PreferenceKind 
     for name in sorted(labels.unique()):
         part = frame.loc[(labels == name).to_numpy()].drop(columns=[column])
         part.attrs["source"] = f"{frame.attrs.get('source', '<table>')} [{column}={name}]"
-        out[name] = preferences_from_frame(part, kind=kind, rating_scale=rating_scale)
+        out[name] = preferences_from_frame(part, kind=kind, rating_scale=rating_scale,
+                                           allow_rank_ties=allow_rank_ties)
     return out
 
 

@@ -33,7 +33,8 @@ from .errors import (
 from .evaluate import Split, SplitSpec, make_splits
 from .fit import BenchmarkAligner
 from .fit.folds import usable
-from .metrics import METRICS, bradley_terry, pairwise_accuracy
+from .metrics import (METRICS, bootstrap_counts, bradley_terry, interval_separability,
+                      pairwise_accuracy, score_intervals)
 from .scores import model_scores
 from .prune import curve_table
 from .report_populations import PopulationView, populations_html
@@ -73,6 +74,8 @@ class CaseReport:
     populations: PopulationView | None = None
     inputs: str = ""
     """Per-population benchmarks and their cross matrix (report --population-column), or None."""
+    separability: dict | None = None
+    """:func:`benchmark_separability` of the aligned and the uniform benchmark, or None."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,6 +172,27 @@ def heldout_frame(results: Results, linked: Linked, split: Split, *, seed: int =
         "uniform": model_scores(uniform, values=sub.values, observed=sub.observed)[0],
     })
     return frame.sort_values(["rating", "model"], kind="stable").reset_index(drop=True), given
+
+
+SEPARABILITY_BOOTSTRAP = 500
+"""Question resamples behind the intervals of :func:`benchmark_separability`."""
+
+
+def benchmark_separability(results: Results, rows: np.ndarray, weights: dict[str, np.ndarray], *,
+                           seed: int = 0, n_bootstrap: int = SEPARABILITY_BOOTSTRAP,
+                           level: float = 0.95) -> dict[str, object]:
+    """Arena-Hard-Auto's separability of each weighting: the share of pairs of the models ``rows``
+    whose scores' ``level`` intervals, from a bootstrap over the questions (the same resamples for
+    every weighting), do not overlap. weights : name -> [n_items] weights.
+
+    Returns ``{"separability": {name: share}, "n_models": int, "n_bootstrap": int, "level": float}``.
+    """
+    sub = results.take_models(np.asarray(rows, dtype=np.int64))
+    counts = bootstrap_counts(results.n_items, n_bootstrap, np.random.default_rng(seed))
+    shares = {name: interval_separability(*score_intervals(sub.values, sub.observed, w, counts, level))
+              for name, w in weights.items()}
+    return {"separability": shares, "n_models": sub.n_models, "n_bootstrap": n_bootstrap,
+            "level": level}
 
 
 def learning_curve(
@@ -318,16 +342,17 @@ def _stat(stat: dict, signed: bool = False) -> str:
 
 def _evaluation_html(ev: dict) -> str:
     names = {"pairwise_accuracy": "pairwise acc.", "spearman": "Spearman",
-             "kendall_tau_b": "Kendall τ<sub>b</sub>"}
+             "kendall_tau_b": "Kendall τ<sub>b</sub>", "agreement_ci": "agreement w/ conf."}
     blocks = []
     for split, fam in ev["splits"].items():
-        head = ('<tr><th class="l">method</th>' + "".join(f"<th>{names[m]}</th>" for m in METRICS)
-                + "".join(f"<th>Δ {names[m]} vs uniform</th>" for m in METRICS) + "</tr>")
+        shown = [m for m in METRICS if m in next(iter(fam["methods"].values()))]  # older files lack some
+        head = ('<tr><th class="l">method</th>' + "".join(f"<th>{names[m]}</th>" for m in shown)
+                + "".join(f"<th>Δ {names[m]} vs uniform</th>" for m in shown) + "</tr>")
         rows = []
         for method, entry in fam["methods"].items():
             paired = entry.get("paired_vs_uniform")
-            cells = "".join(f"<td>{_stat(entry[m])}</td>" for m in METRICS)
-            cells += "".join(f"<td>{_stat(paired[m], True) if paired else '—'}</td>" for m in METRICS)
+            cells = "".join(f"<td>{_stat(entry[m])}</td>" for m in shown)
+            cells += "".join(f"<td>{_stat(paired[m], True) if paired else '—'}</td>" for m in shown)
             cls = ' class="aligned"' if method == "aligned" else ""
             rows.append(f'<tr{cls}><td class="l">{_e(method)}</td>{cells}</tr>')
         blocks.append(
@@ -337,6 +362,7 @@ def _evaluation_html(ev: dict) -> str:
             f"{ev['ci_level']:.0%} bootstrap CI over held-out models; Δ is the paired difference "
             f"to the uniform mean on the same resamples (green/red: CI excludes 0).</p>"
             f"<table>{head}{''.join(rows)}</table>" + _ceiling_text(ev, split, fam)
+            + _separability_text(fam)
         )
     return "\n".join(blocks)
 
@@ -366,6 +392,17 @@ def _ceiling_text(ev: dict, split: str, fam: dict) -> str:
             "preferences' own uncertainty)</span></p>")
 
 
+def _separability_text(fam: dict) -> str:
+    """The preferences' separability of a split family: what agreement with confidence can reach."""
+    sep = fam.get("preference_separability")
+    if sep is None:
+        return ""
+    return (f"<p>The preferences separate {_stat(sep)} of the held-out pairs with confidence "
+            "<span class=\"muted\">(separability: the most agreement with confidence can reach; "
+            "agreement scores +1 / −1 for each such pair a method orders their way / the other "
+            "way, 0 for the rest; docs/evaluation.md)</span></p>")
+
+
 def _heldout_html(case: CaseReport) -> str:
     frame = case.heldout
     stats = []
@@ -388,7 +425,7 @@ def _weights_html(case: CaseReport) -> str:
     kpis = (f'<p><span class="kpi">effective number of questions <b>{effective:.1f}</b> of {n} '
             f'(exp of the weight entropy)</span><span class="kpi">heaviest item <b>'
             f'{w.max() * n:.1f}×</b> uniform</span><span class="kpi">half the weight on '
-            f'<b>{_half_mass(w)}</b> items</span></p>')
+            f'<b>{_half_mass(w)}</b> items</span></p>' + _benchmark_separability_html(case.separability))
     table = ('<table><tr><th class="l">benchmark</th><th>items</th><th>aligned weight</th>'
              '<th>uniform share</th><th>ratio</th></tr>'
              + "".join(f'<tr><td class="l">{_e(b)}</td><td>{int(round(s * n))}</td>'
@@ -400,6 +437,19 @@ def _weights_html(case: CaseReport) -> str:
                                                "weight per source benchmark"),
                       _img(plots.weight_distribution(w), "weight distribution"),
                       _items_html(case)])
+
+
+def _benchmark_separability_html(sep: dict | None) -> str:
+    """How many pairs of rated models each benchmark tells apart despite its question sampling."""
+    if sep is None:
+        return ""
+    shares = sep["separability"]
+    parts = ", ".join(f"{_e(name)} <b>{share:.1%}</b>" for name, share in shares.items())
+    return (f"<p>Separability (Arena-Hard-Auto): share of the {sep['n_models']} rated models' pairs "
+            f"whose {sep['level']:.0%} score intervals do not overlap, the intervals from "
+            f"{sep['n_bootstrap']} resamples of the questions: {parts}. "
+            "<span class=\"muted\">Weight on fewer questions widens the intervals; a benchmark that "
+            "cannot tell models apart cannot rank them (docs/evaluation.md).</span></p>")
 
 
 def _half_mass(w: np.ndarray) -> int:

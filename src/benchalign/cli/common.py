@@ -59,8 +59,9 @@ def preference_options(f: F) -> F:
     )(f)
     return click.option(
         "--preferences", "preferences_path", required=True, type=click.Path(dir_okay=True),
-        help="Preferences: pairs (winner, loser[, weight]), ratings (model, rating) or battles "
-             "(model_a, model_b, winner), as CSV/TSV/Parquet/JSON(L), or an Arena battle log or "
+        help="Preferences: pairs (winner, loser[, weight]), ratings (model, rating), battles "
+             "(model_a, model_b, winner), rankings (list_id, model, rank) or best-of-k choices "
+             "(list_id, model, chosen), as CSV/TSV/Parquet/JSON(L), or an Arena battle log or "
              "leaderboard (see --preference-format).",
     )(f)
 
@@ -149,7 +150,8 @@ def load_population_inputs(results_path: str, preferences_path: str, ignore_unkn
         options = {**options, "name_map": read_name_map(str(map_path))}
     results = load_results_from_options(results_path, **options)
     frame, kind, scale = preference_frame(preferences_path, **options)
-    populations = split_populations(frame, column, kind=kind, rating_scale=scale)  # type: ignore[arg-type]
+    populations = split_populations(frame, column, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
+                                    allow_rank_ties=bool(options.get("allow_rank_ties")))
     linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
               for name, prefs in populations.items()}
     return results, linked

@@ -35,7 +35,7 @@ from ..io.formats.names import NAME_COLUMNS, apply_name_map, read_name_map
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-KINDS = ("pairs", "ratings", "battles")
+KINDS = ("pairs", "ratings", "battles", "rankings", "choices")
 PREFERENCE_CHOICES = ("auto",) + KINDS + PREFERENCE_FORMATS
 """Values of --preference-format: a table of one kind, or a format (table, arena, leaderboard)."""
 
@@ -84,8 +84,10 @@ _PREFERENCES = [
         "--preference-format", type=click.Choice(PREFERENCE_CHOICES), default="auto",
         show_default=True,
         help="Format of --preferences. auto detects it: a table of pairs (winner,loser[,weight]), "
-             "ratings (model,rating) or battles (model_a,model_b,winner) (pairs / ratings / "
-             "battles force one of them); an Arena battle log in JSON/JSONL or the one-hot CSV "
+             "ratings (model,rating), battles (model_a,model_b,winner), rankings "
+             "(list_id,model,rank; rank 1 best) or best-of-k choices (list_id,model,chosen) "
+             "(pairs / ratings / battles / rankings / choices force one of them; a list of k models "
+             "counts as k-1 comparisons); an Arena battle log in JSON/JSONL or the one-hot CSV "
              "winner_model_a,winner_model_b,winner_tie (arena); a leaderboard with other column "
              "names (leaderboard).",
     ),
@@ -109,6 +111,9 @@ _PREFERENCES = [
                       "rating_q025,rating_q975 when both are present."),
     click.option("--ignore-uncertainty", is_flag=True, default=False,
                  help="Ratings: do not read the interval columns at all."),
+    click.option("--allow-rank-ties", is_flag=True, default=False,
+                 help="Rankings: two models of one list may share a rank (a tie, half a win each "
+                      "way). Default: a repeated rank within a list is an error."),
     click.option("--language", multiple=True,
                  help="Arena battles: keep only these languages (repeat or comma-separate; "
                       "case-insensitive, e.g. English). Default: all."),
@@ -150,12 +155,13 @@ def results_format_options(f: F) -> F:
 
 def preference_format_options(f: F) -> F:
     """Add --preference-format, --model-column, --rating-column, --lower-is-better,
-    --rating-scale, --rating-interval-columns, --ignore-uncertainty,
+    --rating-scale, --rating-interval-columns, --ignore-uncertainty, --allow-rank-ties,
     --language, --category,
     --since, --until and --name-map."""
     return _apply(f, _PREFERENCES + [_NAME_MAP],
                   ["preference_format", "model_column", "rating_column", "lower_is_better",
-                   "rating_scale", "rating_interval_columns", "ignore_uncertainty", "language",
+                   "rating_scale", "rating_interval_columns", "ignore_uncertainty",
+                   "allow_rank_ties", "language",
                    "category", "since", "until", "name_map"])
 
 
@@ -194,11 +200,12 @@ def load_preferences_from_options(path: str | Path, **options: Any) -> Preferenc
 
 
 def uncertainty_options(*, rating_interval_columns: str | None = None,
-                        ignore_uncertainty: bool = False, **_other: Any) -> dict[str, Any]:
+                        ignore_uncertainty: bool = False, allow_rank_ties: bool = False,
+                        **_other: Any) -> dict[str, Any]:
     """The keyword arguments of :func:`benchalign.data.preferences_from_frame` that the rating
-    interval options ask for."""
+    interval and rank-tie options ask for."""
     return {"interval_columns": _interval_option(rating_interval_columns),
-            "use_uncertainty": not ignore_uncertainty}
+            "use_uncertainty": not ignore_uncertainty, "allow_rank_ties": allow_rank_ties}
 
 
 def preference_frame(

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import click
+import numpy as np
 import pandas as pd
 
 from ..check import CheckReport, heldout_ceiling
@@ -22,8 +23,8 @@ from ..population_eval import evaluate_populations
 from ..populations import POOLED, PopulationAligner, link_populations
 from ..report_populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
-from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
-                      learning_curve, render_report)
+from ..report import (LEARNING_SIZES, CaseReport, benchmark_separability, describe_choice,
+                      heldout_frame, item_texts, learning_curve, render_report)
 from . import cli
 from .common import (SPLIT_MODELS_HELP, check_outputs, force_option, load_checked,
                      load_population_inputs, models_option, population_option, preference_options,
@@ -57,10 +58,13 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
     with stage(f"{name}: pruning curve ({prune_repeats} splits)", prune_repeats) as update:
         pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=update,
                              split=SplitSpec("random", repeats=prune_repeats))
+    uniform = np.full(results.n_items, 1.0 / results.n_items)
+    separable = benchmark_separability(results, linked.rated,
+                                       {"aligned": aligner.weights_, "uniform": uniform}, seed=seed)
     return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
                       texts, heldout, note, label, learning, pruned,
                       check=None if checked is None else checked.to_dict(),
-                      choice=describe_choice(aligner))
+                      choice=describe_choice(aligner), separability=separable)
 
 
 def _heldout(results: Results, linked: Linked, evaluation: dict,

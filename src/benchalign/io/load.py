@@ -40,19 +40,23 @@ def load_results(path: str | Path, *, fmt: str | None = None, **options: object)
 
 def load_preferences(
     path: str | Path, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
-    *, fmt: str | None = None, **options: object,
+    *, fmt: str | None = None, allow_rank_ties: bool = False, **options: object,
 ) -> Preferences:
-    """Read and validate preferences (pairs, ratings or battles; detected unless ``kind``).
+    """Read and validate preferences (pairs, ratings, battles, rankings or choices; detected unless
+    ``kind``).
 
     fmt : ``table`` (the canonical columns), ``arena`` (battle logs, with ``language``,
         ``category``, ``since``, ``until`` filters) or ``leaderboard`` (``model_column``,
         ``rating_column``, ``lower_is_better``); detected when None.
+    allow_rank_ties : rankings may repeat a rank within a list (ties); else that is an error.
     """
     if fmt in (None, "table") and not options:
         if fmt == "table" or detect_preference_format(path) in ("table", None):
-            return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale)
+            return preferences_from_frame(read_table(path), kind=kind, rating_scale=rating_scale,
+                                          allow_rank_ties=allow_rank_ties)
     frame = read_preferences_any(path, fmt, **options)
-    return preferences_from_frame(frame, kind=kind, rating_scale=rating_scale)
+    return preferences_from_frame(frame, kind=kind, rating_scale=rating_scale,
+                                  allow_rank_ties=allow_rank_ties)
 
 
 def load_models(path: str | Path) -> pd.DataFrame:

@@ -19,7 +19,8 @@ from ..errors import InputFormatError
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 TEXT_COLUMNS = ("model", "benchmark", "item", "winner", "loser", "model_a", "model_b", "organization",
-                "family", "from", "to", "arena_model", "model_name", "model_id", "name", "key")
+                "family", "from", "to", "arena_model", "model_name", "model_id", "name", "key",
+                "list_id")
 """Columns always read as text, so that a model named '007' is not read as the number 7."""
 
 

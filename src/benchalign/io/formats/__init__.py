@@ -11,7 +11,8 @@ Results formats (each gives a long table ``model, benchmark, item, score``):
 Preference formats (each gives a frame that :func:`benchalign.data.preferences_from_frame` accepts):
 
 * ``table``: pairs ``winner, loser[, weight]``, ratings ``model, rating``, battles
-  ``model_a, model_b, winner``;
+  ``model_a, model_b, winner``, rankings ``list_id, model, rank``, best-of-k choices
+  ``list_id, model, chosen``;
 * ``arena``: Chatbot Arena / LMArena battle logs (JSON, JSONL, one-hot CSV), with filters;
 * ``leaderboard``: a rating or rank table with any column names.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...data import PREFERENCE_COLUMNS
 from ...errors import InputFormatError, ParameterError, format_rows
 from ..readers import read_table, sniff_header
 from . import alpaca_eval, arena, every_eval_ever, helm, lm_eval
@@ -105,8 +107,7 @@ def detect_preference_format(path: str | Path) -> str | None:
         return None
     if {"model_a", "model_b"} <= set(columns) and "winner" not in columns:
         return "arena" if arena.is_battle_columns(columns) else None
-    if {"winner", "loser"} <= set(columns) or {"model", "rating"} <= set(columns) or \
-            {"model_a", "model_b", "winner"} <= set(columns):
+    if any(set(needed) <= set(columns) for needed in PREFERENCE_COLUMNS.values()):
         return "table"
     if looks_like_results(columns):
         return None
@@ -204,7 +205,8 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
         with filters (language, category, since, until) is read as ``arena``; a table with
         model_column / rating_column / lower_is_better as ``leaderboard``.
 
-    Returns a pairs, ratings or battles frame with ``attrs["source"]`` naming the path.
+    Returns a pairs, ratings, battles, rankings or choices frame with ``attrs["source"]`` naming
+    the path.
     """
     given = _given(options)
     path = one_file(path)
@@ -225,8 +227,9 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
 _EXPECTED = {
     "results": "a table with columns model, benchmark, item, score (or a wide table with a model "
                "column), or a tool's output",
-    "preference": "a table of pairs (winner, loser[, weight]), ratings (model, rating) or battles "
-                  "(model_a, model_b, winner), an Arena battle log, or a leaderboard",
+    "preference": "a table of pairs (winner, loser[, weight]), ratings (model, rating), battles "
+                  "(model_a, model_b, winner), rankings (list_id, model, rank) or choices "
+                  "(list_id, model, chosen), an Arena battle log, or a leaderboard",
 }
 
 

@@ -21,7 +21,8 @@ from ..readers import read_table
 from ._common import read_json
 
 NAME_COLUMNS = {"pairs": ("winner", "loser"), "battles": ("model_a", "model_b"),
-                "ratings": ("model",), "results": ("model",)}
+                "ratings": ("model",), "rankings": ("model",), "choices": ("model",),
+                "results": ("model",)}
 _SURE = {"high", "exact", "sure", "yes", "true"}
 
 
