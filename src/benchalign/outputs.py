@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -120,3 +121,43 @@ def ordering_format(values: np.ndarray, min_digits: int = 6) -> str:
         if len({f"{v:.{digits}g}" for v in distinct}) == len(distinct):
             return f"%.{digits}g"
     return "%.17g"
+
+
+def write_folder_atomic(path: str | Path, files: Mapping[str, str | bytes], *,
+                        force: bool = False) -> Path:
+    """Write a folder of files (``{relative name: content}``) next to ``path``, then rename it
+    into place; with ``force`` an existing folder at ``path`` is replaced as a whole.
+
+    A crash leaves the old folder or the complete new one (and at worst a hidden temporary
+    folder beside it), never a folder with some of the new files.
+    """
+    path = Path(path)
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputExistsError(f"{path}: already exists; pass --force to replace the folder.")
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder; choose another output path.")
+    _check_folder(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    old = None
+    try:
+        for name, data in files.items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                target.write_text(data, encoding="utf-8", newline="")
+        os.chmod(tmp, 0o777 & ~_umask())
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{path}: could not be written ({exc.strerror or exc}).") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return path
