@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from benchalign.artifact import AlignedBenchmark, load_benchmark
+from benchalign.artifact import AlignedBenchmark, load_benchmark, score
+from benchalign.data import results_from_frame
 from benchalign.cli import cli
 from benchalign.io.formats.lm_eval import read_lm_eval
 
@@ -75,7 +76,10 @@ def test_round_trip_aligned_score_is_benchalign_score(round_trip):
     table = pd.read_csv(io.StringIO(res.stdout))
     assert table["model"].tolist() == [NEW_MODEL[0]] and table["coverage"].iloc[0] == pytest.approx(1)
     harness = new["results"]["exported"]["aligned_benchmark,none"]
-    assert harness == pytest.approx(table["score"].iloc[0], abs=1e-6)
+    assert harness == pytest.approx(table["score"].iloc[0], abs=1e-6)  # printed to 6 digits
+    exact = score(load_benchmark(root / "pruned.json"), results_from_frame(read_lm_eval(root / "new")))
+    # benchalign scores in float32 (the results matrix), the harness in float64
+    assert harness == pytest.approx(exact["score"].iloc[0], abs=1e-7)
     # and the same model's run of the full source tasks scores the same (same prompts, same x)
     full = run("score", "--benchmark", root / "pruned.json", "--results", root / "source")
     assert pd.read_csv(io.StringIO(full.stdout))["score"].iloc[0] == pytest.approx(harness, abs=1e-6)
