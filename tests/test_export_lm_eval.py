@@ -215,3 +215,37 @@ def test_readme_test_command_is_the_ci_command():
     command = "python3 -m pip install '.[test,lm-eval]' && python3 -m pytest"
     assert command in readme
     assert command in (root / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_exported_sample_without_item_id_is_an_error(round_trip, tmp_path):
+    import shutil
+
+    from benchalign.errors import DataValidationError
+
+    root, _ = round_trip
+    shutil.copytree(root / "new", tmp_path / "new")
+    path = next((tmp_path / "new").rglob("samples_exported_toyqa_*.jsonl"))
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    del lines[0]["doc"]["benchalign_item"]
+    path.write_text("\n".join(json.dumps(rec) for rec in lines) + "\n")
+    with pytest.raises(DataValidationError, match="benchalign_item"):
+        read_lm_eval(tmp_path / "new")
+
+
+def test_few_shot_source_keeps_its_example_split(tmp_path):
+    """A source run with few-shot examples: the exported task draws them from the source
+    dataset's few-shot split; with none (examples from the evaluation documents) it cannot."""
+    from benchalign.errors import ExportError
+    from benchalign.export.lm_eval import LoggedTask, _task_yaml
+
+    config = {"task": "arc_easy", "dataset_path": "allenai/ai2_arc", "dataset_name": "ARC-Easy",
+              "training_split": "train", "test_split": "test", "num_fewshot": 25,
+              "doc_to_text": "Question: {{question}}\nAnswer:", "output_type": "multiple_choice"}
+    task = LoggedTask("arc_easy", "arc_easy", config, 25, tmp_path / "s.jsonl")
+    yaml, included = _task_yaml("x_arc_easy", task, "docs_arc_easy.jsonl")
+    assert not included
+    assert 'fewshot_split: "train"' in yaml and '"path": "allenai/ai2_arc"' in yaml
+    assert 'doc_to_text: "Question: {{question}}\\nAnswer:"' in yaml
+    config = {k: v for k, v in config.items() if k != "training_split"}
+    with pytest.raises(ExportError, match="few-shot"):
+        _task_yaml("x", LoggedTask("arc_easy", "arc_easy", config, 25, tmp_path / "s.jsonl"), "d.jsonl")
