@@ -100,9 +100,8 @@ def main() -> None:
 
 def _samples_files(out_dir: Path, k: int, samples: dict[str, list[int]]) -> list[str]:
     """One --samples file per leaderboard few-shot count; the `lm_eval run` line of each."""
-    shots = {task: LEADERBOARD_V1["mmlu" if task.startswith("mmlu_") else bench][1]
-             for task in samples for bench in LEADERBOARD_V1
-             if LEADERBOARD_V1[bench][0] == task or task.startswith("mmlu_")}
+    by_task = {task: n for task, n in LEADERBOARD_V1.values()}
+    shots = {task: by_task["mmlu_{}" if task.startswith("mmlu_") else task] for task in samples}
     commands = []
     for n in sorted(set(shots.values()), reverse=True):
         part = {t: ids for t, ids in samples.items() if shots[t] == n}
@@ -152,7 +151,9 @@ def _write_md(path: Path, args: argparse.Namespace, summary: pd.DataFrame, comma
              "Each document's doc_id is metabench's original document index (item "
              "`<benchmark>/<index>`; mmlu `<subject>.<index>`). `max_doc_id` is the largest kept; "
              "arc_challenge has 1,172 test documents, gsm8k 1,319, truthfulqa_mc2 817 "
-             "(validation), winogrande 1,267 (validation).", "",
+             "(validation), winogrande 1,267 (validation). The prompts are the installed "
+             "harness's, not those of the 2023 harness the leaderboard ran, so a model's scores "
+             "here need not equal its leaderboard details; the documents are the same.", "",
              summary.to_markdown() if hasattr(summary, "to_markdown") else summary.to_string(), "",
              "Run (one command per leaderboard few-shot setting), then score the runs:", "", "```",
              *commands,
