@@ -135,7 +135,10 @@ def test_export_folder_contents_and_provenance(round_trip):
         "benchalign_item", "")
     readme = (folder / "README.md").read_text()
     assert hashlib.sha256((root / "pruned.json").read_bytes()).hexdigest() in readme
-    assert "ratings.csv" in readme and "benchalign export lm-eval" in readme
+    command = (f"benchalign export lm-eval {root / 'pruned.json'} --results {root / 'runs'} "
+               f"-o {root / 'exported'} --preferences {root / 'ratings.csv'}")
+    assert f"* command: `{command}`" in readme
+    assert hashlib.sha256((root / "ratings.csv").read_bytes()).hexdigest() in readme
 
 
 def test_export_refuses_to_overwrite(round_trip):

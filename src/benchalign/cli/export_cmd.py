@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from ..artifact import load_benchmark
+from ..artifact import AlignedBenchmark, load_benchmark
 from ..export import document_list, document_rows, export_lm_eval, file_provenance
 from ..outputs import write_atomic
 from . import cli
@@ -86,10 +85,11 @@ def export_lm_eval_cmd(benchmark_path: str, more_results: tuple[str, ...], run_d
                                "(or --doc-list for the document list).")
     check_outputs(force, o=output)
     bench = load_benchmark(benchmark_path)
+    command = _command_line(benchmark_path, runs, output, name, metric, preferences_path)
     name = name or re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(output).resolve().name)
     with stage("reading the logged documents and writing the task folder"):
         done = export_lm_eval(bench, runs, output, name=name, force=force,
-                              provenance=_provenance(benchmark_path, preferences_path, bench),
+                              provenance=_provenance(benchmark_path, preferences_path, bench, command),
                               metric=[m.strip() for m in (metric or "").split(",") if m.strip()])
     click.echo(f"wrote {output}: group {done.group}, {sum(done.tasks.values())} documents in "
                f"{len(done.tasks)} tasks ({', '.join(f'{t} {n}' for t, n in done.tasks.items())})")
@@ -110,7 +110,22 @@ def _export_doc_list(benchmark_path: str, output: str, force: bool, runs: list[s
                "--model <model> --model_args <args> --log_samples --output_path <run_dir>")
 
 
-def _provenance(benchmark_path: str, preferences_path: str | None, bench) -> dict[str, str]:  # noqa: ANN001
+def _command_line(benchmark_path: str, runs: list[str], output: str, name: str | None,
+                  metric: str | None, preferences_path: str | None) -> str:
+    """The export command as run (options in a canonical order), for the folder's README."""
+    args = ["benchalign", "export", "lm-eval", benchmark_path]
+    for run in runs:
+        args += ["--results", run]
+    args += ["-o", output]
+    for flag, value in (("--name", name), ("--metric", metric), ("--preferences", preferences_path)):
+        if value is not None:
+            args += [flag, value]
+    return shlex.join(args)
+
+
+def _provenance(benchmark_path: str, preferences_path: str | None, bench: AlignedBenchmark,
+                command: str) -> dict[str, str]:
+    """README lines: benchmark file and hashes, its date, the fit, the preferences, the command."""
     meta = file_provenance(benchmark_path)
     diag = bench.diagnostics
     out = {"benchmark file": f"`{meta['path']}`, sha256 `{meta['sha256']}`",
@@ -124,5 +139,5 @@ def _provenance(benchmark_path: str, preferences_path: str | None, bench) -> dic
         out["preferences"] = f"`{pref['path']}`, sha256 `{pref['sha256']}`"
     else:
         out["preferences"] = "not recorded (pass --preferences to the export)"
-    out["command"] = f"`{shlex.join(['benchalign', *sys.argv[1:]])}`"
+    out["command"] = f"`{command}`"
     return out
