@@ -25,7 +25,7 @@ def export_group() -> None:
     """
 
 
-@export_group.command("lm-eval")
+@export_group.command("lm-eval", short_help="A task folder (or document list) for lm-evaluation-harness.")
 @click.argument("benchmark_path", metavar="BENCHMARK.json", type=click.Path(dir_okay=False, exists=True))
 @click.argument("more_results", metavar="[RUN_DIR]...", nargs=-1, type=click.Path(exists=True))
 @click.option("--results", "run_dirs", multiple=True, type=click.Path(exists=True),
@@ -35,7 +35,7 @@ def export_group() -> None:
                    "list more folders after the benchmark file. Not used with --doc-list.")
 @click.option("-o", "--output", required=True, type=click.Path(),
               help="The task folder to write (with --doc-list: the JSONL document list; the "
-                   "--samples JSON goes beside it as <name>.samples.json).")
+                   "--samples JSON goes beside it: kept.jsonl -> kept.samples.json).")
 @click.option("--name", default=None,
               help="Name of the group the folder defines; each task is <name>_<source task>. "
                    "Default: the output folder's name (letters, digits, '_', '-', '.').")
@@ -70,6 +70,8 @@ def export_lm_eval_cmd(benchmark_path: str, more_results: tuple[str, ...], run_d
     score over all documents. weights.json, utils.py (no benchalign needed at run time) and a
     README with the provenance (benchmark sha256, date, preferences, this command) are inside.
     Questions without a logged document, or results not from lm-eval, are errors that say which.
+    The group's number is the benchmark score when every document is run (not with --limit).
+    Details and a worked example: docs/export.md.
 
     \b
     Document list (--doc-list):
