@@ -252,3 +252,14 @@ def test_few_shot_source_keeps_its_example_split(tmp_path):
     config = {k: v for k, v in config.items() if k != "training_split"}
     with pytest.raises(ExportError, match="few-shot"):
         _task_yaml("x", LoggedTask("arc_easy", "arc_easy", config, 25, tmp_path / "s.jsonl"), "d.jsonl")
+
+
+def test_force_replaces_the_folder_as_a_whole(round_trip, tmp_path):
+    root, _ = round_trip
+    out = tmp_path / "tasks"
+    out.mkdir()
+    (out / "stale.yaml").write_text("task: stale\n")
+    res = run("export", "lm-eval", root / "pruned.json", "--results", root / "runs", "-o", out, "--force")
+    assert res.exit_code == 0, res.output
+    assert not (out / "stale.yaml").exists() and (out / "tasks.yaml").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks"]  # no temporary folder left
