@@ -61,7 +61,8 @@ def _register() -> None:
             return [self._ll(req.args[0], "") for req in requests]
 
         def generate_until(self, requests, disable_tqdm: bool = False):  # noqa: ANN001
-            return [str(int(-self._ll(req.args[0], "") * 10)) for req in requests]
+            # "<n> apples", n in 2..6: a regex filter finds the number, a plain one does not
+            return [f" {int(-self._ll(req.args[0], '') * 10) % 5 + 2} apples" for req in requests]
 
 
 def run_harness(include: Path, tasks: list[str], model: str, seed: int, out: Path,

@@ -27,7 +27,10 @@ from benchalign.io.formats.lm_eval import read_lm_eval
 from .lm_eval_harness import FIXTURE, require_lm_eval, run_harness
 
 K = 10
-TASKS = ["toyqa", "toyfn"]
+TASKS = ["toyqa", "toyfn", "toygen"]
+METRIC = {"toyqa": "acc", "toyfn": "acc", "toygen": "exact_match"}
+"""The metric the lm-eval reader reads per task, so the x of the aligned score (toygen: under its
+first filter, strict-match, which the exported task names `none`)."""
 RATINGS = {"m1": 1210, "m2": 1100, "m3": 1005, "m4": 1150, "m5": 1060, "m6": 990}
 NEW_MODEL = ("m7", 77)
 
@@ -48,12 +51,14 @@ def round_trip(tmp_path_factory):
     for args in (["fit", "-o", root / "full.json"], ["prune", "--k", K, "-o", root / "pruned.json"]):
         res = run(args[0], "--results", root / "runs", "--preferences", root / "ratings.csv", *args[1:])
         assert res.exit_code == 0, res.output
-    res = run("export", "lm-eval", root / "pruned.json", "--results", root / "runs",
-              "-o", root / "exported", "--preferences", root / "ratings.csv")
-    assert res.exit_code == 0, res.output
+    for bench, folder in (("pruned.json", "exported"), ("full.json", "exported_full")):
+        res = run("export", "lm-eval", root / bench, "--results", root / "runs",
+                  "-o", root / folder, "--preferences", root / "ratings.csv")
+        assert res.exit_code == 0, res.output
     model, seed = NEW_MODEL
-    # the new model on the exported group, and on the source tasks (all documents)
+    # the new model on the exported groups, and on the source tasks (all documents)
     new = run_harness(root / "exported", ["exported"], model, seed, root / "new")
+    run_harness(root / "exported_full", ["exported_full"], model, seed, root / "new_full")
     run_harness(FIXTURE, TASKS, model, seed, root / "source")
     return root, new
 
@@ -85,19 +90,29 @@ def test_round_trip_aligned_score_is_benchalign_score(round_trip):
     assert pd.read_csv(io.StringIO(full.stdout))["score"].iloc[0] == pytest.approx(harness, abs=1e-6)
 
 
-def test_round_trip_per_task_aligned_and_plain_accuracy(round_trip):
-    root, new = round_trip
-    kept = load_benchmark(root / "pruned.json")
+@pytest.mark.parametrize("bench, folder", [("pruned.json", "new"), ("full.json", "new_full")])
+def test_round_trip_per_task_aligned_and_plain_accuracy(round_trip, bench, folder):
+    """Per task: the harness's own metric equals the source run's on those documents, `aligned`
+    is Σw·x/Σw of them; the full benchmark (every task, the generative one with its regex
+    filter too) gives benchalign's score as well."""
+    root, _ = round_trip
+    kept = load_benchmark(root / bench)
     weight = dict(zip(kept.items, kept.weights))
     source = read_lm_eval(root / "source").set_index("item")["score"]
-    exported = read_lm_eval(root / "new")
+    exported = read_lm_eval(root / folder)
+    results = json.loads(next((root / folder).rglob("results_*.json")).read_text())["results"]
     for task, frame in exported.groupby("benchmark"):
-        metrics = new["results"][f"exported_{task}"]
+        metrics = results[f"{folder.replace('new', 'exported')}_{task}"]
         x = frame["score"].to_numpy()
         w = np.array([weight[i] for i in frame["item"]])
-        assert metrics["acc,none"] == pytest.approx(x.mean(), abs=1e-12)
-        assert metrics["acc,none"] == pytest.approx(source.loc[frame["item"]].mean(), abs=1e-12)
+        assert metrics[f"{METRIC[task]},none"] == pytest.approx(x.mean(), abs=1e-12)
+        assert metrics[f"{METRIC[task]},none"] == pytest.approx(source.loc[frame["item"]].mean(), abs=1e-12)
         assert metrics["aligned,none"] == pytest.approx((w * x).sum() / w.sum(), abs=1e-9)
+    if bench == "full.json":
+        assert set(exported["benchmark"]) == set(TASKS)
+    group = results[folder.replace("new", "exported")]["aligned_benchmark,none"]
+    exact = score(kept, results_from_frame(exported))["score"].iloc[0]
+    assert group == pytest.approx(exact, abs=1e-7)
 
 
 def test_round_trip_prompts_are_the_source_prompts(round_trip):
@@ -139,6 +154,11 @@ def test_export_folder_contents_and_provenance(round_trip):
                f"-o {root / 'exported'} --preferences {root / 'ratings.csv'}")
     assert f"* command: `{command}`" in readme
     assert hashlib.sha256((root / "ratings.csv").read_bytes()).hexdigest() in readme
+    full = root / "exported_full"
+    assert "`exact_match` (filter `strict-match`, named `none` here)" in (full / "README.md").read_text()
+    yaml = (full / "exported_full_toygen.yaml").read_text()
+    assert 'filter_list: [{"name": "none", "filter": [{"function": "regex"' in yaml
+    assert '{"name": "flexible"' in yaml
 
 
 def test_export_refuses_to_overwrite(round_trip):

@@ -53,8 +53,8 @@ class LoggedTask:
     """What the ``--log_samples`` runs recorded about one source task.
 
     config : the task's configuration in the results file; docs : {doc_id: logged doc};
-    records : the first run's samples (line number, record) under the read filter; origin : the
-    samples file the docs were first read from.
+    records : the first run's samples (line number, record) under ``filter``, the filter the
+    lm-eval reader reads by default; origin : the samples file the docs were first read from.
     """
 
     name: str
@@ -64,6 +64,7 @@ class LoggedTask:
     origin: Path
     docs: dict[int, dict[str, Any]] = field(default_factory=dict)
     records: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    filter: str = DEFAULT_FILTER
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def _add_docs(tasks: dict[str, LoggedTask], run: Run, task: str) -> None:
                 "from runs of one version.")
         by_filter.setdefault(str(rec.get("filter", DEFAULT_FILTER)), []).append((lineno, rec))
     if first and by_filter:
-        logged.records = by_filter[default_filter(config, by_filter)]
+        logged.filter = default_filter(config, by_filter)
+        logged.records = by_filter[logged.filter]
 
 
 def plan(benchmark: AlignedBenchmark, tasks: dict[str, LoggedTask]) -> dict[str, pd.DataFrame]:
@@ -215,7 +217,10 @@ def export_lm_eval(benchmark: AlignedBenchmark, run_dirs: Sequence[str | Path],
     command = (f"lm_eval run --include_path {Path(folder)} --tasks {name} --model <model> "
                "--model_args <args> --log_samples --output_path <run_dir>")
     counts = {f"{name}_{t}": len(d) for t, d in kept.items()}
-    files["README.md"] = _readme(name, counts, metrics, provenance, command, included)
+    x_text = {f"{name}_{t}": f"`{metrics[f'{name}_{t}']}`" + (
+        f" (filter `{tasks[t].filter}`, named `none` here)" if tasks[t].filter != DEFAULT_FILTER else "")
+        for t in kept}
+    files["README.md"] = _readme(name, counts, x_text, provenance, command, included)
     write_folder_atomic(folder, files, force=force)
     return LmEvalExport(Path(folder), name, counts, command, included)
 
@@ -257,7 +262,9 @@ def _task_yaml(out_name: str, task: LoggedTask, docs_file: str) -> tuple[str, bo
     lines = [f"task: {json.dumps(out_name)}"]
     if include is not None:
         lines = [f"include: {json.dumps(str(include))}", *lines]
-        prompt = {"num_fewshot": prompt["num_fewshot"]} if "num_fewshot" in prompt else {}
+        prompt = {k: prompt[k] for k in ("num_fewshot", "filter_list") if k in prompt}
+    if task.filter != DEFAULT_FILTER:
+        prompt["filter_list"] = _read_filter_first(task)
     dataset_kwargs: dict[str, Any] = {"docs_file": docs_file}
     fewshot = _fewshot_source(task)
     if fewshot is not None:
@@ -271,6 +278,19 @@ def _task_yaml(out_name: str, task: LoggedTask, docs_file: str) -> tuple[str, bo
             EXPORTED_BENCHMARK_KEY: task.benchmark, "benchalign_source_task": task.name}
     lines.append(f"metadata: {json.dumps(meta)}")
     return "\n".join(lines) + "\n", include is not None
+
+
+def _read_filter_first(task: LoggedTask) -> list[dict[str, Any]]:
+    """The source's filter_list with the filter x is read from first and named ``none``.
+
+    The harness aggregates a group per filter name, and a multiple-choice task's only filter is
+    ``none``: under its own name (``strict-match``) a generative task's aligned terms would be
+    left out of the group's number. The lm-eval reader reads the first filter by default, so
+    the exported run reads back the same x.
+    """
+    filters = [f for f in task.config.get("filter_list") or [] if isinstance(f, dict)]
+    chosen = [{**f, "name": DEFAULT_FILTER} for f in filters if f.get("name") == task.filter]
+    return chosen + [f for f in filters if f.get("name") not in (task.filter, DEFAULT_FILTER)]
 
 
 def _fewshot_source(task: LoggedTask) -> dict[str, Any] | None:
@@ -343,7 +363,7 @@ def file_provenance(path: str | Path) -> dict[str, str]:
 
 def _readme(name: str, counts: dict[str, int], metrics: dict[str, str],
             provenance: dict[str, str], command: str, included: list[str]) -> str:
-    rows = "\n".join(f"| `{t}` | {n} | `{metrics[t]}` |" for t, n in counts.items())
+    rows = "\n".join(f"| `{t}` | {n} | {metrics[t]} |" for t, n in counts.items())
     prov = "\n".join(f"* {key}: {value}" for key, value in provenance.items())
     note = (f"\nTasks whose prompts are Python functions include the source task's YAML by absolute "
             f"path ({', '.join(included)}); the folder runs where that file is.\n"

@@ -24,3 +24,7 @@ def load_toyfn(**_):
 
 def doc_to_text(doc):
     return f"What is {doc['a']} + {doc['b']}?\nAnswer:"
+
+
+def load_toygen(**_):
+    return _load("toygen.jsonl")
