@@ -5,8 +5,9 @@ It needs only the harness and the files beside it, never benchalign:
 
 * ``docs_<task>.jsonl``: the kept documents, as the source run logged them, each with the field
   ``benchalign_item`` (its item id in the benchmark file);
-* ``weights.json``: ``{"metric": {task: name}, "n_docs": N, "total_weight": W, "weights": {item: w}}``
-  over every document of the folder (``metric``: the source metric each task's x is).
+* ``weights.json``: ``{"metric": {task: name}, "source_task": {task: source task}, "n_docs": N,
+  "total_weight": W, "weights": {item: w}}`` over every document of the folder (``metric``: the
+  source metric each task's x is).
 
 Each task reports, beside the source task's own metrics (computed by the harness as usual):
 
