@@ -414,6 +414,44 @@ OUTPUT_CASES = [  # outputs, paths and the command line itself
 CASES += OUTPUT_CASES
 
 
+def _export(bench: str, *extra: str) -> Callable[[Path], list[str]]:
+    return lambda d: ["export", "lm-eval", str(d / bench), "-o", str(d / "out"),
+                      *[str(d / e) if e.endswith((".csv", ".json")) else e for e in extra]]
+
+
+def _harness_bench(items: list[str]) -> str:
+    """A benchmark file over items <task>/<doc_id> (uniform weights)."""
+    from benchalign.artifact import AlignedBenchmark
+    import numpy as np
+
+    return AlignedBenchmark(np.array(items, dtype=object),
+                            np.array([i.split("/")[0] for i in items], dtype=object),
+                            np.full(len(items), 1 / len(items))).to_json()
+
+
+LM_EVAL_RUN = {  # one logged document (doc_id 0) of a task "toy", as lm_eval --log_samples writes
+    "results_2024-01-01T00-00-00.json": json.dumps({
+        "results": {"toy": {"acc,none": 1.0}}, "model_name": "m1",
+        "configs": {"toy": {"task": "toy", "output_type": "multiple_choice",
+                            "metric_list": [{"metric": "acc"}]}}}),
+    "samples_toy_2024-01-01T00-00-00.jsonl": json.dumps(
+        {"doc_id": 0, "doc": {"q": "?"}, "filter": "none", "metrics": ["acc"], "acc": 1.0}) + "\n",
+}
+EXPORT_CASES = [
+    Case("export lm-eval from results that are not lm-eval output",
+         {"r.csv": RESULTS, "b.json": _harness_bench(["toy/0"])}, _export("b.json", "--results", "r.csv"),
+         "ExportError", ["not lm-evaluation-harness output", "--doc-list"]),
+    Case("export lm-eval of a question whose document no run logged",
+         {"b.json": _harness_bench(["toy/0", "toy/7"]), **LM_EVAL_RUN},
+         lambda d: ["export", "lm-eval", str(d / "b.json"), "--results", str(d), "-o", str(d / "out")],
+         "ExportError", ["1 questions have no logged doc (toy/7)", "--limit"]),
+    Case("export lm-eval --doc-list of item ids that name no harness document",
+         {"b.json": _bench()}, _export("b.json", "--doc-list"),
+         "ExportError", ["b0/q0", "<task>/<doc_id>"]),
+]
+CASES += EXPORT_CASES
+
+
 def run_case(case: Case, folder: Path, debug: bool = False):
     for name, content in case.files.items():
         path = folder / name

@@ -46,6 +46,11 @@ class ItemMismatchError(BenchAlignError):
     """New results and a saved benchmark do not share the expected items."""
 
 
+class ExportError(BenchAlignError):
+    """A benchmark cannot be exported as asked: questions without a logged document, results that
+    did not come from the harness, item ids that name no harness task and document."""
+
+
 class OutputError(BenchAlignError):
     """An output cannot be written: its folder is missing or not writable, or it names an input."""
 

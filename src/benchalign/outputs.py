@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -18,7 +19,8 @@ from .errors import OutputError, OutputExistsError, ParameterError
 
 
 def check_writable(path: str | Path, force: bool,
-                   inputs: Mapping[str, str | Path | None] | None = None) -> Path:
+                   inputs: Mapping[str, str | Path | None] | None = None, *,
+                   folder: bool = False) -> Path:
     """Fail early, before any work, unless ``path`` can be written.
 
     Refused: ``path`` resolves to one of ``inputs`` ({what it is, e.g. 'the --results input':
@@ -26,7 +28,9 @@ def check_writable(path: str | Path, force: bool,
     so two outputs of one command cannot share a path), even with ``force``; ``path`` exists (a
     dangling symlink counts) and ``force`` is not set; ``path`` is a folder, a named pipe, a
     device or a socket (never replaced, even with ``force``); its name is too long or its folder
-    is missing or not writable; ``""`` and ``-`` (standard output is not an output file).
+    is missing or not writable; ``""`` and ``-`` (standard output is not an output file). With
+    ``folder`` the output is a folder written as a whole: an existing folder is what may be
+    replaced with ``force``, and a regular file is refused instead.
     """
     if str(path) == "-":
         raise ParameterError(
@@ -43,11 +47,13 @@ def check_writable(path: str | Path, force: bool,
                 "input or another of its outputs, even with --force. Choose another output path."
             )
     kind = _existing_kind(path)
-    if kind not in (None, "file"):
+    wanted = "a folder" if folder else "file"
+    if kind not in (None, wanted):
+        what = "a folder" if folder else "a regular file"
         raise OutputError(
-            f"{path}: is {kind}, not a regular file; benchalign writes each output as a new "
-            "regular file and never replaces or writes into anything else, even with --force. "
-            "Choose a file name.")
+            f"{path}: is {'a regular file' if kind == 'file' else kind}, not {what}; benchalign "
+            f"writes this output as a new {what.split()[-1]} and never replaces or writes into "
+            f"anything else, even with --force. Choose a {what.split()[-1]} name.")
     if kind is not None and not force:
         raise OutputExistsError(f"{path}: already exists; pass --force to overwrite it.")
     _check_folder(path)
@@ -251,3 +257,43 @@ def ordering_format(values: np.ndarray, min_digits: int = 6) -> str:
         if len({f"{v:.{digits}g}" for v in distinct}) == len(distinct):
             return f"%.{digits}g"
     return "%.17g"
+
+
+def write_folder_atomic(path: str | Path, files: Mapping[str, str | bytes], *,
+                        force: bool = False) -> Path:
+    """Write a folder of files (``{relative name: content}``) next to ``path``, then rename it
+    into place; with ``force`` an existing folder at ``path`` is replaced as a whole.
+
+    A crash leaves the old folder or the complete new one (and at worst a hidden temporary
+    folder beside it), never a folder with some of the new files.
+    """
+    path = Path(path)
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputExistsError(f"{path}: already exists; pass --force to replace the folder.")
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder; choose another output path.")
+    _check_folder(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    old = None
+    try:
+        for name, data in files.items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                target.write_text(data, encoding="utf-8", newline="")
+        os.chmod(tmp, 0o777 & ~_umask())
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OutputError(f"{path}: could not be written ({exc.strerror or exc}).") from exc
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return path

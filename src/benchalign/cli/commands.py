@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     check_cmd,
     datasets_cmd,
     evaluate_cmd,
+    export_cmd,
     fit_cmd,
     names_cmd,
     populations_cmd,

@@ -97,13 +97,16 @@ INPUT_OPTIONS = {"results_path": "--results", "preferences_path": "--preferences
 """The parameters through which commands read files, by the option a user passes."""
 
 
-def check_outputs(force: bool | Mapping[str, bool], **outputs: str | None) -> None:
+def check_outputs(force: bool | Mapping[str, bool], folders: tuple[str, ...] = (),
+                  **outputs: str | None) -> None:
     """Check every output of the running command before any work (see
     :func:`~benchalign.outputs.check_writable`): none may name one of the command's inputs
     (even with --force) or another output; each must be new or forced, in a writable folder.
 
     outputs : {label: path or None}, e.g. ``check_outputs(force, o=output)``; a one-letter label
     is shown as ``-o``, a longer one as ``--json``. force : one flag for all, or one per label.
+    folders : labels whose output is a folder written as a whole (an existing folder is replaced
+    with force).
     """
     params = click.get_current_context().params
     inputs = {f"the {flag} input": params.get(name) for name, flag in INPUT_OPTIONS.items()}
@@ -112,7 +115,7 @@ def check_outputs(force: bool | Mapping[str, bool], **outputs: str | None) -> No
             continue
         flag = f"-{label}" if len(label) == 1 else f"--{label.replace('_', '-')}"
         forced = force.get(label, False) if isinstance(force, Mapping) else force
-        check_writable(path, forced, inputs)
+        check_writable(path, forced, inputs, folder=label in folders)
         inputs[f"the {flag} output"] = path
 
 

@@ -6,7 +6,9 @@ tasks): ``doc_id``, ``filter``, ``metrics`` (the metric names) and each metric's
 
 Out comes the long table: model = the results file's ``model_name``; benchmark = the task's top-level
 group (``mmlu`` for ``mmlu_anatomy``) or the task itself; item = ``<task>/<doc_id>``; score = the
-chosen metric under the chosen filter.
+chosen metric under the chosen filter. A task written by ``benchalign export lm-eval`` reads back
+with the source benchmark and item ids its documents carry, so a run of the exported folder scores
+with the benchmark file directly.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ import pandas as pd
 from ...errors import DataValidationError, DataWarning, InputFormatError, format_rows
 from ._common import Row, as_score, expand_paths, iter_jsonl, long_frame, read_json
 
+ITEM_FIELD = "benchalign_item"
+"""Field of each document of a task exported by benchalign: the item id it had in the benchmark."""
+EXPORTED_BENCHMARK_KEY = "benchalign_benchmark"
+"""Key of an exported task's ``metadata``: the source benchmark of its items."""
 RESULTS_RE = re.compile(r"^results_(?P<ts>.+)\.json$")
 DEFAULT_FILTER = "none"
 
@@ -178,15 +184,16 @@ def _latest_per_task(runs: list[Run]) -> list[tuple[Run, list[str]]]:
     for (_, task), run in chosen.items():
         plan.setdefault(run.path, (run, []))[1].append(task)
     _warn_missing_samples(list(plan.values()))
-    return [(run, [t for t in tasks if _samples_path(run, t).exists()]) for run, tasks in plan.values()]
+    return [(run, [t for t in tasks if samples_path(run, t).exists()]) for run, tasks in plan.values()]
 
 
-def _samples_path(run: Run, task: str) -> Path:
+def samples_path(run: Run, task: str) -> Path:
+    """The ``samples_<task>_<timestamp>.jsonl`` file of a task of a run (may not exist)."""
     return run.path.parent / f"samples_{task}_{run.timestamp}.jsonl"
 
 
 def _warn_missing_samples(plan: list[tuple[Run, list[str]]]) -> None:
-    missing = [f"{_samples_path(r, t)}" for r, tasks in plan for t in tasks if not _samples_path(r, t).exists()]
+    missing = [f"{samples_path(r, t)}" for r, tasks in plan for t in tasks if not samples_path(r, t).exists()]
     n_tasks = sum(len(tasks) for _, tasks in plan)
     if len(missing) == n_tasks:
         raise InputFormatError(
@@ -202,22 +209,23 @@ def _warn_missing_samples(plan: list[tuple[Run, list[str]]]) -> None:
 
 
 def _task_rows(run: Run, task: str, metrics: list[str], filter_name: str | None) -> list[Row]:
-    path = _samples_path(run, task)
+    path = samples_path(run, task)
     by_filter: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for lineno, rec in iter_jsonl(path):
         by_filter.setdefault(str(rec.get("filter", DEFAULT_FILTER)), []).append((lineno, rec))
     if not by_filter:
         raise InputFormatError(f"{path}: the samples file is empty. Re-run the task with --log_samples.")
     config = run.configs.get(task) or {}
-    chosen_filter = filter_name or _default_filter(config, by_filter)
+    chosen_filter = filter_name or default_filter(config, by_filter)
     if chosen_filter not in by_filter:
         raise InputFormatError(
             f"{path}: no samples with filter {chosen_filter!r}; this task has filters "
             f"{', '.join(sorted(by_filter))}. Pass one of them as the filter (--lm-eval-filter)."
         )
     records = by_filter[chosen_filter]
-    name = _choose_metric(path, config, records, metrics)
+    name = choose_metric(path, config, records, metrics)
     benchmark = run.top_group.get(task, task)
+    exported = (config.get("metadata") or {}).get(EXPORTED_BENCHMARK_KEY)
     rows, seen = [], {}
     for lineno, rec in records:
         where = f"{path}:{lineno}"
@@ -239,15 +247,28 @@ def _task_rows(run: Run, task: str, metrics: list[str], filter_name: str | None)
         score = as_score(rec[name], f"{where} (doc_id {doc})", f"metric {name!r}",
                          "Choose a per-question metric such as acc or exact_match "
                          "(corpus metrics like bleu have no per-question score).")
-        rows.append(Row(run.model, benchmark, f"{task}/{doc}", score, f"{where} (doc_id {doc})"))
+        item = _source_item(rec, where) if exported is not None else f"{task}/{doc}"
+        rows.append(Row(run.model, str(exported or benchmark), item, score, f"{where} (doc_id {doc})"))
     return rows
+
+
+def _source_item(rec: dict[str, Any], where: str) -> str:
+    """The benchalign item id an exported task's document carries (see :mod:`benchalign.export`)."""
+    doc = rec.get("doc")
+    item = doc.get(ITEM_FIELD) if isinstance(doc, dict) else None
+    if not isinstance(item, str) or not item:
+        raise DataValidationError(
+            f"{where}: the task was exported by benchalign but this sample's doc has no "
+            f"{ITEM_FIELD!r}. Run the task folder as written, with --log_samples.")
+    return item
 
 
 _NON_METRIC = {"doc_id", "doc", "target", "arguments", "resps", "filtered_resps", "filter",
                "metrics", "doc_hash", "prompt_hash", "target_hash"}
 
 
-def _default_filter(config: dict[str, Any], by_filter: dict[str, Any]) -> str:
+def default_filter(config: dict[str, Any], by_filter: dict[str, Any]) -> str:
+    """The filter read by default: the task's first ``filter_list`` entry present, else ``none``."""
     names = [f.get("name") for f in config.get("filter_list") or [] if isinstance(f, dict)]
     for name in names:
         if name in by_filter:
@@ -268,8 +289,10 @@ def _available_metrics(config: dict[str, Any], records: list[tuple[int, dict[str
     return out + [m for m in in_samples if m not in out]
 
 
-def _choose_metric(path: Path, config: dict[str, Any], records: list[tuple[int, dict[str, Any]]],
-                   requested: list[str]) -> str:
+def choose_metric(path: Path, config: dict[str, Any], records: list[tuple[int, dict[str, Any]]],
+                  requested: list[str]) -> str:
+    """The metric read from a task's samples: the first of ``requested`` the task has, else the
+    first of its ``metric_list`` (or, lacking one, of the samples' metrics)."""
     available = _available_metrics(config, records)
     if not available:
         available = sorted({k for _, r in records for k in r if k not in _NON_METRIC})
