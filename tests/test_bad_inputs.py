@@ -349,6 +349,18 @@ POPULATION_CASES = [
 ]
 CASES += POPULATION_CASES
 
+DAY_FIRST = "model,first_seen\n" + "".join(f"m{m},{d}/0{m + 1}/2024\n" for m, d in enumerate((20, 6, 13, 6, 25, 3)))
+NUMBERS = "model,first_seen\n" + "".join(f"m{m},20240{m + 1}01\n" for m in range(6))
+HOSTILE_DATA_CASES = [
+    Case("time split on day-first dates without --date-format", *_time_split("time:first_seen:2024-03-15", DAY_FIRST),
+         "DataValidationError", ["not a date for m0 ('20/01/2024')", "ISO 8601", "--date-format"]),
+    Case("time split on numbers (YYYYMMDD) without --date-format", *_time_split("time:first_seen:2024-03-15", NUMBERS),
+         "DataValidationError", ["holds numbers, not dates, for m0 (20240101)", "--date-format", "%Y%m%d"]),
+    Case("time split with DATE 'now'", *_time_split("time:first_seen:now"),
+         "ParameterError", ["'time:first_seen:now' is not understood", "not 'now' or 'today'"]),
+]
+CASES += HOSTILE_DATA_CASES
+
 
 def run_case(case: Case, folder: Path, debug: bool = False):
     for name, content in case.files.items():

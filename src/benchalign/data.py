@@ -251,15 +251,29 @@ def results_from_long(frame: pd.DataFrame) -> Results:
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, ("model", "benchmark", "item"))
     scores = parse_scores(frame, "score")
-    model_codes, models = pd.factorize(frame["model"].astype(str), sort=True)
-    item_codes, items = pd.factorize(frame["item"].astype(str), sort=True)
+    model_codes, models = _factorize_names(frame["model"])
+    item_codes, items = _factorize_names(frame["item"])
     models = np.asarray(models, dtype=object)
     items = np.asarray(items, dtype=object)
     _check_duplicates(frame, model_codes, item_codes, scores, models, items)
-    bench_codes, bench_names = pd.factorize(frame["benchmark"].astype(str), sort=True)
+    bench_codes, bench_names = _factorize_names(frame["benchmark"])
     benchmarks = _benchmark_per_item(frame, item_codes, items, bench_codes,
                                      np.asarray(bench_names, dtype=object))
     return _assemble(models, items, benchmarks, model_codes, item_codes, scores)
+
+
+def _factorize_names(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes [n_rows], sorted names) of a name column read as text; a categorical column (a
+    wide table's items) by its categories, without making a string per cell."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return pd.factorize(column.astype(str), sort=True)
+    codes = column.cat.codes.to_numpy().astype(np.int64)
+    names = np.asarray(column.cat.categories.astype(str), dtype=object)
+    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))  # a column left all empty
+    order = used[np.argsort(names[used], kind="stable")]
+    rank = np.full(len(names), -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], names[order]
 
 
 def _check_duplicates(frame: pd.DataFrame, model_codes: np.ndarray, item_codes: np.ndarray,
@@ -361,12 +375,21 @@ def results_from_wide(frame: pd.DataFrame, model_column: str = "model") -> Resul
                      "Name the first column 'model'.")
     _check_names(frame, (model_column,))
     _check_item_columns(frame, [c for c in frame.columns if c != model_column])
-    long = frame.melt(id_vars=[model_column], var_name="__item", value_name="__score",
-                      ignore_index=False)  # the index keeps file line numbers for messages
+    items = [c for c in frame.columns if c != model_column]
+    names = [str(c) for c in items]
+    numbered = frame.rename(columns={c: j for j, c in enumerate(items)})
+    numbered[model_column] = pd.Categorical(frame[model_column].astype(str))  # one string per row
+    long = numbered.melt(id_vars=[model_column], var_name="__item", value_name="__score",
+                         ignore_index=False)  # the index keeps file line numbers for messages
     long = long[long["__score"].notna()]
-    long = long.rename(columns={model_column: "model", "__item": "item", "__score": "score"})
-    long["item"] = long["item"].astype(str)
-    long["benchmark"] = [i.split("/", 1)[0] if "/" in i else "benchmark" for i in long["item"]]
+    long = long.rename(columns={model_column: "model", "__score": "score"})
+    # categorical item and benchmark columns: one string per column of the wide table, not per cell
+    codes = long.pop("__item").to_numpy(dtype=np.int64)
+    benches = np.array([i.split("/", 1)[0] if "/" in i else "benchmark" for i in names], dtype=object)
+    bench_names = np.unique(benches)
+    long["item"] = pd.Categorical.from_codes(codes, names)
+    long["benchmark"] = pd.Categorical.from_codes(np.searchsorted(bench_names, benches)[codes],
+                                                  bench_names)
     long.attrs["source"] = _source(frame)
     if long.empty:
         raise InputFormatError(f"{_source(frame)}: the wide table has no score cells.")

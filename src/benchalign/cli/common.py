@@ -40,6 +40,17 @@ def models_option(help_text: str) -> Callable[[F], F]:
                         help=help_text)
 
 
+def date_format_option(f: F) -> F:
+    """--date-format: the one format of a time split's dates (evaluate, report)."""
+    return click.option(
+        "--date-format", default=None, metavar="PATTERN",
+        help="How the dates of a 'time:COLUMN:DATE' split are written, as a strftime pattern "
+             "(e.g. %d/%m/%Y for 31/01/2024, %Y%m%d for 20240131), for DATE and for every cell "
+             "of COLUMN. Default: ISO 8601 (2024-01-31, or a date-time; a time zone is converted "
+             "to UTC, a date without one is read as UTC). Numbers are dates only with a pattern.",
+    )(f)
+
+
 def results_option(f: F) -> F:
     f = results_format_options(f)
     return click.option(

@@ -22,7 +22,7 @@ from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
                       learning_curve, render_report)
 from . import cli
-from .common import (SPLIT_MODELS_HELP, check_outputs, force_option, load_checked,
+from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option, load_checked,
                      load_population_inputs, models_option, population_option, preference_options,
                      results_option, seed_option, stage)
 
@@ -119,6 +119,7 @@ def read_items(path: str | None) -> pd.DataFrame | None:
 @models_option(SPLIT_MODELS_HELP)
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable; as for `benchalign evaluate`.")
+@date_format_option
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
               show_default=True, help="Bootstrap resamples of held-out models for the 95% CIs.")
 @click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
@@ -131,8 +132,8 @@ def read_items(path: str | None) -> pd.DataFrame | None:
 @force_option
 def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                items_path: str | None, text_column: str | None, models_path: str | None,
-               splits: tuple[str, ...], n_bootstrap: int, repeats: int, output: str,
-               title: str | None, population_column: str | None, seed: int, force: bool,
+               splits: tuple[str, ...], date_format: str | None, n_bootstrap: int, repeats: int,
+               output: str, title: str | None, population_column: str | None, seed: int, force: bool,
                **formats: object) -> None:
     """Write an HTML report: held-out evaluation, scores vs ratings, where the weight goes,
     learning curve and pruning curve.
@@ -142,7 +143,7 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     pooled preferences, plus a populations section (see `benchalign evaluate`).
     """
     check_outputs(force, o=output)
-    specs = [parse_split(s) for s in splits]
+    specs = [parse_split(s, date_format=date_format) for s in splits]
     texts = item_texts(read_items(items_path), text_column)  # a bad items file fails before the work
     with stage("reading results, preferences and metadata"):
         checked = None
