@@ -342,8 +342,9 @@ POPULATION_CASES = [
     Case("populations compare of a population with itself", {"r.csv": RESULTS, "pop.csv": POPULATIONS},
          _compare("A", "A"), "ParameterError", ["--a and --b are both 'A'; name two different"]),
     Case("populations compare of a population with too few rated models",
-         {"r.csv": RESULTS, "pop.csv": "\n".join(line for line in POPULATIONS.splitlines()
-                                                  if not line.startswith(("m3,B", "m4,B", "m5,B"))) + "\n"},
+         {"r.csv": RESULTS, "pop.csv": "\n".join(  # 3 B ratings, far enough apart for Elo
+             line for line in POPULATIONS.replace("m1,B,1037", "m1,B,1300").replace("m2,B,1074", "m2,B,1600")
+             .splitlines() if not line.startswith(("m3,B", "m4,B", "m5,B"))) + "\n"},
          _compare("A", "B"), "InsufficientDataError",
          ["population 'B' has 3 rated models", "at least 5 rated models in each"]),
 ]
@@ -358,6 +359,14 @@ HOSTILE_DATA_CASES = [
          "DataValidationError", ["holds numbers, not dates, for m0 (20240101)", "--date-format", "%Y%m%d"]),
     Case("time split with DATE 'now'", *_time_split("time:first_seen:now"),
          "ParameterError", ["'time:first_seen:now' is not understood", "not 'now' or 'today'"]),
+]
+HOSTILE_DATA_CASES += [
+    Case("a population named 'Pooled ' (case and spaces)",
+         {"r.csv": RESULTS, "p.csv": POPULATIONS.replace(",B,", ",Pooled ,")}, _pop_fit("p.csv"),
+         "InputFormatError", ["'pooled' is reserved", "in any case, with or without spaces", "'Pooled '",
+                              "rename that population"]),
+    Case("a population name of spaces only", {"r.csv": RESULTS, "p.csv": POPULATIONS.replace("m2,A,", "m2,  ,")},
+         _pop_fit("p.csv"), "InputFormatError", ["the population column 'category' is empty at 1 rows"]),
 ]
 CASES += HOSTILE_DATA_CASES
 

@@ -169,6 +169,30 @@ def test_identical_and_almost_identical_models(flip):
     assert ("almost identical" in f.message) == bool(flip)
 
 
+def test_models_that_differ_on_a_few_percent_of_questions_are_not_near_duplicates():
+    """The near-duplicate threshold (at most 1 % of 0/1 questions differ): a rated pair that
+    differs on 4 % of the questions correlates above the candidate threshold, so only the RMS
+    rule keeps it out; at 0.7 % it is flagged."""
+    from benchalign.check import CANDIDATE_CORR, model_profiles
+
+    d = sim()
+    rated = d.results.index_of(rated_names(d))
+    means = d.results.values[rated].mean(axis=1)
+    a = rated[np.argmin(np.abs(means - 0.5))]  # a model right on half the questions: the most
+    b = rated[rated != a][0]                   # correlated copy for a given share of flips
+    base = d.results.values.copy()
+    base[b] = base[a]
+    for n_flip, flagged in ((6, False), (1, True)):
+        values = base.copy()
+        values[b, :n_flip] = 1 - values[b, :n_flip]
+        results = edited(d.results, values)
+        profiles = model_profiles(results)
+        assert float(profiles[a] @ profiles[b]) > CANDIDATE_CORR  # a candidate pair either way
+        found = [f for f in check(results, d.preferences).findings
+                 if f.code == "near-duplicate" and set(f.models) >= {d.results.models[a]}]
+        assert bool(found) == flagged, (n_flip, [f.message for f in found])
+
+
 # --------------------------------------------------------------------------------------------------
 # Preferences
 # --------------------------------------------------------------------------------------------------

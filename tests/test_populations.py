@@ -192,3 +192,67 @@ def test_report_population_column_adds_the_populations_section(planted, tmp_path
     assert "where the column&#x27;s own benchmark and the row&#x27;s differ" in page
     assert "A: questions that gain and lose most against pooled" in page
     assert "where populations differ from the pooled benchmark" in page and "p-value (verdict)" in page
+
+
+@pytest.mark.parametrize("name", ["pooled ", "Pooled", " POOLED", "", "   "])
+def test_reserved_and_blank_population_names_are_refused(planted, name):
+    frame = _frame(planted, {"A": np.arange(40.0), "B": np.arange(40.0)})
+    frame.loc[frame["category"] == "B", "category"] = name
+    with pytest.raises(InputFormatError, match="reserved for the pooled|is empty at 40 rows"):
+        split_populations(frame, "category")
+
+
+def test_population_names_are_read_as_written_then_scored_by_that_name(planted, tmp_path):
+    """'01' and '1' are two populations (not both the number 1), and `score --population 01`
+    finds the first."""
+    write_long(planted.results, tmp_path / "results.csv")
+    pref_a, other_b, _ = _views(planted)
+    _frame(planted, {"01": pref_a, "1": other_b}).to_csv(tmp_path / "prefs.csv", index=False)
+    out = tmp_path / "b.json"
+    res = CliRunner().invoke(cli, ["fit", "--results", str(tmp_path / "results.csv"), "--preferences",
+                                   str(tmp_path / "prefs.csv"), "--population-column", "category",
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    bench = load_benchmark(out)
+    assert set(bench.populations) == {"01", "1"}
+    pref = bench.benchmarks == "pref"
+    assert bench.populations["01"][pref].sum() > 0.7 > bench.populations["1"][pref].sum()
+    res = CliRunner().invoke(cli, ["score", "--benchmark", str(out), "--results",
+                                   str(tmp_path / "results.csv"), "--population", "01"])
+    assert res.exit_code == 0 and res.output.startswith("rank,model,score"), res.output
+
+
+def _population_ratings(planted, tmp_path, **columns) -> list[str]:
+    write_long(planted.results, tmp_path / "results.csv")
+    pref_a, other_b, _ = _views(planted)
+    frame = _frame(planted, {"A": pref_a, "B": other_b})
+    frame.assign(**{k: v(frame) for k, v in columns.items()}).to_csv(tmp_path / "prefs.csv", index=False)
+    return ["fit", "--results", str(tmp_path / "results.csv"), "--preferences",
+            str(tmp_path / "prefs.csv"), "--population-column", "category",
+            "-o", str(tmp_path / "b.json"), "--force"]
+
+
+def test_the_population_path_honours_the_rating_interval_options(planted, tmp_path):
+    # intervals that do not contain their rating: an error unless --ignore-uncertainty
+    args = _population_ratings(planted, tmp_path, rating_q025=lambda f: f["rating"] + 5,
+                               rating_q975=lambda f: f["rating"] + 10)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2 and "rating_q025" in res.output, res.output
+    res = CliRunner().invoke(cli, [*args, "--ignore-uncertainty"])
+    assert res.exit_code == 0, res.output
+    # --rating-interval-columns names the columns to read (here: ones the file lacks)
+    res = CliRunner().invoke(cli, [*args, "--rating-interval-columns", "lo,hi"])
+    assert res.exit_code == 2 and "lo" in res.output and "hi" in res.output, res.output
+
+
+def test_the_population_path_reads_a_leaderboard_column_and_runs_the_data_checks(planted, tmp_path):
+    args = _population_ratings(planted, tmp_path)
+    frame = pd.read_csv(tmp_path / "prefs.csv").rename(columns={"rating": "arena score"})
+    frame.to_csv(tmp_path / "prefs.csv", index=False)
+    res = CliRunner().invoke(cli, [*args, "--rating-column", "arena score"])
+    assert res.exit_code == 0, res.output
+    long = pd.read_csv(tmp_path / "results.csv")
+    long.loc[long["model"] == planted.results.models[3], "score"] *= 100  # 0-100 among 0-1
+    long.to_csv(tmp_path / "results.csv", index=False)
+    res = CliRunner().invoke(cli, [*args, "--rating-column", "arena score"])
+    assert "[scale-mix]" in res.output and planted.results.models[3] in res.output, res.output

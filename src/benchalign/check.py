@@ -26,8 +26,8 @@ vectors, so a 6,349 × 1,075 case takes a few seconds.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -148,6 +148,24 @@ def check(results: Results, prefs: Preferences, *, models: pd.DataFrame | None =
     order = sorted(range(len(findings)), key=lambda i: (SEVERITIES.index(findings[i].severity), i))
     findings = [findings[i] for i in order]
     return CheckReport(tuple(findings), _summary(results, prefs, linked, findings, plain), ceiling)
+
+
+def check_populations(results: Results, populations: Mapping[str, Preferences],
+                      linked: Mapping[str, Linked], *, ignore_unknown: bool = False) -> list[Finding]:
+    """The checks of :func:`check` for a preference file split into populations: the results'
+    once (a model rated in any population counts as rated), each population's preferences on
+    their own, with the population named at the start of their messages; most severe first.
+
+    populations : {name: preferences}; linked : {name: the same on results rows}.
+    """
+    rated = [lk.rated for name, lk in linked.items() if name in populations]
+    findings = results_findings(results, np.unique(np.concatenate(rated + [np.zeros(0, np.int64)])))
+    for name, prefs in populations.items():
+        own = (_unknown_models(results, prefs, ignore_unknown) + preference_findings(prefs)
+               + linked_findings(results, linked[name]))
+        findings += [replace(f, message=f"population '{name}': {f.message}") for f in own]
+    order = sorted(range(len(findings)), key=lambda i: (SEVERITIES.index(findings[i].severity), i))
+    return [findings[i] for i in order]
 
 
 def _quiet_link(results: Results, prefs: Preferences) -> Linked | None:
@@ -460,7 +478,8 @@ def _gram_scan(profiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """
     n = len(profiles)
     rows = np.flatnonzero(profiles.any(axis=1))
-    leaders, group = _distinct_rows(profiles, rows)
+    first, group = distinct_rows(profiles[rows])
+    leaders = rows[first]
     reps = profiles[leaders]
     scan = _all_pairs if len(leaders) <= EXACT_SCAN_MODELS else _sampled_scan
     rep_best, ri, rj = scan(reps)
@@ -473,14 +492,14 @@ def _gram_scan(profiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return best, np.minimum(a, b), np.maximum(a, b)
 
 
-def _distinct_rows(profiles: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(leaders, group): the first row of each distinct profile among ``rows``, and for each of
-    ``rows`` the index of its profile in ``leaders`` (a sort of the rows' bytes, no hashing of
-    pairs)."""
-    block = np.ascontiguousarray(profiles[rows])
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, group) of the rows of ``matrix`` [n, k] that are equal byte for byte: ``first``
+    [n_distinct] the first row of each distinct row, ``group`` [n] the index of each row's in
+    ``first``. One sort of the rows' bytes: O(n log n), no pair of rows is compared."""
+    block = np.ascontiguousarray(matrix)
     keys = block.view(np.dtype((np.void, block.shape[1] * block.itemsize))).ravel()
     _, first, group = np.unique(keys, return_index=True, return_inverse=True)
-    return rows[first], group.ravel()
+    return first, group.ravel()
 
 
 def _top_candidates(g: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -542,16 +561,18 @@ def _sampled_scan(reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _projection_neighbours(reps: np.ndarray, rng: np.random.Generator):
     """Yield (a, b, corr): rows ``step`` apart in the order of a random projection, for each of
-    :data:`PROJECTIONS` projections and each step up to :data:`WINDOW`, with their correlations."""
+    :data:`PROJECTIONS` projections and each step up to :data:`WINDOW`, with their correlations
+    (rows gathered once per chunk of the order; within one yield no row repeats)."""
     chunk = 65536
     for _ in range(PROJECTIONS):
         direction = rng.standard_normal(reps.shape[1]).astype(np.float32)
         order = np.argsort(reps @ direction, kind="stable")
-        for step in range(1, WINDOW + 1):
-            a, b = order[:-step], order[step:]
-            corr = np.concatenate([np.einsum("ij,ij->i", reps[a[k:k + chunk]], reps[b[k:k + chunk]])
-                                   for k in range(0, len(a), chunk)] or [np.zeros(0, np.float32)])
-            yield a, b, corr
+        for start in range(0, len(order), chunk):
+            idx = order[start:start + chunk + WINDOW]
+            block = reps[idx]
+            for step in range(1, min(WINDOW + 1, len(idx))):
+                m = min(chunk, len(idx) - step)
+                yield idx[:m], idx[step:step + m], np.einsum("ij,ij->i", block[:m], block[step:step + m])
 
 
 @dataclass(frozen=True)

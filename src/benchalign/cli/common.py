@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import click
 from tqdm import tqdm
 
-from ..check import CheckReport, check, format_findings
+from ..check import CheckReport, Finding, check, check_populations, format_findings
 from ..data import Linked, Preferences, Results, link
 from ..errors import DataWarning, check_param
 from ..io.formats.names import read_name_map, warn_unused_names
@@ -25,6 +25,7 @@ from .format_options import (
     preference_frame,
     rating_scale_of,
     results_format_options,
+    uncertainty_options,
 )
 
 F = Callable[..., object]
@@ -151,19 +152,37 @@ def read_inputs(results_path: str, preferences_path: str, **options: object) -> 
 
 def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                            column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
-    """Read results and a preference file with a population column; link each population's
-    preferences (see :func:`benchalign.populations.split_populations`) by name."""
+    """Read results and a preference file with a population column (read as text); link each
+    population's preferences (see :func:`benchalign.populations.split_populations`) by name, with
+    the same options as one preference file (rating intervals, --ignore-uncertainty) and the same
+    data checks as :func:`load_checked` (:func:`benchalign.check.check_populations`)."""
     from ..populations import split_populations
 
     map_path = options.get("name_map")
     if map_path is not None:
         options = {**options, "name_map": read_name_map(str(map_path))}
     results = load_results_from_options(results_path, **options)
-    frame, kind, scale = preference_frame(preferences_path, **options)
-    populations = split_populations(frame, column, kind=kind, rating_scale=scale)  # type: ignore[arg-type]
-    linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
-              for name, prefs in populations.items()}
+    frame, kind, scale = preference_frame(preferences_path, **options, text_columns=(column,))
+    populations = split_populations(frame, column, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
+                                    **uncertainty_options(**options))
+    with warnings.catch_warnings():  # said once, by the check's findings
+        warnings.simplefilter("ignore", DataWarning)
+        linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
+                  for name, prefs in populations.items()}
+    warn_findings([m for m in [few_items(results), identical_models(results)]
+                   + [disjoint_rated_models(results, lk) for lk in linked.values()] if m])
+    show_findings(check_populations(results, populations, linked,
+                                    ignore_unknown=ignore_unknown_models))
     return results, linked
+
+
+def show_findings(findings: list[Finding]) -> None:
+    """The error and warning findings of a data check, on stderr (info findings are left to
+    `benchalign check`)."""
+    shown = [f for f in findings if f.severity != "info"]
+    if shown:
+        click.echo(f"check: {len(shown)} finding(s) to look at (`benchalign check` lists all):\n"
+                   + format_findings(shown), err=True)
 
 
 PROGRESS_DELAY: float | None = 1.0
@@ -220,8 +239,5 @@ def load_checked(results_path: str, preferences_path: str, ignore_unknown_models
     warn_findings([m for m in (few_items(results), disjoint_rated_models(results, linked),
                                identical_models(results)) if m])
     report = check(results, prefs, ignore_unknown=ignore_unknown_models)
-    shown = report.at_least("warning")
-    if shown:
-        click.echo(f"check: {len(shown)} finding(s) to look at (`benchalign check` lists all):\n"
-                   + format_findings(shown), err=True)
+    show_findings(report.at_least("warning"))
     return results, linked, report
