@@ -368,6 +368,11 @@ HOSTILE_DATA_CASES += [
     Case("a population name of spaces only", {"r.csv": RESULTS, "p.csv": POPULATIONS.replace("m2,A,", "m2,  ,")},
          _pop_fit("p.csv"), "InputFormatError", ["the population column 'category' is empty at 1 rows"]),
 ]
+HOSTILE_DATA_CASES += [
+    Case("per-category ratings without --population-column", {"r.csv": RESULTS, "p.csv": POPULATIONS},
+         _fit(), "DataValidationError", ["models rated more than once", "has a column 'category'",
+                                         "pass --population-column category"]),
+]
 CASES += HOSTILE_DATA_CASES
 
 

@@ -256,3 +256,20 @@ def test_the_population_path_reads_a_leaderboard_column_and_runs_the_data_checks
     long.to_csv(tmp_path / "results.csv", index=False)
     res = CliRunner().invoke(cli, [*args, "--rating-column", "arena score"])
     assert "[scale-mix]" in res.output and planted.results.models[3] in res.output, res.output
+
+
+def test_a_per_category_file_without_the_option_says_how_to_use_it_and_check_takes_it(planted, tmp_path):
+    args = _population_ratings(planted, tmp_path)[:5]  # fit --results R --preferences P
+    check_args = ["check", *args[1:]]
+    res = CliRunner().invoke(cli, check_args)
+    assert res.exit_code == 2 and "models rated more than once" in res.output
+    assert "has a column 'category' that gives a model one rating per value" in res.output
+    assert "--population-column category" in res.output
+    res = CliRunner().invoke(cli, [*check_args, "--population-column", "category",
+                                   "--json", str(tmp_path / "check.json")])
+    assert res.exit_code in (0, 1), res.output
+    assert "2 populations in 'category'" in res.output
+    assert "A (40 rated, 780 pairs): noise ceiling" in res.output
+    assert "B (40 rated, 780 pairs): noise ceiling" in res.output
+    doc = json.loads((tmp_path / "check.json").read_text())
+    assert set(doc["ceiling"]) == {"A", "B"} and doc["summary"]["population_column"] == "category"

@@ -151,21 +151,35 @@ def check(results: Results, prefs: Preferences, *, models: pd.DataFrame | None =
 
 
 def check_populations(results: Results, populations: Mapping[str, Preferences],
-                      linked: Mapping[str, Linked], *, ignore_unknown: bool = False) -> list[Finding]:
-    """The checks of :func:`check` for a preference file split into populations: the results'
-    once (a model rated in any population counts as rated), each population's preferences on
-    their own, with the population named at the start of their messages; most severe first.
+                      linked: Mapping[str, Linked], *, column: str = "population",
+                      models: pd.DataFrame | None = None,
+                      ignore_unknown: bool = False) -> CheckReport:
+    """The checks of :func:`check` for a preference file split into populations (by ``column``):
+    the results' once (a model rated in any population counts as rated), each population's
+    preferences on their own, with the population named at the start of their messages.
 
-    populations : {name: preferences}; linked : {name: the same on results rows}.
+    populations : {name: preferences}; linked : {name: the same on results rows}. The report's
+    ceiling is one noise ceiling per population; its summary counts each population's pairs.
     """
-    rated = [lk.rated for name, lk in linked.items() if name in populations]
-    findings = results_findings(results, np.unique(np.concatenate(rated + [np.zeros(0, np.int64)])))
+    rated = np.unique(np.concatenate([linked[n].rated for n in populations] + [np.zeros(0, np.int64)]))
+    findings = results_findings(results, rated)
     for name, prefs in populations.items():
         own = (_unknown_models(results, prefs, ignore_unknown) + preference_findings(prefs)
                + linked_findings(results, linked[name]))
         findings += [replace(f, message=f"population '{name}': {f.message}") for f in own]
+    if models is not None:
+        findings += _metadata(results, rated, models)
     order = sorted(range(len(findings)), key=lambda i: (SEVERITIES.index(findings[i].severity), i))
-    return [findings[i] for i in order]
+    findings = [findings[i] for i in order]
+    summary = {"n_models": results.n_models, "n_items": results.n_items,
+               "population_column": column, "n_rated_in_results": int(len(rated)),
+               "populations": {n: {"preference_kind": populations[n].kind,
+                                   "n_rated_in_results": int(len(linked[n].rated)),
+                                   "n_pairs": int(len(linked[n].pairs))} for n in populations},
+               "counts": {s: sum(f.severity == s for f in findings) for s in SEVERITIES}}
+    ceiling = {n: pair_ceiling(linked[n].pairs, linked[n].kind, linked[n].ratings,
+                               linked[n].rating_sd) for n in populations}
+    return CheckReport(tuple(findings), summary, ceiling)
 
 
 def _quiet_link(results: Results, prefs: Preferences) -> Linked | None:

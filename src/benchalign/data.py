@@ -642,6 +642,20 @@ def _max_models() -> int:
     return int((1 + math.isqrt(1 + 8 * MAX_RATING_PAIRS)) // 2)
 
 
+def _population_hint(frame: pd.DataFrame, names: np.ndarray, interval: tuple[str, str] | None) -> str:
+    """When a column gives every model one rating per value (an Arena category, a language), say
+    so and how to use it; else ""."""
+    taken = {"model", "rating", "weight", *(interval or ())}
+    for column in (c for c in frame.columns if c not in taken):
+        values = frame[column].astype(str).to_numpy()
+        if not pd.DataFrame({"m": names, "c": values}).duplicated().any():
+            return (f"The file has a column '{column}' that gives a model one rating per value "
+                    f"(e.g. {format_rows(sorted(set(values))[:3], 3)}): pass --population-column "
+                    f"{column} to fit, check or evaluate one benchmark per {column}, or keep one "
+                    "rating per model.")
+    return ""
+
+
 def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None) -> Preferences:
     ratings = parse_scores(frame, "rating", what="rating")
     huge = np.abs(ratings) > MAX_ABS_SCORE
@@ -656,7 +670,7 @@ def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None
         raise DataValidationError(
             f"{_source(frame)}: models rated more than once: "
             f"{format_rows(sorted(set(names[dup])))} at {format_rows(_lines(frame.index[dup]))}. "
-            "Keep one rating per model."
+            + (_population_hint(frame, names, interval) or "Keep one rating per model.")
         )
     if len(names) < 2:
         raise InsufficientDataError(

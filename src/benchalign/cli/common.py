@@ -150,12 +150,13 @@ def read_inputs(results_path: str, preferences_path: str, **options: object) -> 
     return results, prefs
 
 
-def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
-                           column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
-    """Read results and a preference file with a population column (read as text); link each
-    population's preferences (see :func:`benchalign.populations.split_populations`) by name, with
-    the same options as one preference file (rating intervals, --ignore-uncertainty) and the same
-    data checks as :func:`load_checked` (:func:`benchalign.check.check_populations`)."""
+def read_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                           column: str, **options: object
+                           ) -> tuple[Results, dict[str, Preferences], dict[str, Linked]]:
+    """Results, each population's preferences (the population column read as text; see
+    :func:`benchalign.populations.split_populations`) with the same options as one preference
+    file (rating intervals, --ignore-uncertainty), and each linked by name (link's data warnings
+    silenced: the check's findings say them)."""
     from ..populations import split_populations
 
     map_path = options.get("name_map")
@@ -165,14 +166,25 @@ def load_population_inputs(results_path: str, preferences_path: str, ignore_unkn
     frame, kind, scale = preference_frame(preferences_path, **options, text_columns=(column,))
     populations = split_populations(frame, column, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
                                     **uncertainty_options(**options))
-    with warnings.catch_warnings():  # said once, by the check's findings
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
                   for name, prefs in populations.items()}
+    return results, populations, linked
+
+
+def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                           column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
+    """:func:`read_population_inputs`, then the data checks of :func:`load_checked`
+    (:func:`benchalign.check.check_populations`) with their error and warning findings on
+    stderr; returns the results and each population's linked preferences."""
+    results, populations, linked = read_population_inputs(
+        results_path, preferences_path, ignore_unknown_models, column, **options)
     warn_findings([m for m in [few_items(results), identical_models(results)]
                    + [disjoint_rated_models(results, lk) for lk in linked.values()] if m])
-    show_findings(check_populations(results, populations, linked,
-                                    ignore_unknown=ignore_unknown_models))
+    report = check_populations(results, populations, linked, column=column,
+                               ignore_unknown=ignore_unknown_models)
+    show_findings(report.at_least("warning"))
     return results, linked
 
 
