@@ -14,7 +14,8 @@ from benchalign.artifact import AlignedBenchmark, load_benchmark, score
 from benchalign.cli import cli
 from benchalign.data import PairSet
 from benchalign.errors import ArtifactError, InputFormatError
-from benchalign.populations import POOLED, PopulationAligner, choose_blend, pool, split_populations
+from benchalign.populations import (POOLED, PopulationAligner, choose_blend, link_populations, pool,
+                                    split_populations)
 
 from .conftest import make_planted, write_long
 
@@ -273,3 +274,45 @@ def test_a_per_category_file_without_the_option_says_how_to_use_it_and_check_tak
     assert "B (40 rated, 780 pairs): noise ceiling" in res.output
     doc = json.loads((tmp_path / "check.json").read_text())
     assert set(doc["ceiling"]) == {"A", "B"} and doc["summary"]["population_column"] == "category"
+
+
+def test_no_held_out_preference_reaches_a_population_fit(planted, monkeypatch):
+    """Every BenchmarkAligner fit made while evaluating populations (each population's, the
+    pooled one, and the blend's folds) sees only the split's training models: no pair and no
+    rating of a held-out model."""
+    from benchalign.data import Linked
+    from benchalign.evaluate import make_splits, parse_split
+    from benchalign.fit import aligner as aligner_module
+    from benchalign.population_eval import evaluate_populations
+
+    pref_a, other_b, _ = _views(planted)
+    linked = link_populations_of(planted, {"A": pref_a, "B": other_b})
+    seen: list[list[tuple[set, set]]] = [[]]
+    original = aligner_module.BenchmarkAligner.fit
+
+    def recording(self, results, preferences, *args, **kwargs):
+        pairs = preferences.pairs if isinstance(preferences, Linked) else preferences
+        rated = (set(np.flatnonzero(np.isfinite(preferences.ratings)).tolist())
+                 if isinstance(preferences, Linked) else set())
+        seen[-1].append((set(pairs.a.tolist()) | set(pairs.b.tolist()), rated))
+        return original(self, results, preferences, *args, **kwargs)
+
+    monkeypatch.setattr(aligner_module.BenchmarkAligner, "fit", recording)
+    spec = parse_split("random:0.3:3")
+    report = evaluate_populations(planted.results, linked, splits=[spec], seed=1, n_bootstrap=50,
+                                  progress=lambda n: seen.append([]))
+    pooled = link_populations(planted.results, linked)[POOLED]
+    splits = make_splits(spec, planted.results, pooled.rated, None, 1)  # what it draws
+    assert report["splits"]["random"]["n_splits"] == 3
+    for fits, split in zip(seen, splits):
+        held = set(split.test.tolist())
+        assert len(fits) > 3  # two populations, the pooled fit and the blend's folds
+        for models, rated in fits:
+            assert models and not models & held
+            assert not rated & held
+
+
+def link_populations_of(d, ratings: dict[str, np.ndarray]) -> dict:
+    """Each population's preferences on the results rows (without the pooled ones)."""
+    linked = link_populations(d.results, split_populations(_frame(d, ratings), "category"))
+    return {name: lk for name, lk in linked.items() if name != POOLED}
