@@ -373,6 +373,18 @@ HOSTILE_DATA_CASES += [
          _fit(), "DataValidationError", ["models rated more than once", "has a column 'category'",
                                          "pass --population-column category"]),
 ]
+HOSTILE_DATA_CASES += [
+    _prefs_case("rating intervals of absurd magnitude",
+                "model,rating,rating_q025,rating_q975\n" + "".join(
+                    f"m{m},{1000 + 37 * ((m * 5) % 6)},-1e300,1e300\n" for m in range(6)),
+                "DataValidationError", ["rating intervals (rating_q025, rating_q975) of absurd magnitude",
+                                        "line 2 (model 'm0')", "below 1e+30", "--ignore-uncertainty"]),
+]
+HOSTILE_DATA_CASES += [
+    _prefs_case("one model rated under its name in NFC and in NFD (decomposed accents)",
+                RATINGS + "mod\u00e8le,1100\nmode\u0300le,1200\n", "DataValidationError",
+                ["models rated more than once: mod\u00e8le", "Keep one rating per model"]),
+]
 CASES += HOSTILE_DATA_CASES
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from benchalign.baselines import METHODS, ridge_loo
 from benchalign.data import link, preferences_from_frame
-from benchalign.errors import DataValidationError, InsufficientDataError, ParameterError
+from benchalign.errors import DataValidationError, DataWarning, InsufficientDataError, ParameterError
 from benchalign.evaluate import evaluate, format_table, make_splits, parse_split
 
 from .conftest import make_planted
@@ -279,3 +279,40 @@ def test_time_split_with_a_utc_threshold_on_a_shipped_case():
                       methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
     zoned, naive = (report["splits"][s.name]["per_split"][0] for s in splits)
     assert zoned["train"] == naive["train"] and zoned["test"] == naive["test"]
+
+
+@pytest.mark.parametrize("layout", ["identical", "disjoint"])
+def test_undefined_metrics_are_nan_without_numpy_warnings(layout):
+    """Identical results (every score tied) or rated models sharing no question leave some metric
+    undefined in every split: NaN in the report, and no 'Mean of empty slice' from numpy."""
+    import warnings
+
+    from benchalign.data import Results
+
+    n, k = 10, 12
+    values = np.tile((np.arange(k) % 3 / 2).astype(np.float32), (n, 1))
+    observed = None
+    if layout == "disjoint":
+        values = ((np.arange(n)[:, None] * 7 + np.arange(k)[None, :] * 3) % 5 / 4).astype(np.float32)
+        observed = (np.arange(n)[:, None] % 2) == (np.arange(k)[None, :] < k // 2)
+    results = Results(np.array([f"m{i}" for i in range(n)], dtype=object),
+                      np.array([f"b/q{j:02d}" for j in range(k)], dtype=object),
+                      np.array(["b"] * k, dtype=object), values, observed)
+    prefs = preferences_from_frame(pd.DataFrame({"model": results.models,
+                                                 "rating": 1000 + 50.0 * np.arange(n)}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        linked = link(results, prefs)
+        warnings.simplefilter("error", RuntimeWarning)
+        report = evaluate(results, linked, splits=[parse_split("random:0.3:3")],
+                          methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+    uniform = report["splits"]["random"]["methods"]["uniform"]
+    if layout == "identical":
+        assert np.isnan(uniform["spearman"]["mean"])
+
+
+def test_mean_over_splits_ignores_undefined_splits():
+    from benchalign.metrics import mean_over_splits
+
+    got = mean_over_splits([np.array([0.5, np.nan, np.nan]), np.array([0.7, 0.4, np.nan])])
+    np.testing.assert_allclose(got, [0.6, 0.4, np.nan])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from typing import Literal
@@ -181,6 +182,36 @@ def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str, fi
         )
 
 
+def nfc(name: str) -> str:
+    """A name in Unicode NFC: 'é' typed as one code point or as 'e' + a combining accent (NFD,
+    as macOS file names give it) is one name."""
+    return unicodedata.normalize("NFC", name)
+
+
+def _nfc_names(names: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(sorted distinct NFC names, index of each of ``names`` in them), or (names, None) when
+    every name already is NFC (the usual case: nothing is copied)."""
+    normal = [nfc(n) for n in names]
+    if normal == list(names):
+        return names, None
+    uniq, inverse = np.unique(np.asarray(normal, dtype=object), return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+def _nfc_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with the name ``columns`` it has in NFC (a copy only when a name changes); one
+    normalization per distinct name, not per row."""
+    out = frame
+    for column in (c for c in columns if c in frame.columns):
+        codes, uniq = pd.factorize(frame[column])
+        values = np.asarray([nfc(str(u)) for u in uniq], dtype=object)
+        if all(v == str(u) for v, u in zip(values, uniq)):
+            continue
+        out = frame.copy() if out is frame else out
+        out[column] = np.where(codes >= 0, values[np.maximum(codes, 0)], None)
+    return out
+
+
 def _check_names(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
     for col in columns:
         bad = frame.index[frame[col].isna().to_numpy()]
@@ -263,17 +294,22 @@ def results_from_long(frame: pd.DataFrame) -> Results:
 
 
 def _factorize_names(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes [n_rows], sorted names) of a name column read as text; a categorical column (a
-    wide table's items) by its categories, without making a string per cell."""
+    """(codes [n_rows], sorted names) of a name column read as text, in Unicode NFC (see
+    :func:`nfc`); a categorical column (a wide table's items) by its categories, without making a
+    string per cell."""
     if not isinstance(column.dtype, pd.CategoricalDtype):
-        return pd.factorize(column.astype(str), sort=True)
-    codes = column.cat.codes.to_numpy().astype(np.int64)
-    names = np.asarray(column.cat.categories.astype(str), dtype=object)
-    used = np.flatnonzero(np.bincount(codes, minlength=len(names)))  # a column left all empty
-    order = used[np.argsort(names[used], kind="stable")]
-    rank = np.full(len(names), -1, dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[codes], names[order]
+        codes, names = pd.factorize(column.astype(str), sort=True)
+        names = np.asarray(names, dtype=object)
+    else:
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        names = np.asarray(column.cat.categories.astype(str), dtype=object)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(names)))  # a column left all empty
+        order = used[np.argsort(names[used], kind="stable")]
+        rank = np.full(len(names), -1, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes, names = rank[codes], names[order]
+    normal, index = _nfc_names(names)
+    return (codes, names) if index is None else (index[codes], normal)
 
 
 def _check_duplicates(frame: pd.DataFrame, model_codes: np.ndarray, item_codes: np.ndarray,
@@ -578,6 +614,7 @@ def preferences_from_frame(
     if extra:
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, needed if kind != "ratings" else ("model",))
+    frame = _nfc_columns(frame, ("model", "winner", "loser", "model_a", "model_b"))
     if kind == "ratings":
         return _ratings(frame, rating_scale, interval)
     if kind == "pairs":
@@ -605,6 +642,13 @@ def _rating_sd(frame: pd.DataFrame, ratings: np.ndarray, columns: tuple[str, str
     """(n,) standard errors from 95 % intervals; intervals must contain their rating."""
     low = parse_scores(frame, columns[0], what="rating interval")
     high = parse_scores(frame, columns[1], what="rating interval")
+    huge = (np.abs(low) > MAX_ABS_SCORE) | (np.abs(high) > MAX_ABS_SCORE)
+    if huge.any():
+        raise DataValidationError(
+            f"{_source(frame)}: rating intervals ({columns[0]}, {columns[1]}) of absurd magnitude "
+            f"at {format_rows(_where(frame, huge))}: bounds must be below {MAX_ABS_SCORE:g} in "
+            "magnitude, like the ratings. Check the interval columns, or pass "
+            "--ignore-uncertainty.")
     bad = ~((low <= ratings) & (ratings <= high))
     if bad.any():
         shown = [f"{ln} ({lo:g} <= {r:g} <= {hi:g}?)" for ln, lo, r, hi in
@@ -784,7 +828,7 @@ def models_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
     _check_names(frame, ("model",))
-    names = frame["model"].astype(str)
+    names = frame["model"].astype(str).map(nfc)
     dup = names.duplicated(keep=False).to_numpy()
     if dup.any():
         raise DataValidationError(

@@ -25,7 +25,8 @@ from .data import Linked, Results
 from .fit.folds import usable
 from .errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
                      format_rows)
-from .metrics import METRICS, bootstrap_counts, bradley_terry, replicate_metrics, summarize
+from .metrics import (METRICS, bootstrap_counts, bradley_terry, mean_over_splits, replicate_metrics,
+                      summarize)
 
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.evaluation/1"
@@ -256,7 +257,7 @@ class Accumulator:
 
     def summary(self, level: float, paired_vs_all: bool = False) -> dict[str, dict[str, object]]:
         out: dict[str, dict[str, object]] = {}
-        means = {method: {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+        means = {method: {m: mean_over_splits(v) for m, v in slot.items()}
                  for method, slot in self.reps.items()}
         for method, mean in means.items():
             entry: dict[str, object] = {m: summarize(mean[m], level) for m in METRICS}

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
-from .data import preferences_from_frame
+from .data import nfc, preferences_from_frame
 from .errors import ConvergenceWarning, InputFormatError, InsufficientDataError, check_param
 from .fit import BenchmarkAligner
 from .fit.folds import fold_labels, usable
@@ -67,7 +67,7 @@ def population_labels(frame: pd.DataFrame, column: str) -> pd.Series:
             "population, e.g. --population-column category."
         )
     raw = frame[column]
-    labels = raw.map(lambda v: "" if v is None or v != v else str(v))  # NaN != NaN
+    labels = raw.map(lambda v: "" if v is None or v != v else nfc(str(v)))  # NaN != NaN
     empty = (labels.str.strip() == "").to_numpy()
     if empty.any():
         raise InputFormatError(

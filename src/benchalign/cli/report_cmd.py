@@ -20,7 +20,7 @@ from ..populations import POOLED, PopulationAligner, link_populations
 from ..report_populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, describe_choice, heldout_frame, item_texts,
-                      learning_curve, render_report)
+                      learning_curve, render_report, warn_unmatched_texts)
 from . import cli
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option, load_checked,
                      load_population_inputs, models_option, population_option, preference_options,
@@ -156,6 +156,7 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
             results, linked, checked = load_checked(results_path, preferences_path,
                                                     ignore_unknown_models, **formats)
         models = load_models(models_path) if models_path else None
+    warn_unmatched_texts(texts, results.items)
     case = build_case(results_path, results, linked, splits=specs, models=models,
                       texts=texts, seed=seed, n_bootstrap=n_bootstrap,
                       learning_repeats=repeats, prune_repeats=repeats, checked=checked)
