@@ -76,8 +76,8 @@ class SplitSpec:
             return (f"train on models below {self.threshold:g}B parameters, test on models at or "
                     "above it")
         if self.kind == "time":
-            return (f"train on models with {self.column} before {self.date}, test on models on or "
-                    "after it")
+            return (f"train on models with {self.column} before {self.date} (read as "
+                    f"{self.date_format or 'ISO 8601'}, in UTC), test on models on or after it")
         if self.kind == "group":
             return (f"{self.repeats} random hold-outs of {self.fraction:.0%} of the '{self.column}' "
                     "groups (no group on both sides)")
