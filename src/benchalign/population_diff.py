@@ -22,7 +22,8 @@ otherwise switch to that benchmark alone, a change of design rather than of pref
 widened the null (on metabench 29 of 200 refits put all the weight on gsm8k).
 
 The test. Statistic: d(A, B) = the share of model pairs (every model of the results with a score
-under both) that A's and B's benchmarks order differently, (1 − Kendall τ_b) / 2. It is what
+under both) that A's and B's benchmarks order differently, (1 − Kendall τ_b) / 2 (0 when both
+tie every pair, as on identical results). It is what
 matters for a benchmark that ranks models: two weight vectors that move weight between
 interchangeable questions get d ≈ 0. Null: d(A, A*_k) and d(B, B*_k) over the refits of each
 population on resampled models, i.e. how far a benchmark moves when only which models were rated
