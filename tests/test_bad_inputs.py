@@ -385,6 +385,13 @@ HOSTILE_DATA_CASES += [
                 RATINGS + "mod\u00e8le,1100\nmode\u0300le,1200\n", "DataValidationError",
                 ["models rated more than once: mod\u00e8le", "Keep one rating per model"]),
 ]
+HOSTILE_DATA_CASES += [
+    Case("report --items whose ids match none of the questions",
+         {"r.csv": RESULTS, "p.csv": RATINGS, "items.csv": "item,text\nq0,x\nq1,y\n"},
+         lambda d: ["report", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"),
+                    "--items", str(d / "items.csv"), "-o", str(d / "r.html")],
+         None, ["the items table matches 0 of the 8 questions", "results' item ids"]),
+]
 CASES += HOSTILE_DATA_CASES
 
 
