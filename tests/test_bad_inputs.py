@@ -361,12 +361,57 @@ POPULATION_CASES = [
     Case("populations compare of a population with itself", {"r.csv": RESULTS, "pop.csv": POPULATIONS},
          _compare("A", "A"), "ParameterError", ["--a and --b are both 'A'; name two different"]),
     Case("populations compare of a population with too few rated models",
-         {"r.csv": RESULTS, "pop.csv": "\n".join(line for line in POPULATIONS.splitlines()
-                                                  if not line.startswith(("m3,B", "m4,B", "m5,B"))) + "\n"},
+         {"r.csv": RESULTS, "pop.csv": "\n".join(  # 3 B ratings, far enough apart for Elo
+             line for line in POPULATIONS.replace("m1,B,1037", "m1,B,1300").replace("m2,B,1074", "m2,B,1600")
+             .splitlines() if not line.startswith(("m3,B", "m4,B", "m5,B"))) + "\n"},
          _compare("A", "B"), "InsufficientDataError",
          ["population 'B' has 3 rated models", "at least 5 rated models in each"]),
 ]
 CASES += POPULATION_CASES
+
+DAY_FIRST = "model,first_seen\n" + "".join(f"m{m},{d}/0{m + 1}/2024\n" for m, d in enumerate((20, 6, 13, 6, 25, 3)))
+NUMBERS = "model,first_seen\n" + "".join(f"m{m},20240{m + 1}01\n" for m in range(6))
+HOSTILE_DATA_CASES = [
+    Case("time split on day-first dates without --date-format", *_time_split("time:first_seen:2024-03-15", DAY_FIRST),
+         "DataValidationError", ["not a date for m0 ('20/01/2024')", "ISO 8601", "--date-format"]),
+    Case("time split on numbers (YYYYMMDD) without --date-format", *_time_split("time:first_seen:2024-03-15", NUMBERS),
+         "DataValidationError", ["holds numbers, not dates, for m0 (20240101)", "--date-format", "%Y%m%d"]),
+    Case("time split with DATE 'now'", *_time_split("time:first_seen:now"),
+         "ParameterError", ["'time:first_seen:now' is not understood", "not 'now' or 'today'"]),
+]
+HOSTILE_DATA_CASES += [
+    Case("a population named 'Pooled ' (case and spaces)",
+         {"r.csv": RESULTS, "p.csv": POPULATIONS.replace(",B,", ",Pooled ,")}, _pop_fit("p.csv"),
+         "InputFormatError", ["'pooled' is reserved", "in any case, with or without spaces", "'Pooled '",
+                              "rename that population"]),
+    Case("a population name of spaces only", {"r.csv": RESULTS, "p.csv": POPULATIONS.replace("m2,A,", "m2,  ,")},
+         _pop_fit("p.csv"), "InputFormatError", ["the population column 'category' is empty at 1 rows"]),
+]
+HOSTILE_DATA_CASES += [
+    Case("per-category ratings without --population-column", {"r.csv": RESULTS, "p.csv": POPULATIONS},
+         _fit(), "DataValidationError", ["models rated more than once", "has a column 'category'",
+                                         "pass --population-column category"]),
+]
+HOSTILE_DATA_CASES += [
+    _prefs_case("rating intervals of absurd magnitude",
+                "model,rating,rating_q025,rating_q975\n" + "".join(
+                    f"m{m},{1000 + 37 * ((m * 5) % 6)},-1e300,1e300\n" for m in range(6)),
+                "DataValidationError", ["rating intervals (rating_q025, rating_q975) of absurd magnitude",
+                                        "line 2 (model 'm0')", "below 1e+30", "--ignore-uncertainty"]),
+]
+HOSTILE_DATA_CASES += [
+    _prefs_case("one model rated under its name in NFC and in NFD (decomposed accents)",
+                RATINGS + "mod\u00e8le,1100\nmode\u0300le,1200\n", "DataValidationError",
+                ["models rated more than once: mod\u00e8le", "Keep one rating per model"]),
+]
+HOSTILE_DATA_CASES += [
+    Case("report --items whose ids match none of the questions",
+         {"r.csv": RESULTS, "p.csv": RATINGS, "items.csv": "item,text\nq0,x\nq1,y\n"},
+         lambda d: ["report", "--results", str(d / "r.csv"), "--preferences", str(d / "p.csv"),
+                    "--items", str(d / "items.csv"), "-o", str(d / "r.html")],
+         None, ["the items table matches 0 of the 8 questions", "results' item ids"]),
+]
+CASES += HOSTILE_DATA_CASES
 
 
 LONG_NAME = "a" * 256 + ".json"  # longer than any common file system allows (255 bytes)

@@ -169,6 +169,30 @@ def test_identical_and_almost_identical_models(flip):
     assert ("almost identical" in f.message) == bool(flip)
 
 
+def test_models_that_differ_on_a_few_percent_of_questions_are_not_near_duplicates():
+    """The near-duplicate threshold (at most 1 % of 0/1 questions differ): a rated pair that
+    differs on 4 % of the questions correlates above the candidate threshold, so only the RMS
+    rule keeps it out; at 0.7 % it is flagged."""
+    from benchalign.check import CANDIDATE_CORR, model_profiles
+
+    d = sim()
+    rated = d.results.index_of(rated_names(d))
+    means = d.results.values[rated].mean(axis=1)
+    a = rated[np.argmin(np.abs(means - 0.5))]  # a model right on half the questions: the most
+    b = rated[rated != a][0]                   # correlated copy for a given share of flips
+    base = d.results.values.copy()
+    base[b] = base[a]
+    for n_flip, flagged in ((6, False), (1, True)):
+        values = base.copy()
+        values[b, :n_flip] = 1 - values[b, :n_flip]
+        results = edited(d.results, values)
+        profiles = model_profiles(results)
+        assert float(profiles[a] @ profiles[b]) > CANDIDATE_CORR  # a candidate pair either way
+        found = [f for f in check(results, d.preferences).findings
+                 if f.code == "near-duplicate" and set(f.models) >= {d.results.models[a]}]
+        assert bool(found) == flagged, (n_flip, [f.message for f in found])
+
+
 # --------------------------------------------------------------------------------------------------
 # Preferences
 # --------------------------------------------------------------------------------------------------
@@ -292,3 +316,45 @@ def test_heldout_ceiling_per_split_family():
     assert heldout_ceiling(d.results, linked, evaluation) == {"random": pytest.approx(expected)}
     plain = link(d.results, d.preferences)
     assert heldout_ceiling(d.results, plain, evaluation) == {"random": None}
+
+
+def test_the_duplicate_scan_grows_with_models_not_pairs():
+    """3,000 copies of one run and a near-copy: candidate pairs are one per copy (to the group's
+    first model), not the 4.5 million pairs of copies; the finding is the same."""
+    from benchalign.check import _gram_scan, model_profiles
+
+    d = sim()
+    values = np.repeat(d.results.values[:1], 3000, axis=0)
+    values = np.vstack([values, d.results.values[1:]])
+    values[-1] = values[0]
+    values[-1, 0] = 1 - values[-1, 0]  # almost identical to the copies
+    models = np.array([f"copy{i:04d}" for i in range(3000)] + list(d.results.models[1:]), dtype=object)
+    results = Results(models, d.results.items, d.results.benchmarks, values.astype(np.float32))
+    best, ci, cj = _gram_scan(model_profiles(results))
+    assert len(ci) < 3000 + 64 * len(d.results.models)
+    assert (ci < cj).all() and np.allclose(best[:3000], 1.0)
+    found = [f for f in check(results, d.preferences).findings if f.code == "near-duplicate"]
+    assert any({"copy0000", "copy2999", str(models[-1])} <= set(f.models) for f in found)
+
+
+def test_the_sampled_scan_finds_what_the_full_scan_finds_on_planted_copies(monkeypatch):
+    """Above EXACT_SCAN_MODELS distinct vectors the scan compares each with a sample and its
+    neighbours along random projections: a planted near-copy is still found, and every best
+    correlation is a lower bound of the exact one."""
+    import benchalign.check as check_module
+
+    d = sim()
+    values = d.results.values.copy()
+    a, b = d.results.index_of(rated_names(d)[:2])
+    values[b] = values[a]
+    values[b, 0] = 1 - values[b, 0]
+    results = edited(d.results, values)
+    profiles = check_module.model_profiles(results)
+    exact_best, _, _ = check_module._gram_scan(profiles)
+    monkeypatch.setattr(check_module, "EXACT_SCAN_MODELS", 10)
+    monkeypatch.setattr(check_module, "REFERENCE_MODELS", 20)
+    sampled_best, ci, cj = check_module._gram_scan(profiles)
+    assert (min(a, b), max(a, b)) in set(zip(ci.tolist(), cj.tolist()))
+    assert (sampled_best <= exact_best + 1e-6).all()
+    f = only(check(results, d.preferences), "near-duplicate")
+    assert set(f.models) == {d.results.models[a], d.results.models[b]}

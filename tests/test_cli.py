@@ -184,7 +184,8 @@ def test_a_quoted_name_map_from_match_names_reads_back_as_written(tmp_path):
 def test_too_few_rated_models_in_a_population_names_it(tmp_path):
     d = make_planted(n_models=12, n_items=10, seed=2)
     write_long(d.results, tmp_path / "r.csv")
-    small = d.ratings.iloc[:2].assign(category="tiny")
+    # ratings far enough apart that the population's own checks have nothing to say
+    small = d.ratings.iloc[:2].assign(category="tiny", rating=[1000.0, 1400.0])
     pd.concat([d.ratings.assign(category="big"), small]).to_csv(tmp_path / "p.csv", index=False)
     res = run("fit", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
               "--population-column", "category", "-o", str(tmp_path / "b.json"))

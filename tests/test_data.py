@@ -317,3 +317,35 @@ def test_score_ranks_and_prints_scores_that_float32_would_tie(tmp_path):
     assert [m for _, m, _ in rows] == ["c", "a", "b"]
     scores = [float(s) for _, _, s in rows]  # every model has the same weighted offset over q
     assert scores[0] - scores[1] == pytest.approx(2, abs=1e-6) and scores[1] - scores[2] == pytest.approx(1, abs=1e-6)
+
+
+NFC_NAME, NFD_NAME = "mod\u00e8le-\u00e9t\u00e9", "mode\u0300le-e\u0301te\u0301"
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_names_in_nfd_and_nfc_are_one_name(tmp_path, wide):
+    """'modèle-été' typed with combining accents (NFD, as macOS gives it) in the results and
+    precomposed (NFC) in the preferences: one model, linked, not 'unknown'."""
+    assert NFC_NAME != NFD_NAME
+    rows = [(NFD_NAME if m == 0 else f"m{m}", "b", f"b/q{q}", float((m + q) % 3 == 0))
+            for m in range(4) for q in range(6)]
+    long = pd.DataFrame(rows, columns=["model", "benchmark", "item", "score"])
+    table = long.pivot(index="model", columns="item", values="score").reset_index() if wide else long
+    table.to_csv(tmp_path / "r.csv", index=False)
+    pd.DataFrame({"model": [NFC_NAME, "m1", "m2", "m3"], "rating": [1000.0, 1100, 1200, 1300]}) \
+        .to_csv(tmp_path / "p.csv", index=False)
+    results = load_results(tmp_path / "r.csv")
+    prefs = load_preferences(tmp_path / "p.csv")
+    assert NFC_NAME in results.models.tolist() and NFC_NAME in prefs.models.tolist()
+    linked = link(results, prefs)
+    assert len(linked.rated) == 4
+
+
+def test_the_same_name_in_nfd_and_nfc_in_one_file_is_one_model(tmp_path):
+    pd.DataFrame({"model": [NFC_NAME, NFD_NAME, "m2"], "rating": [1000.0, 1100, 1200]}) \
+        .to_csv(tmp_path / "p.csv", index=False)
+    with pytest.raises(DataValidationError, match="rated more than once"):
+        load_preferences(tmp_path / "p.csv")
+    meta = pd.DataFrame({"model": [NFD_NAME, "m2"], "params_b": [7, 13]})
+    meta.to_csv(tmp_path / "m.csv", index=False)
+    assert NFC_NAME in load_models(tmp_path / "m.csv").index

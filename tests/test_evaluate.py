@@ -8,7 +8,7 @@ import pytest
 
 from benchalign.baselines import METHODS, ridge_loo
 from benchalign.data import link, preferences_from_frame
-from benchalign.errors import DataValidationError, InsufficientDataError, ParameterError
+from benchalign.errors import DataValidationError, DataWarning, InsufficientDataError, ParameterError
 from benchalign.evaluate import evaluate, format_table, make_splits, parse_split
 from benchalign.metrics import summarize
 
@@ -264,3 +264,94 @@ def test_agreement_with_confidence_and_separability(data):
     assert 0 < sep < 1
     for entry in fam["methods"].values():
         assert -sep <= entry["agreement_ci"]["mean"] <= sep
+
+
+@pytest.mark.parametrize("early, late, refused, threshold, fmt", [
+    ("20/01/2023", "06/05/2023", "not a date for .*'20/01/2023'.*ISO 8601", "01/03/2023", "%d/%m/%Y"),
+    (20230101, 20230701, "holds numbers, not dates.*--date-format", "20230601", "%Y%m%d"),
+])
+def test_time_split_reads_one_date_format_per_column(data, early, late, refused, threshold, fmt):
+    """Day-first text is not read row by row (06/05 as June 5 beside 20/01 as January 20) and a
+    number is not read as nanoseconds since 1970: without a format both are refused; with
+    --date-format they are read as written."""
+    d, linked = data
+    meta = _dated(d.results.models, [early] * 20 + [late] * 20)
+    with pytest.raises(DataValidationError, match=refused):
+        make_splits(parse_split("time:first_seen:2023-03-01"), d.results, linked.rated, meta, seed=0)
+    spec = parse_split(f"time:first_seen:{threshold}", date_format=fmt)
+    (split,) = make_splits(spec, d.results, linked.rated, meta, seed=0)
+    assert list(split.train) == list(range(20)) and list(split.test) == list(range(20, 40))
+    with pytest.raises(ParameterError, match="not understood"):
+        parse_split("time:first_seen:2023-03-01T00:00", date_format=fmt)  # one format for both
+
+
+@pytest.mark.parametrize("word", ["now", "today", "Now", "yesterday"])
+def test_time_split_refuses_a_date_that_moves_with_the_clock(word):
+    with pytest.raises(ParameterError, match="not 'now'"):
+        parse_split(f"time:first_seen:{word}")
+
+
+def test_time_split_compares_time_zones_in_utc_and_reads_naive_dates_as_utc(data):
+    d, linked = data
+    text = (["2023-01-31T00:00:00+05:00"] * 10 + ["2023-01-31T04:00:00Z"] * 10
+            + ["2023-01-30"] * 10 + ["2023-01-31T02:00:00-03:00"] * 10)
+    meta = _dated(d.results.models, text)
+    (split,) = make_splits(parse_split("time:first_seen:2023-01-31T01:00:00Z"), d.results,
+                           linked.rated, meta, seed=0)
+    # +05:00 midnight is 19:00 UTC the day before; -03:00 at 02:00 is 05:00 UTC
+    assert list(split.train) == list(range(10)) + list(range(20, 30))
+    assert list(split.test) == list(range(10, 20)) + list(range(30, 40))
+    (naive,) = make_splits(parse_split("time:first_seen:2023-01-31T01:00:00"), d.results,
+                           linked.rated, meta, seed=0)
+    assert np.array_equal(naive.train, split.train)
+
+
+def test_time_split_with_a_utc_threshold_on_a_shipped_case():
+    from benchalign.datasets import load_case
+
+    case = load_case("alpacaeval2")
+    linked = link(case.results, case.preferences)
+    models = case.models_time.set_index("model")
+    splits = [parse_split(t) for t in ("time:first_seen:2023-09-01T00:00:00Z",
+                                       "time:first_seen:2023-09-01")]
+    report = evaluate(case.results, linked, splits=splits, models=models,
+                      methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+    zoned, naive = (report["splits"][s.name]["per_split"][0] for s in splits)
+    assert zoned["train"] == naive["train"] and zoned["test"] == naive["test"]
+
+
+@pytest.mark.parametrize("layout", ["identical", "disjoint"])
+def test_undefined_metrics_are_nan_without_numpy_warnings(layout):
+    """Identical results (every score tied) or rated models sharing no question leave some metric
+    undefined in every split: NaN in the report, and no 'Mean of empty slice' from numpy."""
+    import warnings
+
+    from benchalign.data import Results
+
+    n, k = 10, 12
+    values = np.tile((np.arange(k) % 3 / 2).astype(np.float32), (n, 1))
+    observed = None
+    if layout == "disjoint":
+        values = ((np.arange(n)[:, None] * 7 + np.arange(k)[None, :] * 3) % 5 / 4).astype(np.float32)
+        observed = (np.arange(n)[:, None] % 2) == (np.arange(k)[None, :] < k // 2)
+    results = Results(np.array([f"m{i}" for i in range(n)], dtype=object),
+                      np.array([f"b/q{j:02d}" for j in range(k)], dtype=object),
+                      np.array(["b"] * k, dtype=object), values, observed)
+    prefs = preferences_from_frame(pd.DataFrame({"model": results.models,
+                                                 "rating": 1000 + 50.0 * np.arange(n)}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        linked = link(results, prefs)
+        warnings.simplefilter("error", RuntimeWarning)
+        report = evaluate(results, linked, splits=[parse_split("random:0.3:3")],
+                          methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+    uniform = report["splits"]["random"]["methods"]["uniform"]
+    if layout == "identical":
+        assert np.isnan(uniform["spearman"]["mean"])
+
+
+def test_mean_over_splits_ignores_undefined_splits():
+    from benchalign.metrics import mean_over_splits
+
+    got = mean_over_splits([np.array([0.5, np.nan, np.nan]), np.array([0.7, 0.4, np.nan])])
+    np.testing.assert_allclose(got, [0.6, 0.4, np.nan])

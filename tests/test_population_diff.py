@@ -219,3 +219,77 @@ def test_compare_each_judges_by_the_holm_adjusted_p_value(planted, linked):
         assert d.differ == (d.p_holm < d.alpha) and d.p_holm >= d.p_value
         assert (len(d.gaining) + len(d.losing) > 0) == d.differ
         assert "after Holm's correction" in d.sentence()
+
+
+def _flat_results(n_models: int = 12, n_items: int = 16):
+    """Every model scores one value on every item (values differ between models): any weights
+    give the same scores, so every refit orders the models as the full fit does."""
+    from benchalign.data import Results
+
+    level = np.linspace(0.1, 0.9, n_models, dtype=np.float32)
+    values = np.repeat(level[:, None], n_items, axis=1)
+    values[:, ::2] += 0.05  # the items differ by a constant: not all identical columns
+    models = np.array([f"m{i:02d}" for i in range(n_models)], dtype=object)
+    items = np.array([f"b{j % 2}/q{j:02d}" for j in range(n_items)], dtype=object)
+    return Results(models, items, np.array([i.split("/")[0] for i in items], dtype=object), values)
+
+
+def _linked_ratings(results, rating: np.ndarray):
+    frame = pd.DataFrame({"model": results.models, "rating": rating, "category": "A"})
+    return link_populations(results, split_populations(frame, "category"))["A"]
+
+
+def test_a_population_compared_with_itself_where_refits_reproduce_the_fit_has_p_one():
+    results = _flat_results()
+    own = _linked_ratings(results, 1000 + 37 * (np.arange(results.n_models) % 7))
+    diff = compare_populations(results, own, own, names=("A", "A2"), n_boot=30)
+    assert diff.distance == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(diff.null, 0.0, atol=1e-12)
+    assert diff.p_value == 1.0  # every null draw ties the observed distance, and counts
+    assert diff.verdict == INDISTINGUISHABLE and len(diff.gaining) == len(diff.losing) == 0
+
+
+def test_identical_scores_order_no_pair_differently():
+    from benchalign.population_diff import discordance
+
+    flat = np.full(6, 0.7)
+    assert discordance(flat, flat.copy()) == 0.0
+    assert discordance(flat, np.arange(6.0)) == 0.5
+    assert discordance(np.arange(6.0), np.arange(6.0)) == pytest.approx(0.0, abs=1e-12)
+    assert discordance(np.arange(6.0), -np.arange(6.0)) == pytest.approx(1.0)
+
+
+def test_cli_compare_on_identical_results_says_nothing_is_ordered_differently(tmp_path):
+    n = 8
+    long = pd.DataFrame([(f"m{i}", "b", f"q{j}", 0.5) for i in range(n) for j in range(12)],
+                        columns=["model", "benchmark", "item", "score"])
+    long.to_csv(tmp_path / "r.csv", index=False)
+    prefs = pd.concat([pd.DataFrame({"model": [f"m{i}" for i in range(n)], "category": c,
+                                     "rating": 1000 + 10 * np.arange(n) * s})
+                       for c, s in (("A", 1), ("B", -1))])
+    prefs.to_csv(tmp_path / "p.csv", index=False)
+    res = CliRunner().invoke(cli, ["populations", "compare", "--results", str(tmp_path / "r.csv"),
+                                   "--preferences", str(tmp_path / "p.csv"), "--population-column",
+                                   "category", "--a", "A", "--b", "B", "--n-boot", "20"])
+    assert res.exit_code == 0, res.output
+    assert "order 0.0% of model pairs differently" in res.output, res.output
+    assert "p = 1.000" in res.output
+
+
+def test_the_null_is_each_populations_own_refits_against_its_own_full_fit(planted, linked):
+    from benchalign.population_diff import discordance
+    from benchalign.scores import model_scores
+
+    results = planted.results
+    diff = compare_populations(results, linked["A"], linked["B"], n_boot=15, random_state=2)
+    own = [refit_population(results, linked[p], n_boot=15, random_state=2) for p in "AB"]
+    np.testing.assert_array_equal(diff.null, np.concatenate([own[0].null, own[1].null]))
+    for fit, name in zip(own, "AB"):
+        alone = BenchmarkAligner(method="correlation").fit(results, linked[name])
+        np.testing.assert_allclose(fit.weights, alone.weights_)  # not the pooled fit
+        full = model_scores(fit.weights, values=results.values, observed=results.observed)[0]
+        boot = model_scores(fit.boot_weights.T, values=results.values, observed=results.observed)[0]
+        expected = [discordance(full, boot[:, k]) for k in range(boot.shape[1])]
+        np.testing.assert_allclose(fit.null, expected)
+    pooled = refit_population(results, linked[POOLED], n_boot=15, random_state=2)
+    assert not np.allclose(pooled.weights, own[0].weights)

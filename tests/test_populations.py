@@ -14,7 +14,8 @@ from benchalign.artifact import AlignedBenchmark, load_benchmark, score
 from benchalign.cli import cli
 from benchalign.data import PairSet
 from benchalign.errors import ArtifactError, InputFormatError
-from benchalign.populations import POOLED, PopulationAligner, choose_blend, pool, split_populations
+from benchalign.populations import (POOLED, PopulationAligner, choose_blend, link_populations, pool,
+                                    split_populations)
 
 from .conftest import make_planted, write_long
 
@@ -192,3 +193,126 @@ def test_report_population_column_adds_the_populations_section(planted, tmp_path
     assert "where the column&#x27;s own benchmark and the row&#x27;s differ" in page
     assert "A: questions that gain and lose most against pooled" in page
     assert "where populations differ from the pooled benchmark" in page and "p-value (verdict)" in page
+
+
+@pytest.mark.parametrize("name", ["pooled ", "Pooled", " POOLED", "", "   "])
+def test_reserved_and_blank_population_names_are_refused(planted, name):
+    frame = _frame(planted, {"A": np.arange(40.0), "B": np.arange(40.0)})
+    frame.loc[frame["category"] == "B", "category"] = name
+    with pytest.raises(InputFormatError, match="reserved for the pooled|is empty at 40 rows"):
+        split_populations(frame, "category")
+
+
+def test_population_names_are_read_as_written_then_scored_by_that_name(planted, tmp_path):
+    """'01' and '1' are two populations (not both the number 1), and `score --population 01`
+    finds the first."""
+    write_long(planted.results, tmp_path / "results.csv")
+    pref_a, other_b, _ = _views(planted)
+    _frame(planted, {"01": pref_a, "1": other_b}).to_csv(tmp_path / "prefs.csv", index=False)
+    out = tmp_path / "b.json"
+    res = CliRunner().invoke(cli, ["fit", "--results", str(tmp_path / "results.csv"), "--preferences",
+                                   str(tmp_path / "prefs.csv"), "--population-column", "category",
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    bench = load_benchmark(out)
+    assert set(bench.populations) == {"01", "1"}
+    pref = bench.benchmarks == "pref"
+    assert bench.populations["01"][pref].sum() > 0.7 > bench.populations["1"][pref].sum()
+    res = CliRunner().invoke(cli, ["score", "--benchmark", str(out), "--results",
+                                   str(tmp_path / "results.csv"), "--population", "01"])
+    assert res.exit_code == 0 and res.output.startswith("rank,model,score"), res.output
+
+
+def _population_ratings(planted, tmp_path, **columns) -> list[str]:
+    write_long(planted.results, tmp_path / "results.csv")
+    pref_a, other_b, _ = _views(planted)
+    frame = _frame(planted, {"A": pref_a, "B": other_b})
+    frame.assign(**{k: v(frame) for k, v in columns.items()}).to_csv(tmp_path / "prefs.csv", index=False)
+    return ["fit", "--results", str(tmp_path / "results.csv"), "--preferences",
+            str(tmp_path / "prefs.csv"), "--population-column", "category",
+            "-o", str(tmp_path / "b.json"), "--force"]
+
+
+def test_the_population_path_honours_the_rating_interval_options(planted, tmp_path):
+    # intervals that do not contain their rating: an error unless --ignore-uncertainty
+    args = _population_ratings(planted, tmp_path, rating_q025=lambda f: f["rating"] + 5,
+                               rating_q975=lambda f: f["rating"] + 10)
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 2 and "rating_q025" in res.output, res.output
+    res = CliRunner().invoke(cli, [*args, "--ignore-uncertainty"])
+    assert res.exit_code == 0, res.output
+    # --rating-interval-columns names the columns to read (here: ones the file lacks)
+    res = CliRunner().invoke(cli, [*args, "--rating-interval-columns", "lo,hi"])
+    assert res.exit_code == 2 and "lo" in res.output and "hi" in res.output, res.output
+
+
+def test_the_population_path_reads_a_leaderboard_column_and_runs_the_data_checks(planted, tmp_path):
+    args = _population_ratings(planted, tmp_path)
+    frame = pd.read_csv(tmp_path / "prefs.csv").rename(columns={"rating": "arena score"})
+    frame.to_csv(tmp_path / "prefs.csv", index=False)
+    res = CliRunner().invoke(cli, [*args, "--rating-column", "arena score"])
+    assert res.exit_code == 0, res.output
+    long = pd.read_csv(tmp_path / "results.csv")
+    long.loc[long["model"] == planted.results.models[3], "score"] *= 100  # 0-100 among 0-1
+    long.to_csv(tmp_path / "results.csv", index=False)
+    res = CliRunner().invoke(cli, [*args, "--rating-column", "arena score"])
+    assert "[scale-mix]" in res.output and planted.results.models[3] in res.output, res.output
+
+
+def test_a_per_category_file_without_the_option_says_how_to_use_it_and_check_takes_it(planted, tmp_path):
+    args = _population_ratings(planted, tmp_path)[:5]  # fit --results R --preferences P
+    check_args = ["check", *args[1:]]
+    res = CliRunner().invoke(cli, check_args)
+    assert res.exit_code == 2 and "models rated more than once" in res.output
+    assert "has a column 'category' that gives a model one rating per value" in res.output
+    assert "--population-column category" in res.output
+    res = CliRunner().invoke(cli, [*check_args, "--population-column", "category",
+                                   "--json", str(tmp_path / "check.json")])
+    assert res.exit_code in (0, 1), res.output
+    assert "2 populations in 'category'" in res.output
+    assert "A (40 rated, 780 pairs): noise ceiling" in res.output
+    assert "B (40 rated, 780 pairs): noise ceiling" in res.output
+    doc = json.loads((tmp_path / "check.json").read_text())
+    assert set(doc["ceiling"]) == {"A", "B"} and doc["summary"]["population_column"] == "category"
+
+
+def test_no_held_out_preference_reaches_a_population_fit(planted, monkeypatch):
+    """Every BenchmarkAligner fit made while evaluating populations (each population's, the
+    pooled one, and the blend's folds) sees only the split's training models: no pair and no
+    rating of a held-out model."""
+    from benchalign.data import Linked
+    from benchalign.evaluate import make_splits, parse_split
+    from benchalign.fit import aligner as aligner_module
+    from benchalign.population_eval import evaluate_populations
+
+    pref_a, other_b, _ = _views(planted)
+    linked = link_populations_of(planted, {"A": pref_a, "B": other_b})
+    seen: list[list[tuple[set, set]]] = [[]]
+    original = aligner_module.BenchmarkAligner.fit
+
+    def recording(self, results, preferences, *args, **kwargs):
+        pairs = preferences.pairs if isinstance(preferences, Linked) else preferences
+        rated = (set(np.flatnonzero(np.isfinite(preferences.ratings)).tolist())
+                 if isinstance(preferences, Linked) else set())
+        seen[-1].append((set(pairs.a.tolist()) | set(pairs.b.tolist()), rated))
+        return original(self, results, preferences, *args, **kwargs)
+
+    monkeypatch.setattr(aligner_module.BenchmarkAligner, "fit", recording)
+    spec = parse_split("random:0.3:3")
+    report = evaluate_populations(planted.results, linked, splits=[spec], seed=1, n_bootstrap=50,
+                                  progress=lambda n: seen.append([]))
+    pooled = link_populations(planted.results, linked)[POOLED]
+    splits = make_splits(spec, planted.results, pooled.rated, None, 1)  # what it draws
+    assert report["splits"]["random"]["n_splits"] == 3
+    for fits, split in zip(seen, splits):
+        held = set(split.test.tolist())
+        assert len(fits) > 3  # two populations, the pooled fit and the blend's folds
+        for models, rated in fits:
+            assert models and not models & held
+            assert not rated & held
+
+
+def link_populations_of(d, ratings: dict[str, np.ndarray]) -> dict:
+    """Each population's preferences on the results rows (without the pooled ones)."""
+    linked = link_populations(d.results, split_populations(_frame(d, ratings), "category"))
+    return {name: lk for name, lk in linked.items() if name != POOLED}

@@ -134,6 +134,29 @@ def test_report_title_option_and_the_case_name_of_a_path(tmp_path):
     assert "<title>Arena &lt;full&gt;</title>" in page and '<h2 id="case-arena-full">arena_full</h2>' in page
 
 
+@pytest.mark.parametrize("ids, said", [
+    (lambda items: [f"other/{i}" for i in items], "matches 0 of the 20 questions"),
+    (lambda items: list(items[:5]), "matches 5 of the 20 questions"),
+    (lambda items: list(items), None),
+])
+def test_cli_report_says_how_many_questions_the_items_file_matches(tmp_path, ids, said):
+    d = make_planted(n_models=30, n_items=20, seed=7)
+    write_long(d.results, tmp_path / "r.csv")
+    d.ratings.to_csv(tmp_path / "p.csv", index=False)
+    keys = ids(d.results.items)
+    pd.DataFrame({"item": keys, "text": "q"}).to_csv(tmp_path / "items.csv", index=False)
+    res = CliRunner().invoke(cli, [
+        "report", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv"),
+        "--items", str(tmp_path / "items.csv"), "--split", "random:0.3:2", "--repeats", "1",
+        "--bootstrap", "50", "-o", str(tmp_path / "report.html")])
+    assert res.exit_code == 0, res.output
+    if said is None:
+        assert "items table matches" not in res.output
+    else:
+        assert f"warning: the items table matches {said[8:]}" in res.output, res.output
+        assert "Check that its 'item' column holds the results' item ids" in res.output
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(),
                     reason="Chromium is not installed (/usr/bin/chromium); install it with "
                            "`apt-get install -y chromium` to check the report in a real browser")

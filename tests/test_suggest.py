@@ -55,6 +55,22 @@ def test_no_unrated_model_is_a_typed_error():
         suggest(p.results, preferences_from_frame(p.ratings), 1)
 
 
+def test_pairs_are_suggested_when_every_model_is_rated():
+    """A chain of pairs over 14 models, all rated: 78 of the 91 pairs were never compared, and
+    pairs (not models) are what --unit pairs suggests."""
+    p = make_planted(n_models=14, n_items=20, seed=0)
+    names = p.results.models
+    order = np.argsort(-p.ratings["rating"].to_numpy())
+    chain = pd.DataFrame({"winner": names[order[:-1]], "loser": names[order[1:]]})
+    prefs = preferences_from_frame(chain, kind="pairs")
+    table = suggest(p.results, prefs, 5, unit="pairs", seed=0)
+    assert len(table) == 5
+    compared = set(zip(chain["winner"], chain["loser"])) | set(zip(chain["loser"], chain["winner"]))
+    assert not set(zip(table["model_a"], table["model_b"])) & compared
+    with pytest.raises(InsufficientDataError, match="no unrated model"):
+        suggest(p.results, prefs, 1, unit="models")
+
+
 @pytest.mark.parametrize("kwargs", [{"unit": "items"}, {"n_boot": 1}, {"seed": -1}])
 def test_bad_parameters_name_the_parameter(case, kwargs):
     results, prefs = case

@@ -26,8 +26,8 @@ vectors, so a 6,349 × 1,075 case takes a few seconds.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -58,6 +58,12 @@ CANDIDATE_CORR = 0.9
 MAX_TRIPLE_MODELS = 4000
 """Intransitive triples are counted with a dense models × models product up to this many models."""
 GRAM_BLOCK = 512
+EXACT_SCAN_MODELS = 20_000
+"""Up to this many distinct score vectors, every pair is compared; above it, each is compared with
+a sample of :data:`REFERENCE_MODELS` and its neighbours along :data:`PROJECTIONS` projections."""
+REFERENCE_MODELS, PROJECTIONS, WINDOW = 2048, 4, 8
+NEIGHBOURS = 64
+"""Candidate near-duplicates kept per distinct score vector: its most correlated ones."""
 CONFIDENT = 0.95
 """A pair's majority is confident when its posterior probability of being the true order is this."""
 
@@ -142,6 +148,38 @@ def check(results: Results, prefs: Preferences, *, models: pd.DataFrame | None =
     order = sorted(range(len(findings)), key=lambda i: (SEVERITIES.index(findings[i].severity), i))
     findings = [findings[i] for i in order]
     return CheckReport(tuple(findings), _summary(results, prefs, linked, findings, plain), ceiling)
+
+
+def check_populations(results: Results, populations: Mapping[str, Preferences],
+                      linked: Mapping[str, Linked], *, column: str = "population",
+                      models: pd.DataFrame | None = None,
+                      ignore_unknown: bool = False) -> CheckReport:
+    """The checks of :func:`check` for a preference file split into populations (by ``column``):
+    the results' once (a model rated in any population counts as rated), each population's
+    preferences on their own, with the population named at the start of their messages.
+
+    populations : {name: preferences}; linked : {name: the same on results rows}. The report's
+    ceiling is one noise ceiling per population; its summary counts each population's pairs.
+    """
+    rated = np.unique(np.concatenate([linked[n].rated for n in populations] + [np.zeros(0, np.int64)]))
+    findings = results_findings(results, rated)
+    for name, prefs in populations.items():
+        own = (_unknown_models(results, prefs, ignore_unknown) + preference_findings(prefs)
+               + linked_findings(results, linked[name]))
+        findings += [replace(f, message=f"population '{name}': {f.message}") for f in own]
+    if models is not None:
+        findings += _metadata(results, rated, models)
+    order = sorted(range(len(findings)), key=lambda i: (SEVERITIES.index(findings[i].severity), i))
+    findings = [findings[i] for i in order]
+    summary = {"n_models": results.n_models, "n_items": results.n_items,
+               "population_column": column, "n_rated_in_results": int(len(rated)),
+               "populations": {n: {"preference_kind": populations[n].kind,
+                                   "n_rated_in_results": int(len(linked[n].rated)),
+                                   "n_pairs": int(len(linked[n].pairs))} for n in populations},
+               "counts": {s: sum(f.severity == s for f in findings) for s in SEVERITIES}}
+    ceiling = {n: pair_ceiling(linked[n].pairs, linked[n].kind, linked[n].ratings,
+                               linked[n].rating_sd) for n in populations}
+    return CheckReport(tuple(findings), summary, ceiling)
 
 
 def _quiet_link(results: Results, prefs: Preferences) -> Linked | None:
@@ -443,22 +481,113 @@ def model_profiles(results: Results) -> np.ndarray:
 
 def _gram_scan(profiles: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best correlation of each model with any other (n,), and candidate duplicate pairs (i < j)
-    with correlation above :data:`CANDIDATE_CORR`: blocks of the upper triangle of the Gram
-    matrix, each used for its rows' and its columns' maxima."""
+    with correlation above :data:`CANDIDATE_CORR`, in memory and time that grow with the models,
+    not their pairs.
+
+    Identical profiles are grouped by sorting their bytes (each copy correlates 1 with its
+    group's first row and is paired with it); the distinct profiles are then compared all against
+    all in blocks when there are at most :data:`EXACT_SCAN_MODELS` of them, else each with a
+    seeded sample and with its neighbours along random projections (:func:`_sampled_scan`; the
+    best correlations are then lower bounds). Each distinct profile keeps at most
+    :data:`NEIGHBOURS` candidates, its most correlated ones. Constant rows are in no pair.
+    """
     n = len(profiles)
+    rows = np.flatnonzero(profiles.any(axis=1))
+    first, group = distinct_rows(profiles[rows])
+    leaders = rows[first]
+    reps = profiles[leaders]
+    scan = _all_pairs if len(leaders) <= EXACT_SCAN_MODELS else _sampled_scan
+    rep_best, ri, rj = scan(reps)
+    rep_best = np.where(np.bincount(group, minlength=len(leaders)) > 1, 1.0, rep_best)
     best = np.full(n, -np.inf)
-    cand_i, cand_j = [], []
+    best[rows] = rep_best[group]
+    copy = rows != leaders[group]
+    a = np.concatenate([leaders[group[copy]], leaders[ri]])
+    b = np.concatenate([rows[copy], leaders[rj]])
+    return best, np.minimum(a, b), np.maximum(a, b)
+
+
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, group) of the rows of ``matrix`` [n, k] that are equal byte for byte: ``first``
+    [n_distinct] the first row of each distinct row, ``group`` [n] the index of each row's in
+    ``first``. One sort of the rows' bytes: O(n log n), no pair of rows is compared."""
+    block = np.ascontiguousarray(matrix)
+    keys = block.view(np.dtype((np.void, block.shape[1] * block.itemsize))).ravel()
+    _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+    return first, group.ravel()
+
+
+def _top_candidates(g: np.ndarray, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i[r], j[c]) with ``g[r, c]`` above :data:`CANDIDATE_CORR`, at most
+    :data:`NEIGHBOURS` per row, the most correlated first."""
+    r, c = np.nonzero(g > CANDIDATE_CORR)
+    if len(r) == 0:
+        return r, c
+    order = np.lexsort((-g[r, c], r))
+    r, c = r[order], c[order]
+    rank = np.arange(len(r)) - np.searchsorted(r, r)
+    keep = rank < NEIGHBOURS
+    return i[r[keep]], j[c[keep]]
+
+
+def _all_pairs(reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair of (distinct) profiles: blocks of the upper triangle of the Gram matrix, each
+    used for its rows' and its columns' maxima; bounded candidate lists."""
+    n = len(reps)
+    best = np.full(n, -np.inf)
+    cand_i, cand_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for start in range(0, n, GRAM_BLOCK):
         stop = min(n, start + GRAM_BLOCK)
-        g = profiles[start:stop] @ profiles[start:].T
+        g = reps[start:stop] @ reps[start:].T
         g[:, : stop - start][np.tril_indices(stop - start)] = -np.inf  # self and lower triangle
         if g.shape[1]:
             np.maximum(best[start:stop], g.max(axis=1), out=best[start:stop])
             np.maximum(best[start:], g.max(axis=0), out=best[start:])
-        i, j = np.nonzero(g > CANDIDATE_CORR)
-        cand_i.append(i + start)
-        cand_j.append(j + start)
+        i, j = _top_candidates(g, np.arange(start, stop), np.arange(start, n))
+        cand_i.append(i)
+        cand_j.append(j)
     return best, np.concatenate(cand_i), np.concatenate(cand_j)
+
+
+def _sampled_scan(reps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Too many distinct profiles for all pairs: each is compared with a seeded sample of
+    :data:`REFERENCE_MODELS` others (for its best correlation) and with its :data:`WINDOW`
+    neighbours in the order of each of :data:`PROJECTIONS` random projections (close vectors
+    project close: best correlation and candidates), O(n) products each."""
+    n = len(reps)
+    rng = np.random.default_rng(0)
+    ref = np.sort(rng.choice(n, REFERENCE_MODELS, replace=False))
+    best = np.full(n, -np.inf)
+    cand_i, cand_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for start in range(0, n, GRAM_BLOCK * 8):
+        stop = min(n, start + GRAM_BLOCK * 8)
+        g = reps[start:stop] @ reps[ref].T
+        inside = np.flatnonzero((ref >= start) & (ref < stop))
+        g[ref[inside] - start, inside] = -np.inf  # a model is not its own reference
+        best[start:stop] = g.max(axis=1)
+    for a, b, corr in _projection_neighbours(reps, rng):
+        best[a] = np.maximum(best[a], corr)  # a and b are slices of a permutation: no repeats
+        best[b] = np.maximum(best[b], corr)
+        near = corr > CANDIDATE_CORR
+        cand_i.append(a[near])
+        cand_j.append(b[near])
+    return best, np.concatenate(cand_i), np.concatenate(cand_j)
+
+
+def _projection_neighbours(reps: np.ndarray, rng: np.random.Generator):
+    """Yield (a, b, corr): rows ``step`` apart in the order of a random projection, for each of
+    :data:`PROJECTIONS` projections and each step up to :data:`WINDOW`, with their correlations
+    (rows gathered once per chunk of the order; within one yield no row repeats)."""
+    chunk = 65536
+    for _ in range(PROJECTIONS):
+        direction = rng.standard_normal(reps.shape[1]).astype(np.float32)
+        order = np.argsort(reps @ direction, kind="stable")
+        for start in range(0, len(order), chunk):
+            idx = order[start:start + chunk + WINDOW]
+            block = reps[idx]
+            for step in range(1, min(WINDOW + 1, len(idx))):
+                m = min(chunk, len(idx) - step)
+                yield idx[:m], idx[step:step + m], np.einsum("ij,ij->i", block[:m], block[step:step + m])
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from typing import Literal
@@ -191,6 +192,36 @@ def _require_columns(frame: pd.DataFrame, needed: tuple[str, ...], what: str, fi
         )
 
 
+def nfc(name: str) -> str:
+    """A name in Unicode NFC: 'é' typed as one code point or as 'e' + a combining accent (NFD,
+    as macOS file names give it) is one name."""
+    return unicodedata.normalize("NFC", name)
+
+
+def _nfc_names(names: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """(sorted distinct NFC names, index of each of ``names`` in them), or (names, None) when
+    every name already is NFC (the usual case: nothing is copied)."""
+    normal = [nfc(n) for n in names]
+    if normal == list(names):
+        return names, None
+    uniq, inverse = np.unique(np.asarray(normal, dtype=object), return_inverse=True)
+    return uniq, inverse.ravel()
+
+
+def _nfc_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with the name ``columns`` it has in NFC (a copy only when a name changes); one
+    normalization per distinct name, not per row."""
+    out = frame
+    for column in (c for c in columns if c in frame.columns):
+        codes, uniq = pd.factorize(frame[column])
+        values = np.asarray([nfc(str(u)) for u in uniq], dtype=object)
+        if all(v == str(u) for v, u in zip(values, uniq)):
+            continue
+        out = frame.copy() if out is frame else out
+        out[column] = np.where(codes >= 0, values[np.maximum(codes, 0)], None)
+    return out
+
+
 def _check_names(frame: pd.DataFrame, columns: tuple[str, ...]) -> None:
     for col in columns:
         bad = frame.index[frame[col].isna().to_numpy()]
@@ -261,15 +292,34 @@ def results_from_long(frame: pd.DataFrame) -> Results:
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, ("model", "benchmark", "item"))
     scores = parse_scores(frame, "score")
-    model_codes, models = pd.factorize(frame["model"].astype(str), sort=True)
-    item_codes, items = pd.factorize(frame["item"].astype(str), sort=True)
+    model_codes, models = _factorize_names(frame["model"])
+    item_codes, items = _factorize_names(frame["item"])
     models = np.asarray(models, dtype=object)
     items = np.asarray(items, dtype=object)
     _check_duplicates(frame, model_codes, item_codes, scores, models, items)
-    bench_codes, bench_names = pd.factorize(frame["benchmark"].astype(str), sort=True)
+    bench_codes, bench_names = _factorize_names(frame["benchmark"])
     benchmarks = _benchmark_per_item(frame, item_codes, items, bench_codes,
                                      np.asarray(bench_names, dtype=object))
     return _assemble(models, items, benchmarks, model_codes, item_codes, scores)
+
+
+def _factorize_names(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes [n_rows], sorted names) of a name column read as text, in Unicode NFC (see
+    :func:`nfc`); a categorical column (a wide table's items) by its categories, without making a
+    string per cell."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        codes, names = pd.factorize(column.astype(str), sort=True)
+        names = np.asarray(names, dtype=object)
+    else:
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        names = np.asarray(column.cat.categories.astype(str), dtype=object)
+        used = np.flatnonzero(np.bincount(codes, minlength=len(names)))  # a column left all empty
+        order = used[np.argsort(names[used], kind="stable")]
+        rank = np.full(len(names), -1, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes, names = rank[codes], names[order]
+    normal, index = _nfc_names(names)
+    return (codes, names) if index is None else (index[codes], normal)
 
 
 def _check_duplicates(frame: pd.DataFrame, model_codes: np.ndarray, item_codes: np.ndarray,
@@ -371,12 +421,21 @@ def results_from_wide(frame: pd.DataFrame, model_column: str = "model") -> Resul
                      "Name the first column 'model'.")
     _check_names(frame, (model_column,))
     _check_item_columns(frame, [c for c in frame.columns if c != model_column])
-    long = frame.melt(id_vars=[model_column], var_name="__item", value_name="__score",
-                      ignore_index=False)  # the index keeps file line numbers for messages
+    items = [c for c in frame.columns if c != model_column]
+    names = [str(c) for c in items]
+    numbered = frame.rename(columns={c: j for j, c in enumerate(items)})
+    numbered[model_column] = pd.Categorical(frame[model_column].astype(str))  # one string per row
+    long = numbered.melt(id_vars=[model_column], var_name="__item", value_name="__score",
+                         ignore_index=False)  # the index keeps file line numbers for messages
     long = long[long["__score"].notna()]
-    long = long.rename(columns={model_column: "model", "__item": "item", "__score": "score"})
-    long["item"] = long["item"].astype(str)
-    long["benchmark"] = [i.split("/", 1)[0] if "/" in i else "benchmark" for i in long["item"]]
+    long = long.rename(columns={model_column: "model", "__score": "score"})
+    # categorical item and benchmark columns: one string per column of the wide table, not per cell
+    codes = long.pop("__item").to_numpy(dtype=np.int64)
+    benches = np.array([i.split("/", 1)[0] if "/" in i else "benchmark" for i in names], dtype=object)
+    bench_names = np.unique(benches)
+    long["item"] = pd.Categorical.from_codes(codes, names)
+    long["benchmark"] = pd.Categorical.from_codes(np.searchsorted(bench_names, benches)[codes],
+                                                  bench_names)
     long.attrs["source"] = _source(frame)
     if long.empty:
         raise InputFormatError(f"{_source(frame)}: the wide table has no score cells.")
@@ -578,6 +637,7 @@ def preferences_from_frame(
     if extra:
         logger.info("%s: ignoring extra columns %s", _source(frame), ", ".join(map(str, extra)))
     _check_names(frame, needed[:2] if kind in LIST_KINDS else needed if kind != "ratings" else ("model",))
+    frame = _nfc_columns(frame, ("model", "winner", "loser", "model_a", "model_b"))
     if kind == "ratings":
         return _ratings(frame, rating_scale, interval)
     if kind == "pairs":
@@ -609,6 +669,13 @@ def _rating_sd(frame: pd.DataFrame, ratings: np.ndarray, columns: tuple[str, str
     """(n,) standard errors from 95 % intervals; intervals must contain their rating."""
     low = parse_scores(frame, columns[0], what="rating interval")
     high = parse_scores(frame, columns[1], what="rating interval")
+    huge = (np.abs(low) > MAX_ABS_SCORE) | (np.abs(high) > MAX_ABS_SCORE)
+    if huge.any():
+        raise DataValidationError(
+            f"{_source(frame)}: rating intervals ({columns[0]}, {columns[1]}) of absurd magnitude "
+            f"at {format_rows(_where(frame, huge))}: bounds must be below {MAX_ABS_SCORE:g} in "
+            "magnitude, like the ratings. Check the interval columns, or pass "
+            "--ignore-uncertainty.")
     bad = ~((low <= ratings) & (ratings <= high))
     if bad.any():
         shown = [f"{ln} ({lo:g} <= {r:g} <= {hi:g}?)" for ln, lo, r, hi in
@@ -646,6 +713,20 @@ def _max_models() -> int:
     return int((1 + math.isqrt(1 + 8 * MAX_RATING_PAIRS)) // 2)
 
 
+def _population_hint(frame: pd.DataFrame, names: np.ndarray, interval: tuple[str, str] | None) -> str:
+    """When a column gives every model one rating per value (an Arena category, a language), say
+    so and how to use it; else ""."""
+    taken = {"model", "rating", "weight", *(interval or ())}
+    for column in (c for c in frame.columns if c not in taken):
+        values = frame[column].astype(str).to_numpy()
+        if not pd.DataFrame({"m": names, "c": values}).duplicated().any():
+            return (f"The file has a column '{column}' that gives a model one rating per value "
+                    f"(e.g. {format_rows(sorted(set(values))[:3], 3)}): pass --population-column "
+                    f"{column} to fit, check or evaluate one benchmark per {column}, or keep one "
+                    "rating per model.")
+    return ""
+
+
 def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None) -> Preferences:
     ratings = parse_scores(frame, "rating", what="rating")
     huge = np.abs(ratings) > MAX_ABS_SCORE
@@ -660,7 +741,7 @@ def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None
         raise DataValidationError(
             f"{_source(frame)}: models rated more than once: "
             f"{format_rows(sorted(set(names[dup])))} at {format_rows(_lines(frame.index[dup]))}. "
-            "Keep one rating per model."
+            + (_population_hint(frame, names, interval) or "Keep one rating per model.")
         )
     if len(names) < 2:
         raise InsufficientDataError(
@@ -893,7 +974,7 @@ def models_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     _require_columns(frame, ("model",), "model metadata", "Name the model column 'model'.")
     _check_names(frame, ("model",))
-    names = frame["model"].astype(str)
+    names = frame["model"].astype(str).map(nfc)
     dup = names.duplicated(keep=False).to_numpy()
     if dup.any():
         raise DataValidationError(

@@ -26,8 +26,9 @@ from .data import Linked, PairSet, Results
 from .fit.folds import usable
 from .errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
                      format_rows)
-from .metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs, replicate_metrics,
-                      separability_replicates, summarize)
+from .metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs,
+                      mean_over_splits, replicate_metrics, separability_replicates,
+                      summarize)
 
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.evaluation/1"
@@ -48,8 +49,12 @@ class SplitSpec:
     """A family of splits, parsed from ``random[:FRACTION[:REPEATS]]``, ``size:THRESHOLD_B``,
     ``group:COLUMN[:FRACTION[:REPEATS]]`` or ``time:COLUMN:DATE``.
 
-    date : for time splits, the ISO date (or date-time) text as given; models whose ``column``
+    date : for time splits, the date (or date-time) text as given; models whose ``column``
         is before it train, the others are held out.
+    date_format : for time splits, the one format of ``date`` and of every cell of ``column``: a
+        ``strftime`` pattern (e.g. ``%d/%m/%Y``), or "" for ISO 8601 (``2024-01-31``,
+        ``2024-01-31T12:00:00+05:00``). Dates with a time zone are converted to UTC; dates
+        without one are read as UTC.
     """
 
     kind: str
@@ -58,6 +63,7 @@ class SplitSpec:
     threshold: float = 0.0
     column: str = ""
     date: str = ""
+    date_format: str = ""
 
     @property
     def name(self) -> str:
@@ -74,20 +80,25 @@ class SplitSpec:
             return (f"train on models below {self.threshold:g}B parameters, test on models at or "
                     "above it")
         if self.kind == "time":
-            return (f"train on models with {self.column} before {self.date}, test on models on or "
-                    "after it")
+            return (f"train on models with {self.column} before {self.date} (read as "
+                    f"{self.date_format or 'ISO 8601'}, in UTC), test on models on or after it")
         if self.kind == "group":
             return (f"{self.repeats} random hold-outs of {self.fraction:.0%} of the '{self.column}' "
                     "groups (no group on both sides)")
         return f"{self.repeats} random hold-outs of {self.fraction:.0%} of the rated models"
 
 
-def parse_split(text: str, *, fraction: float = 0.3, repeats: int = 20) -> SplitSpec:
-    """Parse a split specification; raise :class:`ParameterError` with the accepted forms."""
+def parse_split(text: str, *, fraction: float = 0.3, repeats: int = 20,
+                date_format: str | None = None) -> SplitSpec:
+    """Parse a split specification; raise :class:`ParameterError` with the accepted forms.
+
+    date_format : the ``strftime`` pattern of a time split's date and column (None: ISO 8601).
+    """
     parts = text.strip().split(":")
     usage = ("Use 'random[:FRACTION[:REPEATS]]' (e.g. random:0.3:20), 'size:THRESHOLD' in billions "
              "of parameters (e.g. size:13), 'group:COLUMN[:FRACTION[:REPEATS]]' (e.g. "
-             "group:organization), or 'time:COLUMN:DATE' (e.g. time:first_seen:2024-01-01).")
+             "group:organization), or 'time:COLUMN:DATE' (e.g. time:first_seen:2024-01-01; "
+             "DATE in ISO 8601 or in the --date-format; a fixed date, not 'now' or 'today').")
     try:
         if parts[0] == "random" and len(parts) <= 3:
             spec = SplitSpec("random", float(parts[1]) if len(parts) > 1 else fraction,
@@ -99,9 +110,10 @@ def parse_split(text: str, *, fraction: float = 0.3, repeats: int = 20) -> Split
                              int(parts[3]) if len(parts) > 3 else repeats, column=parts[1])
         elif parts[0] == "time" and len(parts) >= 3 and parts[1]:
             date = ":".join(parts[2:])  # a date-time keeps its own colons
-            if pd.isna(pd.Timestamp(date)):  # pd.Timestamp raises ValueError for a non-date
+            spec = SplitSpec("time", repeats=1, column=parts[1], date=date,
+                             date_format=date_format or "")
+            if pd.isna(parse_dates(pd.Series([date], dtype=object), spec.date_format)[0]):
                 raise ValueError
-            spec = SplitSpec("time", repeats=1, column=parts[1], date=date)
         else:
             raise ValueError
     except ValueError:
@@ -144,25 +156,56 @@ def make_splits(spec: SplitSpec, results: Results, rated: np.ndarray,
     return _group_splits(spec, rated, values, rng)
 
 
+RELATIVE_DATES = ("now", "today", "yesterday", "tomorrow")
+"""Words pandas reads as the clock's date: never a date here (a split must not move with the day
+it runs)."""
+
+
+def parse_dates(text: pd.Series, date_format: str) -> pd.Series:
+    """Text cells [n] as UTC timestamps in one format (``strftime`` pattern, or "" for ISO
+    8601); NaT where a cell is not a date in that format or is a relative word
+    (:data:`RELATIVE_DATES`). A time zone is converted to UTC; no time zone means UTC."""
+    words = text.astype(str).str.strip().str.lower().isin(RELATIVE_DATES).to_numpy()
+    dates = pd.to_datetime(text.where(~words, None), format=date_format or "ISO8601", utc=True,
+                           errors="coerce")
+    return pd.Series(dates, index=text.index)
+
+
 def _time_split(spec: SplitSpec, results: Results, rated: np.ndarray,
                 values: np.ndarray) -> Split:
     """Train on rated models whose date is before ``spec.date``, test on the others; models
-    without a date are left out (with a warning), a value that is not a date is an error."""
+    without a date are left out (with a warning), a value that is not a date in the split's one
+    format (ISO 8601 or ``spec.date_format``) is an error, and so is a number unless a format
+    says how to read it (20230601 with ``%Y%m%d``)."""
     raw = pd.Series(values, dtype=object)
-    dates = pd.to_datetime(raw, errors="coerce", format="mixed")
-    blank = raw.isna() | raw.astype(str).str.strip().isin(("", "NaT", "nan"))
-    bad = dates.isna() & ~blank
+    blank = (raw.isna() | raw.astype(str).str.strip().isin(("", "NaT", "nan"))).to_numpy()
+    numeric = np.array([isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                        for v in raw]) & ~blank
+    names = results.models[rated]
+    if numeric.any() and not spec.date_format:
+        shown = [f"{m} ({v!r})" for m, v in zip(names[numeric], raw[numeric])]
+        raise DataValidationError(
+            f"{spec.name}: the '{spec.column}' column holds numbers, not dates, for "
+            f"{format_rows(shown)}: a number could be YYYYMMDD, a year or seconds since 1970. "
+            "Write dates as YYYY-MM-DD, or say how to read them with --date-format (e.g. "
+            "%Y%m%d for 20230601, %Y for 2023).")
+    text = raw.where(~numeric, raw.map(lambda v: f"{v:.0f}" if isinstance(v, float) else str(v)))
+    dates = parse_dates(text.where(~blank, None), spec.date_format)
+    bad = dates.isna().to_numpy() & ~blank
     if bad.any():
-        shown = [f"{m} ({v!r})" for m, v in zip(results.models[rated[bad.to_numpy()]], raw[bad])]
+        shown = [f"{m} ({v!r})" for m, v in zip(names[bad], raw[bad])]
+        expected = (f"dates in the format {spec.date_format!r}" if spec.date_format else
+                    "ISO 8601 dates (YYYY-MM-DD, or a date-time, with or without a time zone)")
         raise DataValidationError(
             f"{spec.name}: the '{spec.column}' column is not a date for {format_rows(shown)}. "
-            "Give dates as YYYY-MM-DD, or leave the cell empty when unknown."
-        )
-    known = dates.notna().to_numpy()
-    if (~known).any():
+            f"Give {expected} (one format for the whole column; --date-format names another), "
+            "or leave the cell empty when unknown.")
+    known = ~blank
+    if blank.any():
         logger.warning("%s: %d rated models without a %s are left out: %s", spec.name,
-                       (~known).sum(), spec.column, format_rows(results.models[rated[~known]].tolist()))
-    before = known & (dates < pd.Timestamp(spec.date)).to_numpy()
+                       blank.sum(), spec.column, format_rows(names[blank].tolist()))
+    threshold = parse_dates(pd.Series([spec.date], dtype=object), spec.date_format)[0]
+    before = known & (dates < threshold).to_numpy()
     return Split(rated[before], rated[known & ~before])
 
 
@@ -220,7 +263,7 @@ class Accumulator:
     def means(self) -> dict[str, dict[str, np.ndarray]]:
         """method -> metric -> [n_bootstrap + 1] mean over splits of each replicate (row 0: the
         point estimate), what every summary and paired difference is computed from."""
-        return {method: {m: np.nanmean(np.vstack(v), axis=0) for m, v in slot.items()}
+        return {method: {m: mean_over_splits(v) for m, v in slot.items()}
                 for method, slot in self.reps.items()}
 
     def summary(self, level: float, paired_vs_all: bool = False) -> dict[str, dict[str, object]]:
@@ -310,7 +353,7 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
         "n_train_models": float(np.mean([len(r["train"]) for r in per_split])),
         "n_test_models": float(np.mean([len(r["test"]) for r in per_split])),
         "methods": acc.summary(level, paired_vs_all),
-        "preference_separability": summarize(np.nanmean(np.vstack(acc.separability), axis=0), level),
+        "preference_separability": summarize(mean_over_splits(acc.separability), level),
         "per_split": per_split,
     }
     if replicates:

@@ -240,6 +240,17 @@ def interval_separability(low: np.ndarray, high: np.ndarray) -> float:
     return float(np.triu(apart, 1).sum() / (n * (n - 1) / 2))
 
 
+def mean_over_splits(replicates: list[np.ndarray]) -> np.ndarray:
+    """[R] mean over splits of each replicate, from one [R] array per split, ignoring NaN (a split
+    where a metric is undefined, e.g. Spearman of constant scores); NaN where every split is
+    (said by the NaN, without numpy's "Mean of empty slice" warning)."""
+    stack = np.vstack(replicates)
+    finite = np.isfinite(stack)
+    count = finite.sum(axis=0)
+    total = np.where(finite, stack, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def summarize(replicates: np.ndarray, level: float = 0.95) -> dict[str, object]:
     """``{"mean": point, "ci": [lo, hi]}`` from [R] values whose row 0 is the point estimate."""
     point = float(replicates[0])

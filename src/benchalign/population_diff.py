@@ -22,7 +22,8 @@ otherwise switch to that benchmark alone, a change of design rather than of pref
 widened the null (on metabench 29 of 200 refits put all the weight on gsm8k).
 
 The test. Statistic: d(A, B) = the share of model pairs (every model of the results with a score
-under both) that A's and B's benchmarks order differently, (1 − Kendall τ_b) / 2. It is what
+under both) that A's and B's benchmarks order differently, (1 − Kendall τ_b) / 2 (0 when both
+tie every pair, as on identical results). It is what
 matters for a benchmark that ranks models: two weight vectors that move weight between
 interchangeable questions get d ≈ 0. Null: d(A, A*_k) and d(B, B*_k) over the refits of each
 population on resampled models, i.e. how far a benchmark moves when only which models were rated
@@ -162,10 +163,16 @@ def expand_pairs(pairs: PairSet, mult: np.ndarray) -> PairSet:
 
 def discordance(x: np.ndarray, y: np.ndarray) -> float:
     """Share of pairs of models that scores ``x`` and ``y`` [n_models] order differently,
-    (1 − Kendall τ_b) / 2 over the models with both scores finite (0.5 when either is constant)."""
+    (1 − Kendall τ_b) / 2 over the models with both scores finite. Two constant score vectors tie
+    every pair alike: 0 (nothing is ordered differently); one constant beside one that is not:
+    0.5. Fewer than 2 models with both scores: 0."""
     ok = np.isfinite(x) & np.isfinite(y)
-    tau = kendalltau(x[ok], y[ok]).statistic if ok.sum() >= 2 else np.nan
-    return float((1.0 - tau) / 2.0) if np.isfinite(tau) else 0.5
+    if ok.sum() < 2:
+        return 0.0
+    flat_x, flat_y = np.ptp(x[ok]) == 0, np.ptp(y[ok]) == 0
+    if flat_x or flat_y:
+        return 0.0 if flat_x and flat_y else 0.5
+    return float((1.0 - kendalltau(x[ok], y[ok]).statistic) / 2.0)
 
 
 @dataclass(frozen=True, eq=False)

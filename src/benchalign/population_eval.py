@@ -27,7 +27,7 @@ from .data import Linked, Results
 from .errors import ConvergenceWarning, InsufficientDataError
 from .evaluate import Accumulator, Split, SplitSpec, make_splits, separated_pairs
 from .fit.folds import usable
-from .metrics import bootstrap_counts, bradley_terry, replicate_metrics, summarize
+from .metrics import bootstrap_counts, bradley_terry, mean_over_splits, replicate_metrics, summarize
 from .populations import POOLED, PopulationAligner, link_populations
 from .scores import model_scores
 
@@ -131,7 +131,7 @@ def _params(template: PopulationAligner) -> dict:
 def _cross_summary(cross: dict[str, dict[str, list[np.ndarray]]],
                    level: float) -> dict[str, dict[str, object]]:
     """cross[A][B] = {pairwise_accuracy, paired_vs_own} from the replicates of A on B's pairs."""
-    means = {b: {a: np.nanmean(np.vstack(reps), axis=0) for a, reps in row.items()}
+    means = {b: {a: mean_over_splits(reps) for a, reps in row.items()}
              for b, row in cross.items()}
     benchmarks = [*next(iter(means.values()))]
     return {a: {b: {"pairwise_accuracy": summarize(means[b][a], level),

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
-from .data import preferences_from_frame
+from .data import nfc, preferences_from_frame
 from .errors import ConvergenceWarning, InputFormatError, InsufficientDataError, check_param
 from .fit import BenchmarkAligner
 from .fit.folds import fold_labels, usable
@@ -38,34 +38,52 @@ BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def split_populations(frame: pd.DataFrame, column: str, *, kind: PreferenceKind | None = None,
-                      rating_scale: float = ELO_SCALE,
-                      allow_rank_ties: bool = False) -> dict[str, Preferences]:
-    """One :class:`Preferences` per value of ``column`` (sorted by name), each validated alone
-    (``allow_rank_ties``: see :func:`benchalign.data.preferences_from_frame`)."""
-    if column not in frame.columns:
-        raise InputFormatError(
-            f"{frame.attrs.get('source', '<table>')}: no population column '{column}' (found "
-            f"{', '.join(map(str, frame.columns))}). Pass the column that names each row's "
-            "population, e.g. --population-column category."
-        )
-    empty = frame[column].isna().to_numpy()
-    if empty.any():
-        raise InputFormatError(
-            f"{frame.attrs.get('source', '<table>')}: the population column '{column}' is empty "
-            f"at {len(empty.nonzero()[0])} rows (e.g. line {int(np.flatnonzero(empty)[0]) + 2}). "
-            "Give every row a population, or delete those rows."
-        )
-    labels = frame[column].astype(str)
-    if (labels == POOLED).any():
-        raise InputFormatError(f"the population name '{POOLED}' is reserved for the pooled "
-                               "benchmark; rename that population.")
+                      rating_scale: float = ELO_SCALE, **options: object) -> dict[str, Preferences]:
+    """One :class:`Preferences` per value of ``column`` (sorted by name), each validated alone.
+
+    Population names are the column's text as written ('01' and '1' are two populations; read the
+    column as text, see :func:`benchalign.io.formats.read_preferences_any`). A blank name, or
+    :data:`POOLED` in any case or with spaces around it, raises :class:`InputFormatError`.
+    options : further keyword arguments of :func:`benchalign.data.preferences_from_frame`
+        (``interval_columns``, ``use_uncertainty``, ``allow_rank_ties``).
+    """
+    labels = population_labels(frame, column)
     out = {}
     for name in sorted(labels.unique()):
         part = frame.loc[(labels == name).to_numpy()].drop(columns=[column])
         part.attrs["source"] = f"{frame.attrs.get('source', '<table>')} [{column}={name}]"
         out[name] = preferences_from_frame(part, kind=kind, rating_scale=rating_scale,
-                                           allow_rank_ties=allow_rank_ties)
+                                           **options)  # type: ignore[arg-type]
     return out
+
+
+def population_labels(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Each row's population name [n_rows] as text; blank and reserved names raise."""
+    source = frame.attrs.get("source", "<table>")
+    if column not in frame.columns:
+        raise InputFormatError(
+            f"{source}: no population column '{column}' (found "
+            f"{', '.join(map(str, frame.columns))}). Pass the column that names each row's "
+            "population, e.g. --population-column category."
+        )
+    raw = frame[column]
+    labels = raw.map(lambda v: "" if v is None or v != v else nfc(str(v)))  # NaN != NaN
+    empty = (labels.str.strip() == "").to_numpy()
+    if empty.any():
+        raise InputFormatError(
+            f"{source}: the population column '{column}' is empty "
+            f"at {len(empty.nonzero()[0])} rows (e.g. line {int(np.flatnonzero(empty)[0]) + 2}). "
+            "Give every row a population, or delete those rows."
+        )
+    reserved = (labels.str.strip().str.casefold() == POOLED).to_numpy()
+    if reserved.any():
+        named = ", ".join(repr(v) for v in sorted(set(labels[reserved])))
+        raise InputFormatError(
+            f"{source}: the population name '{POOLED}' is reserved for the pooled benchmark "
+            f"(in any case, with or without spaces); the column '{column}' has {named} at "
+            f"{int(reserved.sum())} rows (e.g. line {int(np.flatnonzero(reserved)[0]) + 2}); "
+            "rename that population.")
+    return labels
 
 
 def pool(pairsets: list[PairSet]) -> PairSet:

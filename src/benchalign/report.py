@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__, plots
 from .baselines import METHODS, Method, Train
-from .data import Linked, PairSet, Results
+from .data import Linked, PairSet, Results, nfc
 from .errors import (
     BenchAlignError,
     ConvergenceWarning,
@@ -128,8 +128,23 @@ def item_texts(frame: pd.DataFrame | None, text_column: str | None = None) -> di
             "--text-column."
         )
     texts = frame[["item", column]].dropna().astype(str)
+    texts["item"] = texts["item"].map(nfc)  # as the results' item ids are
     _check_repeated_items(texts, column)
     return dict(zip(texts["item"], texts[column]))
+
+
+def warn_unmatched_texts(texts: dict[str, str], items: np.ndarray) -> None:
+    """A :class:`DataWarning` when an items table was given but some of the results' items
+    [n_items] have no text in it (their text cells would be empty), with the count matched."""
+    if not texts:
+        return
+    missing = [str(i) for i in items if str(i) not in texts]
+    if missing:
+        warnings.warn(
+            f"the items table matches {len(items) - len(missing)} of the {len(items)} questions "
+            f"of the results; {len(missing)} have no text (e.g. {format_rows(missing, 3)}) and "
+            "show an empty cell. Check that its 'item' column holds the results' item ids.",
+            DataWarning, stacklevel=2)
 
 
 def _check_repeated_items(texts: pd.DataFrame, column: str) -> None:

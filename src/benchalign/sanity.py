@@ -7,13 +7,13 @@ Each check is one small function of the validated containers of :mod:`benchalign
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .check import distinct_rows
 from .data import ELO_SCALE, Linked, Results
 from .errors import DataWarning, format_rows
 
@@ -62,28 +62,24 @@ def scale_mix(results: Results) -> str | None:
 
 
 def identical_models(results: Results) -> str | None:
-    """Models whose results are identical cell for cell (copies, or runs that failed alike).
-
-    Only rows that agree on their sum and observed count are compared byte for byte."""
-    sums = results.values.sum(axis=1, dtype=np.float64)
-    _, key, size = np.unique(np.column_stack([sums, results.observed_count()]), axis=0,
-                             return_inverse=True, return_counts=True)
-    key = key.ravel()
-    groups: dict[bytes, list[str]] = {}
-    for row in np.flatnonzero(size[key] > 1):
-        cells = results.values[row].tobytes() + (b"" if results.observed is None
-                                                  else results.observed[row].tobytes())
-        groups.setdefault(hashlib.sha256(cells).digest(), []).append(str(results.models[row]))
-    same = [sorted(g) for g in groups.values() if len(g) > 1]
-    if not same:
+    """Models whose results are identical cell for cell (copies, or runs that failed alike):
+    rows equal in their scores and their observed cells (one sort of the rows' bytes)."""
+    cells = results.values.view(np.uint8).reshape(results.n_models, -1)
+    if results.observed is not None:
+        cells = np.concatenate([cells, results.observed.view(np.uint8)], axis=1)
+    first, group = distinct_rows(cells)
+    size = np.bincount(group, minlength=len(first))
+    shared = np.flatnonzero(size > 1)
+    if len(shared) == 0:
         return None
-    if len(same[0]) == results.n_models:
+    if size[shared[0]] == results.n_models:
         return (f"all {results.n_models} models have identical results: no weighting can tell them "
                 "apart.")
-    shown = [f"[{format_rows(g, 3)}]" for g in same[:2]]
-    return (f"{sum(map(len, same))} models share identical results in {len(same)} group(s), e.g. "
-            f"{', '.join(shown)}: the same model twice, or runs that failed alike? Any weighting "
-            "ties them.")
+    shown_groups = shared[np.argsort(first[shared], kind="stable")][:2]  # in file order
+    shown = [f"[{format_rows(sorted(results.models[group == g].tolist()), 3)}]" for g in shown_groups]
+    return (f"{int(size[shared].sum())} models share identical results in {len(shared)} group(s), "
+            f"e.g. {', '.join(shown)}: the same model twice, or runs that failed alike? Any "
+            "weighting ties them.")
 
 
 def percent_ratings(ratings: np.ndarray, scale: float) -> str | None:

@@ -180,7 +180,7 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
     """
     _check_params(unit, n_boot, seed)
     linked = preferences if isinstance(preferences, Linked) else link(results, preferences)
-    cand, left_out = _candidate_rows(results, linked.rated, candidates)
+    cand, left_out = _candidate_rows(results, linked.rated, candidates, needed=unit == "models")
     n_options = len(cand) if unit == "models" else None
     check_param("suggest", "budget", budget,
                 isinstance(budget, (int, np.integer)) and budget >= 1, "an int >= 1")
@@ -210,10 +210,11 @@ def _check_params(unit: str, n_boot: int, seed: int) -> None:
                 "an int >= 0")
 
 
-def _candidate_rows(results: Results, rated: np.ndarray,
-                    candidates: np.ndarray | list[str] | None) -> tuple[np.ndarray, list[str]]:
+def _candidate_rows(results: Results, rated: np.ndarray, candidates: np.ndarray | list[str] | None,
+                    needed: bool = True) -> tuple[np.ndarray, list[str]]:
     """Rows that may be suggested: unrated, with at least one observed result; and the names of
-    the unrated models left out because the check finds them degenerate (default candidates only)."""
+    the unrated models left out because the check finds them degenerate (default candidates only).
+    needed : none is an error (suggesting models); suggesting pairs can do with the rated ones."""
     has = results.observed_count() > 0
     is_rated = np.zeros(results.n_models, dtype=bool)
     is_rated[rated] = True
@@ -232,7 +233,7 @@ def _candidate_rows(results: Results, rated: np.ndarray,
                 f"{format_rows(names[rows < 0].tolist())}. Fix their names or leave them out."
             )
         rows = np.unique(rows[has[rows] & ~is_rated[rows]])
-    if len(rows) == 0:
+    if len(rows) == 0 and needed:
         raise InsufficientDataError(
             "there is no unrated model with results to suggest: every model of the results "
             "already has preferences. Add the results of models you could get rated."
@@ -274,6 +275,11 @@ def _pair_table(results: Results, pairs: PairSet, refits: Refits, emb: np.ndarra
     new = np.array([(min(x, y), max(x, y)) not in seen for x, y in zip(a.tolist(), b.tolist())],
                    dtype=bool)
     a, b = a[new], b[new]
+    if len(a) == 0:
+        raise InsufficientDataError(
+            f"every pair of the {len(pool)} models considered (the rated ones and the "
+            f"{PAIR_POOL} most valuable unrated ones) has been compared: no pair to suggest. "
+            "Suggest models to rate (--unit models) once there are unrated models.")
     if budget > len(a):
         raise InsufficientDataError(
             f"budget {budget} is more than the {len(a)} pairs not yet compared among the rated "
@@ -294,6 +300,8 @@ def _pair_table(results: Results, pairs: PairSet, refits: Refits, emb: np.ndarra
 
 def _pair_pool(refits: Refits, emb: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """The rated models and the :data:`PAIR_POOL` most valuable candidates (sorted rows)."""
+    if len(cand) == 0:  # every model is rated: pairs among them only
+        return np.sort(refits.rated)
     rows, _, _ = rank_models(refits, emb, cand, min(PAIR_POOL, len(cand)))
     return np.union1d(refits.rated, rows)
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import click
 from tqdm import tqdm
 
-from ..check import CheckReport, check, format_findings
+from ..check import CheckReport, Finding, check, check_populations, format_findings
 from ..data import Linked, Preferences, Results, link
 from ..errors import DataWarning, check_param
 from ..io.formats.names import read_name_map, warn_unused_names
@@ -25,6 +25,7 @@ from .format_options import (
     preference_frame,
     rating_scale_of,
     results_format_options,
+    uncertainty_options,
 )
 
 F = Callable[..., object]
@@ -38,6 +39,17 @@ def models_option(help_text: str) -> Callable[[F], F]:
     """--models: model metadata (model, params_b, organization, first_seen, ...), what it is for."""
     return click.option("--models", "models_path", type=click.Path(dir_okay=False), default=None,
                         help=help_text)
+
+
+def date_format_option(f: F) -> F:
+    """--date-format: the one format of a time split's dates (evaluate, report)."""
+    return click.option(
+        "--date-format", default=None, metavar="PATTERN",
+        help="How the dates of a 'time:COLUMN:DATE' split are written, as a strftime pattern "
+             "(e.g. %d/%m/%Y for 31/01/2024, %Y%m%d for 20240131), for DATE and for every cell "
+             "of COLUMN. Default: ISO 8601 (2024-01-31, or a date-time; a time zone is converted "
+             "to UTC, a date without one is read as UTC). Numbers are dates only with a pattern.",
+    )(f)
 
 
 def results_option(f: F) -> F:
@@ -142,22 +154,51 @@ def read_inputs(results_path: str, preferences_path: str, **options: object) -> 
     return results, prefs
 
 
-def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
-                           column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
-    """Read results and a preference file with a population column; link each population's
-    preferences (see :func:`benchalign.populations.split_populations`) by name."""
+def read_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                           column: str, **options: object
+                           ) -> tuple[Results, dict[str, Preferences], dict[str, Linked]]:
+    """Results, each population's preferences (the population column read as text; see
+    :func:`benchalign.populations.split_populations`) with the same options as one preference
+    file (rating intervals, --ignore-uncertainty), and each linked by name (link's data warnings
+    silenced: the check's findings say them)."""
     from ..populations import split_populations
 
     map_path = options.get("name_map")
     if map_path is not None:
         options = {**options, "name_map": read_name_map(str(map_path))}
     results = load_results_from_options(results_path, **options)
-    frame, kind, scale = preference_frame(preferences_path, **options)
+    frame, kind, scale = preference_frame(preferences_path, **options, text_columns=(column,))
     populations = split_populations(frame, column, kind=kind, rating_scale=scale,  # type: ignore[arg-type]
-                                    allow_rank_ties=bool(options.get("allow_rank_ties")))
-    linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
-              for name, prefs in populations.items()}
+                                    **uncertainty_options(**options))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        linked = {name: link(results, prefs, ignore_unknown=ignore_unknown_models)
+                  for name, prefs in populations.items()}
+    return results, populations, linked
+
+
+def load_population_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
+                           column: str, **options: object) -> tuple[Results, dict[str, Linked]]:
+    """:func:`read_population_inputs`, then the data checks of :func:`load_checked`
+    (:func:`benchalign.check.check_populations`) with their error and warning findings on
+    stderr; returns the results and each population's linked preferences."""
+    results, populations, linked = read_population_inputs(
+        results_path, preferences_path, ignore_unknown_models, column, **options)
+    warn_findings([m for m in [few_items(results), identical_models(results)]
+                   + [disjoint_rated_models(results, lk) for lk in linked.values()] if m])
+    report = check_populations(results, populations, linked, column=column,
+                               ignore_unknown=ignore_unknown_models)
+    show_findings(report.at_least("warning"))
     return results, linked
+
+
+def show_findings(findings: list[Finding]) -> None:
+    """The error and warning findings of a data check, on stderr (info findings are left to
+    `benchalign check`)."""
+    shown = [f for f in findings if f.severity != "info"]
+    if shown:
+        click.echo(f"check: {len(shown)} finding(s) to look at (`benchalign check` lists all):\n"
+                   + format_findings(shown), err=True)
 
 
 PROGRESS_DELAY: float | None = 1.0
@@ -214,8 +255,5 @@ def load_checked(results_path: str, preferences_path: str, ignore_unknown_models
     warn_findings([m for m in (few_items(results), disjoint_rated_models(results, linked),
                                identical_models(results)) if m])
     report = check(results, prefs, ignore_unknown=ignore_unknown_models)
-    shown = report.at_least("warning")
-    if shown:
-        click.echo(f"check: {len(shown)} finding(s) to look at (`benchalign check` lists all):\n"
-                   + format_findings(shown), err=True)
+    show_findings(report.at_least("warning"))
     return results, linked, report

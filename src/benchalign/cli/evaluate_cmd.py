@@ -20,9 +20,9 @@ from ..population_eval import evaluate_populations, format_cross
 from ..report import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
-from .common import (SPLIT_MODELS_HELP, check_outputs, force_option, load_inputs,
-                     load_population_inputs, models_option, population_option, preference_options,
-                     results_option, seed_option, stage)
+from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option,
+                     load_inputs, load_population_inputs, models_option, population_option,
+                     preference_options, results_option, seed_option, stage)
 
 
 def _methods(spec: str | None) -> dict:
@@ -33,8 +33,9 @@ def _methods(spec: str | None) -> dict:
 
 
 def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,
-                  n_bootstrap: int, methods: dict, inputs: dict, name: str = "") -> dict:
-    specs = [parse_split(s) for s in splits]
+                  n_bootstrap: int, methods: dict, inputs: dict, name: str = "",
+                  date_format: str | None = None) -> dict:
+    specs = [parse_split(s, date_format=date_format) for s in splits]
     total = sum(spec.repeats for spec in specs)
     with stage(f"{name + ': ' if name else ''}evaluating {len(methods)} methods on {total} "
                "splits", total) as update:
@@ -59,7 +60,8 @@ def _dump(report: dict) -> str:
                    "(default 0.3, 20 repeats); 'size:B' trains below B billion parameters and tests "
                    "at or above; 'group:COLUMN[:FRACTION[:REPEATS]]' holds out whole groups; "
                    "'time:COLUMN:DATE' trains on models whose COLUMN (a date, e.g. first_seen) is "
-                   "before DATE and tests on the rest.")
+                   "before DATE and tests on the rest (see --date-format).")
+@date_format_option
 @click.option("--methods", default=None,
               help=f"Comma-separated subset of {', '.join(METHODS)} (uniform is always included); "
                    f"also, opt-in: {', '.join(VARIANTS)} (the aligner's correlation weighting "
@@ -73,9 +75,10 @@ def _dump(report: dict) -> str:
 @seed_option
 @force_option
 def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
-                 models_path: str | None, splits: tuple[str, ...], methods: str | None,
-                 n_bootstrap: int, json_path: str | None, population_column: str | None,
-                 seed: int, force: bool, **formats: object) -> None:
+                 models_path: str | None, splits: tuple[str, ...], date_format: str | None,
+                 methods: str | None, n_bootstrap: int, json_path: str | None,
+                 population_column: str | None, seed: int, force: bool,
+                 **formats: object) -> None:
     """Hold out rated models, fit every method on the rest, and compare them on the held-out ones.
 
     Methods: aligned (benchalign), uniform (the plain mean), uniform_completed (the plain mean
@@ -94,8 +97,9 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
                                  "compares each population's benchmark, the pooled one and "
                                  "uniform; drop one of the two.")
     if population_column:
+        specs = [parse_split(s, date_format=date_format) for s in splits]
         report = _evaluate_populations(results_path, preferences_path, ignore_unknown_models,
-                                       models_path, population_column, splits, n_bootstrap, seed,
+                                       models_path, population_column, specs, n_bootstrap, seed,
                                        formats)
         if json_path:
             write_atomic(json_path, _dump(report), force=force)
@@ -107,7 +111,7 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
         models = load_models(models_path) if models_path else None
     report = run_and_print(results, linked, splits=list(splits), models=models, seed=seed,
                            n_bootstrap=n_bootstrap, methods=_methods(methods),
-                           inputs={"results": results_path, "preferences": preferences_path,
+                           date_format=date_format, inputs={"results": results_path, "preferences": preferences_path,
                                    "models": models_path})
     if json_path:
         write_atomic(json_path, _dump(report), force=force)
@@ -115,9 +119,8 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
 
 
 def _evaluate_populations(results_path: str, preferences_path: str, ignore_unknown_models: bool,
-                          models_path: str | None, column: str, splits: tuple[str, ...],
+                          models_path: str | None, column: str, specs: list,
                           n_bootstrap: int, seed: int, formats: dict) -> dict:
-    specs = [parse_split(s) for s in splits]
     with stage("reading results and preferences by population"):
         results, linked = load_population_inputs(results_path, preferences_path,
                                                  ignore_unknown_models, column, **formats)

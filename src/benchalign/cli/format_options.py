@@ -221,15 +221,17 @@ def preference_frame(
     since: str | None = None,
     until: str | None = None,
     name_map: str | Path | dict[str, str] | None = None,
+    text_columns: tuple[str, ...] = (),
     **_other: Any,
 ) -> tuple[Any, str, float]:
     """(frame, kind, rating scale) of a preference file read and renamed (``name_map``) with the
-    CLI options, before validation (see :func:`load_preferences_from_options`)."""
+    CLI options, before validation (see :func:`load_preferences_from_options`); ``text_columns``
+    (a population column) are kept and read as text."""
     forced = preference_format if preference_format in KINDS else None
     frame = read_preferences_any(
         path, "table" if forced else preference_format, model_column=model_column, rating_column=rating_column,
         lower_is_better=lower_is_better, language=language, category=category, since=since,
-        until=until,
+        until=until, text_columns=text_columns,
     )
     kind = forced or detect_preference_kind(frame.columns, str(path))
     if name_map is not None:

@@ -24,9 +24,10 @@ from ..populations import POOLED, PopulationAligner, link_populations
 from ..report_populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
 from ..report import (LEARNING_SIZES, CaseReport, benchmark_separability, describe_choice,
-                      heldout_frame, item_texts, learning_curve, render_report)
+                      heldout_frame, item_texts, learning_curve, render_report,
+                      warn_unmatched_texts)
 from . import cli
-from .common import (SPLIT_MODELS_HELP, check_outputs, force_option, load_checked,
+from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option, load_checked,
                      load_population_inputs, models_option, population_option, preference_options,
                      results_option, seed_option, stage)
 
@@ -141,6 +142,7 @@ def case_name(path: str) -> str:
 @models_option(SPLIT_MODELS_HELP)
 @click.option("--split", "splits", multiple=True, default=("random",), show_default=True,
               help="Repeatable; as for `benchalign evaluate`.")
+@date_format_option
 @click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min=50), default=1000,
               show_default=True, help="Bootstrap resamples of held-out models for the 95% CIs.")
 @click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True,
@@ -155,8 +157,8 @@ def case_name(path: str) -> str:
 @force_option
 def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                items_path: str | None, text_column: str | None, models_path: str | None,
-               splits: tuple[str, ...], n_bootstrap: int, repeats: int, output: str,
-               title: str | None, population_column: str | None, seed: int, force: bool,
+               splits: tuple[str, ...], date_format: str | None, n_bootstrap: int, repeats: int,
+               output: str, title: str | None, population_column: str | None, seed: int, force: bool,
                **formats: object) -> None:
     """Write an HTML report: held-out evaluation, scores vs ratings, where the weight goes,
     learning curve and pruning curve.
@@ -166,7 +168,7 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     pooled preferences, plus a populations section (see `benchalign evaluate`).
     """
     check_outputs(force, o=output)
-    specs = [parse_split(s) for s in splits]
+    specs = [parse_split(s, date_format=date_format) for s in splits]
     texts = item_texts(read_items(items_path), text_column)  # a bad items file fails before the work
     with stage("reading results, preferences and metadata"):
         checked = None
@@ -179,6 +181,7 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
             results, linked, checked = load_checked(results_path, preferences_path,
                                                     ignore_unknown_models, **formats)
         models = load_models(models_path) if models_path else None
+    warn_unmatched_texts(texts, results.items)
     name = case_name(preferences_path)
     case = build_case(name, results, linked, splits=specs, models=models,
                       texts=texts, seed=seed, n_bootstrap=n_bootstrap,

@@ -197,9 +197,13 @@ def read_results_any(path: str | Path, fmt: str | None = None, **options: Any) -
     return reader(path, **given)
 
 
-def read_preferences_any(path: str | Path, fmt: str | None = None, **options: Any) -> pd.DataFrame:
+def read_preferences_any(path: str | Path, fmt: str | None = None, *,
+                         text_columns: tuple[str, ...] = (), **options: Any) -> pd.DataFrame:
     """Read preferences in any supported format into a frame for
     :func:`benchalign.data.preferences_from_frame`.
+
+    text_columns : columns of a table or leaderboard to keep and read as text, as written (a
+        population column: '01' stays '01', not the number 1).
 
     fmt : one of :data:`PREFERENCE_FORMATS`, or None / ``"auto"`` to detect it. A battles table
         with filters (language, category, since, until) is read as ``arena``; a table with
@@ -220,8 +224,8 @@ def read_preferences_any(path: str | Path, fmt: str | None = None, **options: An
     if fmt == "arena":
         return arena.read_battles(path, **given)
     if fmt == "leaderboard":
-        return arena.read_leaderboard(path, **given)
-    return read_table(path)
+        return arena.read_leaderboard(path, **given, keep_columns=text_columns)
+    return read_table(path, text_columns=text_columns)
 
 
 _EXPECTED = {

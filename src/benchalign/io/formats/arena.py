@@ -267,6 +267,7 @@ def read_leaderboard(
     model_column: str | None = None,
     rating_column: str | None = None,
     lower_is_better: bool = False,
+    keep_columns: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Read a leaderboard table into a ratings frame ``model, rating`` (higher is better).
 
@@ -274,14 +275,18 @@ def read_leaderboard(
     rating_column : default the first of rating, elo, arena_elo, arena score, score (any case);
         a rank column is never guessed: name it and pass ``lower_is_better``.
     lower_is_better : the column is a rank or loss; ratings are its negation.
+    keep_columns : further columns to keep, read as text (e.g. a population column).
     """
-    frame = read_table(path, text_columns=(model_column,) if model_column else ())
+    frame = read_table(path, text_columns=((model_column,) if model_column else ()) + keep_columns)
     model_col = _pick(frame, model_column, MODEL_COLUMNS, "model", "--model-column")
     rating_col = _pick(frame, rating_column, RATING_COLUMNS, "rating", "--rating-column")
     ratings = parse_scores(frame, rating_col, what="rating")
     out = pd.DataFrame({"model": frame[model_col].to_numpy(dtype=object),
                         "rating": -ratings if lower_is_better else ratings}, index=frame.index)
     out["model"] = [None if _is_nan(m) or m is None else str(m) for m in out["model"]]
+    for column in keep_columns:
+        if column in frame.columns and column not in out.columns:
+            out[column] = frame[column].to_numpy(dtype=object)
     out.attrs["source"] = str(path)
     return out
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...data import nfc
 from ...errors import DataValidationError, DataWarning, InputFormatError, format_rows
 from ...outputs import formula_unsafe
 from ..readers import read_table
@@ -68,7 +69,8 @@ def read_name_map(path: str | Path) -> NameMap:
             "Fill them in or delete those rows."
         )
     mapping: dict[str, str] = {}
-    for i, (src, dst) in enumerate(zip(frame["from"].astype(str), frame["to"].astype(str))):
+    for i, (src, dst) in enumerate(zip(frame["from"].astype(str).map(nfc),
+                                       frame["to"].astype(str).map(nfc))):
         if src in mapping and mapping[src] != dst:
             raise DataValidationError(
                 f"{path}: line {i + 2} maps {src!r} to {dst!r}, but an earlier line maps it to "
@@ -123,7 +125,8 @@ def apply_name_map(frame: pd.DataFrame, mapping: dict[str, str], columns: Iterab
     (e.g. a map sends ``vicuna-13b`` and ``vicuna-13b-v1.5`` both to ``vicuna-13b``).
     """
     columns = [c for c in columns if c in frame.columns]
-    names = pd.unique(pd.concat([frame[c].dropna().astype(str) for c in columns])) if columns else []
+    names = (pd.unique(pd.concat([frame[c].dropna().astype(str).map(nfc) for c in columns]))
+             if columns else [])
     if isinstance(mapping, NameMap):
         mapping.used.update(n for n in names if n in mapping)
     merged: dict[str, list[str]] = {}
@@ -137,8 +140,8 @@ def apply_name_map(frame: pd.DataFrame, mapping: dict[str, str], columns: Iterab
             f"name: {format_rows(shown, 3)}. Map each model to a distinct name (or remove one)."
         )
     out = frame.copy()
-    for c in columns:
-        out[c] = [mapping.get(v, v) if isinstance(v, str) else v for v in out[c]]
+    for c in columns:  # names and map both in NFC (see benchalign.data.nfc)
+        out[c] = [mapping.get(nfc(v), v) if isinstance(v, str) else v for v in out[c]]
     out.attrs = dict(frame.attrs)
     return out
 
