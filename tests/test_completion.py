@@ -251,3 +251,21 @@ def test_pruned_benchmark_completes_from_the_kept_questions():
     expected = bench.completion.scores(bench.weights, sub.values, sub.observed)[0]
     table = score(bench, results).set_index("model")
     assert table.loc[results.models, "score"].to_numpy() == pytest.approx(expected, abs=1e-10)
+
+
+def test_score_renormalizes_over_the_questions_a_model_has_and_completes_by_the_file():
+    """`score` of a uniform benchmark on results with half the questions missing: without a
+    completion an all-correct model scores 1.0 with coverage 0.5; with an item_mean completion its
+    missing questions count as their means over the models that have them (hand computation)."""
+    items = np.array(["q0", "q1", "q2", "q3"], dtype=object)
+    groups = np.array(["x", "x", "y", "y"], dtype=object)
+    obs = np.array([[True, True, False, False], [True, True, True, True], [True, True, True, True]])
+    values = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 0, 0]], dtype=np.float32)
+    results = Results(np.array(["a", "b", "c"], dtype=object), items, groups, values, obs)
+    bench = AlignedBenchmark(items, groups, np.full(4, 0.25))
+    row = score(bench, results).set_index("model").loc["a"]
+    assert row["score"] == 1.0 and row["coverage"] == 0.5 and row["n_items"] == 2
+    comp = Completion("item_mean", np.array([2 / 3, 2 / 3, 0.5, 0.0]), np.zeros((4, 0)))
+    row = score(AlignedBenchmark(items, groups, np.full(4, 0.25), completion=comp), results)
+    a = row.set_index("model").loc["a"]
+    assert a["score"] == pytest.approx(0.25 * (1 + 1 + 0.5 + 0.0)) and a["coverage"] == 0.5
