@@ -269,3 +269,17 @@ def test_score_renormalizes_over_the_questions_a_model_has_and_completes_by_the_
     row = score(AlignedBenchmark(items, groups, np.full(4, 0.25), completion=comp), results)
     a = row.set_index("model").loc["a"]
     assert a["score"] == pytest.approx(0.25 * (1 + 1 + 0.5 + 0.0)) and a["coverage"] == 0.5
+
+
+def test_report_separability_scores_completed_rows_when_the_fit_completes():
+    from benchalign.report import benchmark_separability
+
+    results, _ = additive_results(n_models=40, seed=9)
+    comp = fit_completion(results, "additive")
+    w = np.full(30, 1 / 30)
+    rows = np.arange(40)
+    via = benchmark_separability(results, rows, {"a": w}, completions={"a": comp})
+    direct = benchmark_separability(comp.complete(results), rows, {"a": w})
+    plain = benchmark_separability(results, rows, {"a": w})
+    assert via["separability"] == direct["separability"]
+    assert via["separability"] != plain["separability"]

@@ -31,6 +31,7 @@ from .errors import (
     format_rows,
 )
 from .evaluate import Split, SplitSpec, make_splits
+from .features.completion import Completion
 from .fit import BenchmarkAligner
 from .fit.folds import usable
 from .metrics import (METRICS, bootstrap_counts, bradley_terry, interval_separability,
@@ -195,17 +196,23 @@ SEPARABILITY_BOOTSTRAP = 500
 
 def benchmark_separability(results: Results, rows: np.ndarray, weights: dict[str, np.ndarray], *,
                            seed: int = 0, n_bootstrap: int = SEPARABILITY_BOOTSTRAP,
-                           level: float = 0.95) -> dict[str, object]:
+                           level: float = 0.95,
+                           completions: dict[str, Completion | None] | None = None) -> dict[str, object]:
     """Arena-Hard-Auto's separability of each weighting: the share of pairs of the models ``rows``
     whose scores' ``level`` intervals, from a bootstrap over the questions (the same resamples for
-    every weighting), do not overlap. weights : name -> [n_items] weights.
+    every weighting), do not overlap. weights : name -> [n_items] weights; completions : name ->
+    the completion its scores use (the rows are completed first), absent or None for none.
 
     Returns ``{"separability": {name: share}, "n_models": int, "n_bootstrap": int, "level": float}``.
     """
     sub = results.take_models(np.asarray(rows, dtype=np.int64))
     counts = bootstrap_counts(results.n_items, n_bootstrap, np.random.default_rng(seed))
-    shares = {name: interval_separability(*score_intervals(sub.values, sub.observed, w, counts, level))
-              for name, w in weights.items()}
+    shares = {}
+    for name, w in weights.items():
+        comp = (completions or {}).get(name)
+        rows_of = sub if comp is None else comp.complete(sub)
+        shares[name] = interval_separability(*score_intervals(rows_of.values, rows_of.observed, w,
+                                                              counts, level))
     return {"separability": shares, "n_models": sub.n_models, "n_bootstrap": n_bootstrap,
             "level": level}
 

@@ -61,7 +61,8 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
                              split=SplitSpec("random", repeats=prune_repeats))
     uniform = np.full(results.n_items, 1.0 / results.n_items)
     separable = benchmark_separability(results, linked.rated,
-                                       {"aligned": aligner.weights_, "uniform": uniform}, seed=seed)
+                                       {"aligned": aligner.weights_, "uniform": uniform}, seed=seed,
+                                       completions={"aligned": aligner.completion_})
     return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
                       texts, heldout, note, label, learning, pruned,
                       check=None if checked is None else checked.to_dict(),
