@@ -1,6 +1,6 @@
 """Active selection of the models to rate: held-out accuracy vs number of ratings revealed.
 
-The simulation is :func:`benchalign.suggest_curve.active_curve` (the same code as
+The simulation is :func:`benchalign.suggest.curve.active_curve` (the same code as
 ``benchalign suggest --report``): each repetition holds out ``--test`` rated models (default a
 third, at most 10; the same for every strategy), starts from ``--start`` rated models of the rest
 (the same for every strategy) and reveals the remaining pool one rating at a time, in the order a
@@ -23,7 +23,7 @@ import numpy as np
 
 from benchalign.data import link
 from benchalign.datasets import load_case
-from benchalign.suggest_curve import METHODS, ActiveCurve, active_curve, curve_summary
+from benchalign.suggest.curve import METHODS, ActiveCurve, active_curve, curve_summary
 
 OUT = Path(__file__).parent / "results"
 CASES = ("metabench", "alpacaeval2", "alpacaeval1", "livecodebench")

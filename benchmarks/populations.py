@@ -1,6 +1,6 @@
 """Issue 16's honest comparison of populations: metabench with the Arena's per-category ratings.
 
-Runs :func:`benchalign.population_eval.evaluate_populations` on the shipped metabench case with
+Runs :func:`benchalign.populations.evaluate.evaluate_populations` on the shipped metabench case with
 ``preferences_by_category`` restricted to --categories (default full, coding, math,
 creative_writing, chinese, if), seed 0, ``random:0.3:--repeats`` splits (the same held-out models
 for every category), once per aligner method (--methods; ``auto`` is the default fit, and
@@ -20,7 +20,7 @@ noise), or says that none does.
 
     nice python benchmarks/populations.py --out benchmarks/results/populations.md   # ~8 min
 
-Then where the categories differ (:mod:`benchalign.population_diff`, ``--n-boot`` refits of each
+Then where the categories differ (:mod:`benchalign.populations.compare`, ``--n-boot`` refits of each
 category on resampled rated models, seed --seed): per-benchmark weight mass of each category with
 its interval, and the test for the pairs of --pairs and each category against the pooled
 benchmark; the same as ``benchalign populations compare --a A --b B``. Then the test's behaviour
@@ -43,12 +43,12 @@ from scipy.stats import spearmanr
 
 from benchalign.data import link
 from benchalign.datasets import load_case
-from benchalign.evaluate import parse_split
+from benchalign.evaluation.heldout import parse_split
 from benchalign.outputs import write_atomic
-from benchalign.population_diff import compare_populations, holm, refit_population
-from benchalign.population_eval import evaluate_populations
-from benchalign.populations import BLEND_GRID, POOLED, PopulationAligner, link_populations
-from benchalign.populations import split_populations
+from benchalign.populations.compare import compare_populations, holm, refit_population
+from benchalign.populations.evaluate import evaluate_populations
+from benchalign.populations.aligner import BLEND_GRID, POOLED, PopulationAligner, link_populations
+from benchalign.populations.aligner import split_populations
 
 CATEGORIES = "full,coding,math,creative_writing,chinese,if"
 PAIRS = "full:coding,coding:creative_writing,creative_writing:chinese,math:if"

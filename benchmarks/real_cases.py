@@ -1,6 +1,6 @@
 """The real-case suite: every shipped case through `evaluate`, on the same splits, every method.
 
-Each case of ``benchalign.datasets.CASES`` runs through :func:`benchalign.evaluate.evaluate` with
+Each case of ``benchalign.datasets.CASES`` runs through :func:`benchalign.evaluation.heldout.evaluate` with
 seed 0 and the ``random`` split family (--repeats random hold-outs of 30 % of the rated models);
 metabench also runs ``size:13`` (train below 13 B parameters, test at or above, from its
 models.csv). Per case and split family one table: every method's held-out pairwise accuracy (mean
@@ -33,10 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchalign.baselines import Method, select_methods
+from benchalign.evaluation.baselines import Method, select_methods
 from benchalign.data import link
 from benchalign.datasets import CASE_INFO, CASES, load_case, masked_variant
-from benchalign.evaluate import evaluate, parse_split
+from benchalign.evaluation.heldout import evaluate, parse_split
 from benchalign.metrics import pooled_summary
 from benchalign.outputs import write_atomic
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchalign.baselines import Train, benchmark_mean, best_benchmark, ridge, ridge_loo
+from benchalign.evaluation.baselines import Train, benchmark_mean, best_benchmark, ridge, ridge_loo
 from benchalign.data import PairSet, Results
 
 ALPHAS = tuple(10.0 ** np.linspace(-3, 3, 25))

@@ -17,7 +17,7 @@ from benchalign import data
 from benchalign.cli import cli
 from benchalign.data import ELO_SCALE, Z975, check_pair_count, preferences_from_frame
 from benchalign.errors import DataValidationError, InputFormatError, InsufficientDataError, ParameterError
-from benchalign.evaluate import format_table
+from benchalign.evaluation.heldout import format_table
 
 from .conftest import make_planted, write_long
 

@@ -272,7 +272,7 @@ def test_score_renormalizes_over_the_questions_a_model_has_and_completes_by_the_
 
 
 def test_report_separability_scores_completed_rows_when_the_fit_completes():
-    from benchalign.report import benchmark_separability
+    from benchalign.report.build import benchmark_separability
 
     results, _ = additive_results(n_models=40, seed=9)
     comp = fit_completion(results, "additive")

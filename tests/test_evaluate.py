@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchalign.baselines import METHODS, ridge_loo
+from benchalign.evaluation.baselines import METHODS, ridge_loo
 from benchalign.data import link, preferences_from_frame
 from benchalign.errors import DataValidationError, DataWarning, InsufficientDataError, ParameterError
-from benchalign.evaluate import evaluate, format_table, make_splits, parse_split
+from benchalign.evaluation.heldout import evaluate, format_table, make_splits, parse_split
 from benchalign.metrics import summarize
 
 from .conftest import make_planted

@@ -13,7 +13,7 @@ from benchalign.cli import cli
 from benchalign.data import PairSet, list_pairs, preferences_from_frame
 from benchalign.errors import DataValidationError
 from benchalign.io.load import load_preferences
-from benchalign.populations import split_populations
+from benchalign.populations.aligner import split_populations
 
 RANKING = "list_id,model,rank\na,x,1\na,y,2\na,z,3\nb,x,2\nb,z,1\n"
 CHOICES = "list_id,model,chosen\na,x,1\na,y,0\na,z,0\nb,x,false\nb,z,TRUE\n"

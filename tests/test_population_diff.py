@@ -15,9 +15,9 @@ from benchalign.cli import cli
 from benchalign.data import PairSet
 from benchalign.errors import InsufficientDataError, ParameterError
 from benchalign.fit import BenchmarkAligner
-from benchalign.population_diff import (DIFFER, INDISTINGUISHABLE, SCHEMA, expand_pairs,
+from benchalign.populations.compare import (DIFFER, INDISTINGUISHABLE, SCHEMA, expand_pairs,
                                         refit_population)
-from benchalign.populations import POOLED, link_populations, split_populations
+from benchalign.populations.aligner import POOLED, link_populations, split_populations
 
 from .conftest import make_planted, write_long
 
@@ -166,8 +166,8 @@ def test_cli_compare_unknown_or_repeated_population_names_the_fix(planted, tmp_p
 
 
 def test_report_section_lists_questions_only_for_populations_that_differ(planted, linked):
-    from benchalign.population_diff import compare_each
-    from benchalign.report_populations import PopulationView, populations_html
+    from benchalign.populations.compare import compare_each
+    from benchalign.report.populations import PopulationView, populations_html
 
     three = {n: linked[n] for n in ("A", "B", "C", POOLED)}
     comparisons = compare_each(planted.results, three, n_boot=N_BOOT)
@@ -189,7 +189,7 @@ def test_report_section_lists_questions_only_for_populations_that_differ(planted
 
 
 def test_compare_each_skips_a_population_with_too_few_rated_models(planted, linked):
-    from benchalign.population_diff import compare_each
+    from benchalign.populations.compare import compare_each
 
     small = linked["B"].pairs.within(np.arange(4), planted.results.n_models)
     tiny = type(linked["B"])(small, small.models(), linked["B"].ratings, "ratings")
@@ -200,7 +200,7 @@ def test_compare_each_skips_a_population_with_too_few_rated_models(planted, link
 
 
 def test_holm_adjusted_p_values_match_the_step_down_rule():
-    from benchalign.population_diff import holm
+    from benchalign.populations.compare import holm
 
     # sorted 0.01, 0.02, 0.03, 0.5 times 4, 3, 2, 1 -> 0.04, 0.06, 0.06 (monotone), 0.5
     np.testing.assert_allclose(holm([0.03, 0.01, 0.5, 0.02]), [0.06, 0.04, 0.5, 0.06])
@@ -209,7 +209,7 @@ def test_holm_adjusted_p_values_match_the_step_down_rule():
 
 
 def test_compare_each_judges_by_the_holm_adjusted_p_value(planted, linked):
-    from benchalign.population_diff import compare_each, holm
+    from benchalign.populations.compare import compare_each, holm
 
     three = {n: linked[n] for n in ("A", "B", "C", POOLED)}
     comparisons = compare_each(planted.results, three, n_boot=N_BOOT)
@@ -250,7 +250,7 @@ def test_a_population_compared_with_itself_where_refits_reproduce_the_fit_has_p_
 
 
 def test_identical_scores_order_no_pair_differently():
-    from benchalign.population_diff import discordance
+    from benchalign.populations.compare import discordance
 
     flat = np.full(6, 0.7)
     assert discordance(flat, flat.copy()) == 0.0
@@ -277,7 +277,7 @@ def test_cli_compare_on_identical_results_says_nothing_is_ordered_differently(tm
 
 
 def test_the_null_is_each_populations_own_refits_against_its_own_full_fit(planted, linked):
-    from benchalign.population_diff import discordance
+    from benchalign.populations.compare import discordance
     from benchalign.scores import model_scores
 
     results = planted.results

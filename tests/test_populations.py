@@ -14,7 +14,7 @@ from benchalign.artifact import AlignedBenchmark, load_benchmark, score
 from benchalign.cli import cli
 from benchalign.data import PairSet
 from benchalign.errors import ArtifactError, InputFormatError
-from benchalign.populations import (POOLED, PopulationAligner, choose_blend, link_populations, pool,
+from benchalign.populations.aligner import (POOLED, PopulationAligner, choose_blend, link_populations, pool,
                                     split_populations)
 
 from .conftest import make_planted, write_long
@@ -143,8 +143,8 @@ def test_fit_population_column_then_score_a_population(planted, tmp_path):
 
 def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted):
     from benchalign.data import link
-    from benchalign.evaluate import parse_split
-    from benchalign.population_eval import evaluate_populations, format_cross
+    from benchalign.evaluation.heldout import parse_split
+    from benchalign.populations.evaluate import evaluate_populations, format_cross
 
     pref_a, other_b, pref_c = _views(planted)
     pops = {name: link(planted.results, p) for name, p in split_populations(
@@ -281,9 +281,9 @@ def test_no_held_out_preference_reaches_a_population_fit(planted, monkeypatch):
     pooled one, and the blend's folds) sees only the split's training models: no pair and no
     rating of a held-out model."""
     from benchalign.data import Linked
-    from benchalign.evaluate import make_splits, parse_split
+    from benchalign.evaluation.heldout import make_splits, parse_split
     from benchalign.fit import aligner as aligner_module
-    from benchalign.population_eval import evaluate_populations
+    from benchalign.populations.evaluate import evaluate_populations
 
     pref_a, other_b, _ = _views(planted)
     linked = link_populations_of(planted, {"A": pref_a, "B": other_b})

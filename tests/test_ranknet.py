@@ -11,9 +11,9 @@ from scipy.stats import spearmanr
 
 from benchalign import BenchmarkAligner, ConvergenceWarning, preferences_from_frame
 from benchalign.artifact import AlignedBenchmark, load_benchmark
-from benchalign.baselines import Train, aligned_with, ranknet, select_methods, uniform
+from benchalign.evaluation.baselines import Train, aligned_with, ranknet, select_methods, uniform
 from benchalign.data import Results, link
-from benchalign.evaluate import SplitSpec, evaluate
+from benchalign.evaluation.heldout import SplitSpec, evaluate
 from benchalign.fit.candidates import Context
 from benchalign.fit.ranknet import REG_GRID, fit_published
 from benchalign.fit.selection import AUTO, candidates

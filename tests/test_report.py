@@ -18,7 +18,7 @@ from benchalign import link, parse_split, preferences_from_frame
 from benchalign.cli import cli
 from benchalign.cli.report_cmd import build_case
 from benchalign.errors import DataValidationError, DataWarning, InputFormatError
-from benchalign.report import item_texts, render_report
+from benchalign.report.build import item_texts, render_report
 
 from .conftest import make_planted, write_long
 
@@ -225,7 +225,7 @@ def test_evaluation_shows_agreement_with_confidence_and_separability(case, page)
 
 
 def test_benchmark_separability_uses_the_same_question_resamples():
-    from benchalign.report import benchmark_separability
+    from benchalign.report.build import benchmark_separability
 
     d = make_planted(n_models=12, n_items=40, seed=3)
     rows = np.arange(12)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from benchalign.cli import cli
 from benchalign.data import Results, preferences_from_frame
 from benchalign.errors import InsufficientDataError, ParameterError
-from benchalign.suggest import SCHEMA, suggest, to_json
+from benchalign.suggest.rank import SCHEMA, suggest, to_json
 
 from .conftest import make_planted, write_long
 

@@ -1,4 +1,4 @@
-"""The active curve (benchalign.suggest_curve) and the page of `benchalign suggest --report`."""
+"""The active curve (benchalign.suggest.curve) and the page of `benchalign suggest --report`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from benchalign.cli import cli
 from benchalign.data import link, preferences_from_frame
 from benchalign.errors import InsufficientDataError, ParameterError
-from benchalign.suggest_curve import STRATEGIES, active_curve, curve_sizes, curve_summary
+from benchalign.suggest.curve import STRATEGIES, active_curve, curve_sizes, curve_summary
 
 from .conftest import make_planted, write_long
 

@@ -28,12 +28,12 @@ from .data import (  # noqa: E402
     results_from_frame,
 )
 from .errors import BenchAlignError, ConvergenceWarning, DataWarning  # noqa: E402
-from .evaluate import evaluate, parse_split  # noqa: E402
+from .evaluation.heldout import evaluate, parse_split  # noqa: E402
 from .fit import BenchmarkAligner  # noqa: E402
 from .io.load import load_models, load_preferences, load_results  # noqa: E402
-from .population_diff import compare_populations  # noqa: E402
-from .population_eval import evaluate_populations  # noqa: E402
-from .populations import PopulationAligner, split_populations  # noqa: E402
+from .populations.compare import compare_populations  # noqa: E402
+from .populations.evaluate import evaluate_populations  # noqa: E402
+from .populations.aligner import PopulationAligner, split_populations  # noqa: E402
 
 __all__ = [
     "AlignedBenchmark",

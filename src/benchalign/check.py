@@ -907,7 +907,7 @@ def pair_ceiling(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
 
 
 def heldout_ceiling(results: Results, linked: Linked, evaluation: dict) -> dict[str, float | None]:
-    """Per split family of an :func:`benchalign.evaluate.evaluate` report: the mean over its splits
+    """Per split family of an :func:`benchalign.evaluation.heldout.evaluate` report: the mean over its splits
     of :func:`pair_ceiling` on the held-out pairs (None when the preferences carry no uncertainty)."""
     out: dict[str, float | None] = {}
     for name, family in evaluation["splits"].items():

@@ -114,4 +114,4 @@ def main() -> None:
     cli(prog_name="benchalign")
 
 
-from . import commands  # noqa: E402,F401  (registers the commands on the group)
+from . import commands  # noqa: E402, F401  (registers the commands on the group

@@ -158,10 +158,10 @@ def read_population_inputs(results_path: str, preferences_path: str, ignore_unkn
                            column: str, **options: object
                            ) -> tuple[Results, dict[str, Preferences], dict[str, Linked]]:
     """Results, each population's preferences (the population column read as text; see
-    :func:`benchalign.populations.split_populations`) with the same options as one preference
+    :func:`benchalign.populations.aligner.split_populations`) with the same options as one preference
     file (rating intervals, --ignore-uncertainty), and each linked by name (link's data warnings
     silenced: the check's findings say them)."""
-    from ..populations import split_populations
+    from ..populations.aligner import split_populations
 
     map_path = options.get("name_map")
     if map_path is not None:

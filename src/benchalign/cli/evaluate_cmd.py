@@ -7,17 +7,17 @@ import time
 
 import click
 
-from ..baselines import METHODS, VARIANTS, select_methods
+from ..evaluation.baselines import METHODS, VARIANTS, select_methods
 from ..check import check, heldout_ceiling
 from ..data import Linked, Results, link
 from ..datasets import DEMO_CASES, load_case
 from ..errors import ParameterError
-from ..evaluate import evaluate as run_evaluation
-from ..evaluate import format_table, parse_split
+from ..evaluation.heldout import evaluate as run_evaluation
+from ..evaluation.heldout import format_table, parse_split
 from ..io.load import load_models
 from ..outputs import Outputs, write_atomic
-from ..population_eval import evaluate_populations, format_cross
-from ..report import item_texts, render_report
+from ..populations.evaluate import evaluate_populations, format_cross
+from ..report.build import item_texts, render_report
 from . import cli
 from .report_cmd import build_case
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option,

@@ -16,7 +16,7 @@ from ..fit import BenchmarkAligner
 from ..features.completion import SPECS
 from ..fit.selection import METHODS
 from ..outputs import formula_safe, ordering_format, write_atomic
-from ..populations import POOLED, PopulationAligner
+from ..populations.aligner import POOLED, PopulationAligner
 from . import cli
 from .common import (check_outputs, force_option, load_checked, load_population_inputs,
                      population_option, preference_options, results_option, seed_option, stage)

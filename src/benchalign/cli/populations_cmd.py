@@ -6,9 +6,9 @@ import json
 
 import click
 
-from ..population_diff import ALPHA, N_BOOT, TOP_ITEMS, compare_populations, format_diff
-from ..population_diff import pick_population
-from ..populations import link_populations
+from ..populations.compare import ALPHA, N_BOOT, TOP_ITEMS, compare_populations, format_diff
+from ..populations.compare import pick_population
+from ..populations.aligner import link_populations
 from ..errors import ParameterError
 from ..outputs import write_atomic
 from . import cli

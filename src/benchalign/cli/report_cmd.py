@@ -14,16 +14,16 @@ import pandas as pd
 from ..check import CheckReport, heldout_ceiling
 from ..data import Linked, Results
 from ..errors import InputFormatError
-from ..evaluate import Split, SplitSpec, evaluate, parse_split
+from ..evaluation.heldout import Split, SplitSpec, evaluate, parse_split
 from ..fit import BenchmarkAligner
 from ..io.load import load_models
 from ..outputs import write_atomic
-from ..population_diff import N_BOOT, compare_each
-from ..population_eval import evaluate_populations
-from ..populations import POOLED, PopulationAligner, link_populations
-from ..report_populations import PopulationView
+from ..populations.compare import N_BOOT, compare_each
+from ..populations.evaluate import evaluate_populations
+from ..populations.aligner import POOLED, PopulationAligner, link_populations
+from ..report.populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
-from ..report import (LEARNING_SIZES, CaseReport, benchmark_separability, describe_choice,
+from ..report.build import (LEARNING_SIZES, CaseReport, benchmark_separability, describe_choice,
                       heldout_frame, item_texts, learning_curve, render_report,
                       warn_unmatched_texts)
 from . import cli

@@ -10,9 +10,9 @@ import pandas as pd
 from ..data import Linked, Results
 from ..errors import ParameterError, format_rows
 from ..outputs import Outputs
-from ..report_suggest import suggest_page
-from ..suggest import UNITS, suggest, to_json
-from ..suggest_curve import active_curve, curve_sizes
+from ..report.suggest import suggest_page
+from ..suggest.rank import UNITS, suggest, to_json
+from ..suggest.curve import active_curve, curve_sizes
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
                      seed_option, stage)

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import PairSet, Results
-from .errors import ParameterError
-from .features.structure import benchmark_indicators, item_means
-from .features.completion import resolve, scores_with
-from .fit import BenchmarkAligner
-from .fit.candidates import Context, item_correlations
-from .metrics import bradley_terry, pairwise_accuracy
-from .scores import model_scores
+from ..data import PairSet, Results
+from ..errors import ParameterError
+from ..features.structure import benchmark_indicators, item_means
+from ..features.completion import resolve, scores_with
+from ..fit import BenchmarkAligner
+from ..fit.candidates import Context, item_correlations
+from ..metrics import bradley_terry, pairwise_accuracy
+from ..scores import model_scores
 
 RANDOM_SUBSET_K = 100
 RIDGE_ALPHAS = tuple(10.0 ** np.arange(-3, 5))

@@ -2,12 +2,12 @@
 every population's held-out preferences, on the same splits.
 
 The splits divide the models rated in any population (the pooled rated set), so every population
-holds out the same models. In each split one :class:`~benchalign.populations.PopulationAligner` is
+holds out the same models. In each split one :class:`~benchalign.populations.aligner.PopulationAligner` is
 fitted on the training models' preferences of every population; then, for each population B, the
 held-out models' preferences of B score
 
 * ``populations.<B>.methods``: ``own`` (B's benchmark), ``pooled`` and ``uniform`` (the plain
-  mean), in the schema of :func:`benchalign.evaluate.evaluate` (bootstrap CIs over B's held-out
+  mean), in the schema of :func:`benchalign.evaluation.heldout.evaluate` (bootstrap CIs over B's held-out
   models, paired differences on the same resamples);
 * ``cross.<A>.<B>``: A's benchmark (A a population or ``pooled``) on B's held-out pairs:
   ``pairwise_accuracy`` and ``paired_vs_own`` = B's own benchmark minus A's, same resamples. A
@@ -23,13 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .data import Linked, Results
-from .errors import ConvergenceWarning, InsufficientDataError
-from .evaluate import Accumulator, Split, SplitSpec, make_splits, separated_pairs
-from .fit.folds import usable
-from .metrics import bootstrap_counts, bradley_terry, mean_over_splits, replicate_metrics, summarize
-from .populations import POOLED, PopulationAligner, link_populations
-from .scores import model_scores
+from ..data import Linked, Results
+from ..errors import ConvergenceWarning, InsufficientDataError
+from ..evaluation.heldout import Accumulator, Split, SplitSpec, make_splits, separated_pairs
+from ..fit.folds import usable
+from ..metrics import bootstrap_counts, bradley_terry, mean_over_splits, replicate_metrics, summarize
+from .aligner import POOLED, PopulationAligner, link_populations
+from ..scores import model_scores
 
 SCHEMA = "benchalign.population_evaluation/1"
 

@@ -1,11 +1,11 @@
 """The report's populations section: per-benchmark weight mass of every population's benchmark
 side by side, the cross matrix as a heat map (an HTML table coloured by accuracy), and where
-each population differs from the pooled benchmark (:mod:`benchalign.population_diff`): masses
+each population differs from the pooled benchmark (:mod:`benchalign.populations.compare`): masses
 with bootstrap intervals, the resampling test, and the questions that gain and lose most only
 where the test says they differ.
 
 Pure: takes the fitted weights, the dict of
-:func:`benchalign.population_eval.evaluate_populations` and the comparisons, returns HTML.
+:func:`benchalign.populations.evaluate.evaluate_populations` and the comparisons, returns HTML.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .population_diff import Comparisons, PopulationDiff
-from .populations import POOLED
+from ..populations.compare import Comparisons, PopulationDiff
+from ..populations.aligner import POOLED
 
 DIVERGING_ITEMS = 5
 TEXT_WIDTH = 160
@@ -28,7 +28,7 @@ class PopulationView:
 
     weights : {population or "pooled": [n_items]} fitted on every rated model; blend : {population:
     pull toward the pooled weights}; evaluation : the dict of ``evaluate_populations``;
-    comparisons : :func:`benchalign.population_diff.compare_each` of the populations.
+    comparisons : :func:`benchalign.populations.compare.compare_each` of the populations.
     """
 
     weights: dict[str, np.ndarray]

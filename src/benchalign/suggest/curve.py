@@ -1,11 +1,11 @@
-"""The active curve: what choosing the models to rate with :func:`benchalign.suggest.suggest` is
+"""The active curve: what choosing the models to rate with :func:`benchalign.suggest.rank.suggest` is
 worth, measured on the data itself.
 
 Each repetition hides the ratings of ``test`` rated models (held out, the same for every strategy),
 starts from ``start`` rated models of the rest (the same for every strategy) and reveals the
 remaining ``pool`` one model at a time, in the order a strategy picks:
 
-* ``suggest``: :func:`benchalign.suggest.rank_models` (rank disagreement of bootstrap refits ×
+* ``suggest``: :func:`benchalign.suggest.rank.rank_models` (rank disagreement of bootstrap refits ×
   novelty), the first pick of a budget of one;
 * ``uncertain``: the rank disagreement alone (the most-uncertain-score heuristic);
 * ``novel``: the novelty alone (farthest from the revealed models in the results' components);
@@ -29,12 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .data import Linked, PairSet, Results
-from .errors import InsufficientDataError, check_param
-from .fit.candidates import Context
-from .fit.selection import select
-from .metrics import pairwise_accuracy
-from .suggest import bootstrap_refits, nearest_distance, rank_models, rank_spread, results_embedding
+from ..data import Linked, PairSet, Results
+from ..errors import InsufficientDataError, check_param
+from ..fit.candidates import Context
+from ..fit.selection import select
+from ..metrics import pairwise_accuracy
+from .rank import bootstrap_refits, nearest_distance, rank_models, rank_spread, results_embedding
 
 STRATEGIES = ("suggest", "uncertain", "novel", "most_run", "random")
 METHODS = ("auto", "correlation")

@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from .baselines import METHODS, Method, Train
-from .check import pair_agreement
-from .data import Linked, PairSet, Results
-from .fit.folds import usable
-from .errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
+from ..check import pair_agreement
+from ..data import Linked, PairSet, Results
+from ..fit.folds import usable
+from ..errors import (ConvergenceWarning, DataValidationError, InsufficientDataError, ParameterError,
                      format_rows)
-from .metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs,
+from ..metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs,
                       mean_over_splits, replicate_metrics, separability_replicates,
                       summarize)
 

@@ -2,8 +2,8 @@
 active curve on the user's own data (what choosing the models to rate by ``suggest`` was worth
 there, against random choice and the simple heuristics).
 
-Pure: takes the :func:`benchalign.suggest.suggest` table and a
-:class:`benchalign.suggest_curve.ActiveCurve`, returns HTML.
+Pure: takes the :func:`benchalign.suggest.rank.suggest` table and a
+:class:`benchalign.suggest.curve.ActiveCurve`, returns HTML.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from . import plots
-from .errors import format_rows
-from .report import frame_table, html_page
-from .suggest_curve import ActiveCurve, curve_frame, curve_summary
+from ..errors import format_rows
+from .build import frame_table, html_page
+from ..suggest.curve import ActiveCurve, curve_frame, curve_summary
 
 VALUE_NOTE = {
     "models": "value = rank_sd × novelty. <b>rank_sd</b>: how much bootstrap refits of the "
@@ -37,7 +37,7 @@ def _e(text: object) -> str:
 
 def suggest_page(table: pd.DataFrame, unit: str, curve: ActiveCurve, *, title: str,
                  inputs: str) -> str:
-    """The whole page. table : :func:`~benchalign.suggest.suggest`'s table for ``unit``;
+    """The whole page. table : :func:`~benchalign.suggest.rank.suggest`'s table for ``unit``;
     inputs : one line naming the data (shown under the title)."""
     body = (f"<p>{_e(inputs)}</p>\n"
             f'<section data-section="suggestions"><h3>Suggestions, best first</h3>\n'

@@ -24,13 +24,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
-from .data import nfc, preferences_from_frame
-from .errors import ConvergenceWarning, InputFormatError, InsufficientDataError, check_param
-from .fit import BenchmarkAligner
-from .fit.folds import fold_labels, usable
-from .metrics import pairwise_accuracy
-from .scores import model_scores
+from ..data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
+from ..data import nfc, preferences_from_frame
+from ..errors import ConvergenceWarning, InputFormatError, InsufficientDataError, check_param
+from ..fit import BenchmarkAligner
+from ..fit.folds import fold_labels, usable
+from ..metrics import pairwise_accuracy
+from ..scores import model_scores
 
 POOLED = "pooled"
 """Name of the pooled benchmark beside the populations (a population may not use it)."""

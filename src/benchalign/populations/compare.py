@@ -45,12 +45,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.stats import kendalltau
 
-from .data import Linked, PairSet, Results
-from .errors import InsufficientDataError, ParameterError, check_param
-from .features.structure import benchmark_indicators
-from .fit.candidates import MIN_CORRELATION_MODELS, common_benchmark_items, correlation_weights
-from .populations import POOLED
-from .scores import model_scores
+from ..data import Linked, PairSet, Results
+from ..errors import InsufficientDataError, ParameterError, check_param
+from ..features.structure import benchmark_indicators
+from ..fit.candidates import MIN_CORRELATION_MODELS, common_benchmark_items, correlation_weights
+from .aligner import POOLED
+from ..scores import model_scores
 
 SCHEMA = "benchalign.population_diff/1"
 N_BOOT = 200
@@ -349,7 +349,7 @@ def compare_each(results: Results, linked: Mapping[str, Linked], *, n_boot: int 
                  random_state: int = 0, alpha: float = ALPHA,
                  progress: Callable[[int], object] | None = None) -> Comparisons:
     """:func:`compare_populations` for each population of ``linked`` (which holds the pooled
-    preferences under :data:`~benchalign.populations.POOLED`) against the pooled ones, and for
+    preferences under :data:`~benchalign.populations.aligner.POOLED`) against the pooled ones, and for
     each pair; each population is refitted once (``progress(1)`` per refit, n_boot per
     population). The verdicts use Holm's correction over all these comparisons (:func:`holm`),
     so that with many populations a difference is not found by chance in one pair of them."""

@@ -2,7 +2,7 @@
 
 Two halves, both pure (no files, no printing):
 
-* analyses that the report needs beyond :func:`benchalign.evaluate.evaluate`: held-out scores of
+* analyses that the report needs beyond :func:`benchalign.evaluation.heldout.evaluate`: held-out scores of
   one split (:func:`heldout_frame`), a learning curve over the number of training models
   (:func:`learning_curve`); the accuracy-vs-K curve is :func:`benchalign.prune.prune_curve`;
 * :func:`render_report`, which turns one :class:`CaseReport` per data set into a single
@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import __version__, plots
-from .baselines import METHODS, Method, Train
-from .data import Linked, PairSet, Results, nfc
-from .errors import (
+from .. import __version__
+from . import plots
+from ..evaluation.baselines import METHODS, Method, Train
+from ..data import Linked, PairSet, Results, nfc
+from ..errors import (
     BenchAlignError,
     ConvergenceWarning,
     DataValidationError,
@@ -30,15 +31,15 @@ from .errors import (
     InputFormatError,
     format_rows,
 )
-from .evaluate import Split, SplitSpec, make_splits
-from .features.completion import Completion
-from .fit import BenchmarkAligner
-from .fit.folds import usable
-from .metrics import (METRICS, bootstrap_counts, bradley_terry, interval_separability,
+from ..evaluation.heldout import Split, SplitSpec, make_splits
+from ..features.completion import Completion
+from ..fit import BenchmarkAligner
+from ..fit.folds import usable
+from ..metrics import (METRICS, bootstrap_counts, bradley_terry, interval_separability,
                       pairwise_accuracy, score_intervals)
-from .scores import model_scores
-from .prune import curve_table
-from .report_populations import PopulationView, populations_html
+from ..scores import model_scores
+from ..prune import curve_table
+from .populations import PopulationView, populations_html
 
 LEARNING_SIZES = (5, 10, 20, None)
 """Numbers of training models of the learning curve; None stands for every training model."""
@@ -49,7 +50,7 @@ TOP_ITEMS, BOTTOM_ITEMS, TEXT_WIDTH = 15, 10, 220
 class CaseReport:
     """Everything the report shows about one data set.
 
-    evaluation : the dict of :func:`benchalign.evaluate.evaluate`.
+    evaluation : the dict of :func:`benchalign.evaluation.heldout.evaluate`.
     items, benchmarks, weights : [n_items] the aligned benchmark fitted on every rated model.
     texts : item -> question text (may be empty).
     heldout : :func:`heldout_frame` of one split; heldout_note : which split, what the rating is.

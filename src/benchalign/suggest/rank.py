@@ -34,12 +34,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .check import degenerate_models
-from .data import Linked, PairSet, Preferences, Results, link
-from .errors import InsufficientDataError, check_param, format_rows
-from .fit import BenchmarkAligner
-from .fit.candidates import Context, Correlation
-from .fit.folds import usable
+from ..check import degenerate_models
+from ..data import Linked, PairSet, Preferences, Results, link
+from ..errors import InsufficientDataError, check_param, format_rows
+from ..fit import BenchmarkAligner
+from ..fit.candidates import Context, Correlation
+from ..fit.folds import usable
 
 SCHEMA = "benchalign.suggest/1"
 UNITS = ("models", "pairs")
