@@ -43,7 +43,7 @@ from scipy.stats import spearmanr
 
 from benchalign.data import link
 from benchalign.datasets import load_case
-from benchalign.evaluation.heldout import parse_split
+from benchalign.evaluation.splits import parse_split
 from benchalign.outputs import write_atomic
 from benchalign.populations.compare import compare_populations, holm, refit_population
 from benchalign.populations.evaluate import evaluate_populations

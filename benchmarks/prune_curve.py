@@ -25,7 +25,7 @@ import pandas as pd
 
 from benchalign import link
 from benchalign.datasets import CASES, load_case
-from benchalign.evaluation.heldout import SplitSpec
+from benchalign.evaluation.splits import SplitSpec
 from benchalign.metrics import bootstrap_counts, summarize
 from benchalign.prune import CONTROL, CURVE_KS, PRUNED, format_curve, prune_curve
 

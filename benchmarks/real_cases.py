@@ -36,7 +36,8 @@ import numpy as np
 from benchalign.evaluation.baselines import Method, select_methods
 from benchalign.data import link
 from benchalign.datasets import CASE_INFO, CASES, load_case, masked_variant
-from benchalign.evaluation.heldout import evaluate, parse_split
+from benchalign.evaluation.heldout import evaluate
+from benchalign.evaluation.splits import parse_split
 from benchalign.metrics import pooled_summary
 from benchalign.outputs import write_atomic
 

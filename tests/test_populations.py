@@ -143,7 +143,7 @@ def test_fit_population_column_then_score_a_population(planted, tmp_path):
 
 def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted):
     from benchalign.data import link
-    from benchalign.evaluation.heldout import parse_split
+    from benchalign.evaluation.splits import parse_split
     from benchalign.populations.evaluate import evaluate_populations, format_cross
 
     pref_a, other_b, pref_c = _views(planted)
@@ -281,7 +281,7 @@ def test_no_held_out_preference_reaches_a_population_fit(planted, monkeypatch):
     pooled one, and the blend's folds) sees only the split's training models: no pair and no
     rating of a held-out model."""
     from benchalign.data import Linked
-    from benchalign.evaluation.heldout import make_splits, parse_split
+    from benchalign.evaluation.splits import make_splits, parse_split
     from benchalign.fit import aligner as aligner_module
     from benchalign.populations.evaluate import evaluate_populations
 

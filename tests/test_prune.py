@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from benchalign import link, load_benchmark, preferences_from_frame, score
 from benchalign.cli import cli
 from benchalign.errors import ParameterError
-from benchalign.evaluation.heldout import SplitSpec
+from benchalign.evaluation.splits import SplitSpec
 from benchalign.prune import CONTROL, PRUNED, curve_table, format_curve, prune, prune_curve
 
 from .conftest import make_planted, write_long

@@ -13,7 +13,8 @@ from benchalign import BenchmarkAligner, ConvergenceWarning, preferences_from_fr
 from benchalign.artifact import AlignedBenchmark, load_benchmark
 from benchalign.evaluation.baselines import Train, aligned_with, ranknet, select_methods, uniform
 from benchalign.data import Results, link
-from benchalign.evaluation.heldout import SplitSpec, evaluate
+from benchalign.evaluation.heldout import evaluate
+from benchalign.evaluation.splits import SplitSpec
 from benchalign.fit.candidates import Context
 from benchalign.fit.ranknet import REG_GRID, fit_published
 from benchalign.fit.selection import AUTO, candidates

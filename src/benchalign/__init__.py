@@ -28,7 +28,8 @@ from .data import (  # noqa: E402
     results_from_frame,
 )
 from .errors import BenchAlignError, ConvergenceWarning, DataWarning  # noqa: E402
-from .evaluation.heldout import evaluate, parse_split  # noqa: E402
+from .evaluation.heldout import evaluate  # noqa: E402
+from .evaluation.splits import parse_split  # noqa: E402
 from .fit import BenchmarkAligner  # noqa: E402
 from .io.load import load_models, load_preferences, load_results  # noqa: E402
 from .populations.compare import compare_populations  # noqa: E402

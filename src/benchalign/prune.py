@@ -26,7 +26,7 @@ import pandas as pd
 from .artifact import AlignedBenchmark
 from .data import Linked, PairSet, Preferences, Results, link
 from .errors import InsufficientDataError, check_param
-from .evaluation.heldout import SplitSpec, make_splits
+from .evaluation.splits import SplitSpec, make_splits
 from .fit import BenchmarkAligner
 from .fit.folds import usable
 from .metrics import pairwise_accuracy
@@ -141,7 +141,7 @@ def prune_curve(
 ) -> pd.DataFrame:
     """Held-out pairwise accuracy of pruned benchmarks, split by split.
 
-    For each split of ``split`` (see :func:`benchalign.evaluation.heldout.make_splits`), the pruned aligned
+    For each split of ``split`` (see :func:`benchalign.evaluation.splits.make_splits`), the pruned aligned
     benchmark (line :data:`PRUNED`) is fitted on the preferences among training models and scored
     on the pairs among held-out models, for every K in ``ks`` (None = all items; values above the
     item count are dropped), beside the :data:`CONTROL` (plain mean over K random items).

@@ -13,7 +13,8 @@ from ..data import Linked, Results, link
 from ..datasets import DEMO_CASES, load_case
 from ..errors import ParameterError
 from ..evaluation.heldout import evaluate as run_evaluation
-from ..evaluation.heldout import format_table, parse_split
+from ..evaluation.heldout import format_table
+from ..evaluation.splits import parse_split
 from ..io.load import load_models
 from ..outputs import Outputs, write_atomic
 from ..populations.evaluate import evaluate_populations, format_cross

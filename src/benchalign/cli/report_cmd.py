@@ -14,7 +14,8 @@ import pandas as pd
 from ..check import CheckReport, heldout_ceiling
 from ..data import Linked, Results
 from ..errors import InputFormatError
-from ..evaluation.heldout import Split, SplitSpec, evaluate, parse_split
+from ..evaluation.heldout import evaluate
+from ..evaluation.splits import Split, SplitSpec, parse_split
 from ..fit import BenchmarkAligner
 from ..io.load import load_models
 from ..outputs import write_atomic

@@ -25,7 +25,8 @@ import pandas as pd
 
 from ..data import Linked, Results
 from ..errors import ConvergenceWarning, InsufficientDataError
-from ..evaluation.heldout import Accumulator, Split, SplitSpec, make_splits, separated_pairs
+from ..evaluation.heldout import Accumulator, separated_pairs
+from ..evaluation.splits import Split, SplitSpec, make_splits
 from ..fit.folds import usable
 from ..metrics import bootstrap_counts, bradley_terry, mean_over_splits, replicate_metrics, summarize
 from .aligner import POOLED, PopulationAligner, link_populations

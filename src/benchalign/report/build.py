@@ -31,7 +31,7 @@ from ..errors import (
     InputFormatError,
     format_rows,
 )
-from ..evaluation.heldout import Split, SplitSpec, make_splits
+from ..evaluation.splits import Split, SplitSpec, make_splits
 from ..features.completion import Completion
 from ..fit import BenchmarkAligner
 from ..fit.folds import usable
