@@ -18,7 +18,8 @@ from ..evaluation.splits import parse_split
 from ..io.load import load_models
 from ..outputs import Outputs, write_atomic
 from ..populations.evaluate import evaluate_populations, format_cross
-from ..report.build import item_texts, render_report
+from ..report.build import item_texts
+from ..report.html import render_report
 from . import cli
 from .report_cmd import build_case
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option,

@@ -25,8 +25,8 @@ from ..populations.aligner import POOLED, PopulationAligner, link_populations
 from ..report.populations import PopulationView
 from ..prune import CURVE_KS, prune_curve
 from ..report.build import (LEARNING_SIZES, CaseReport, benchmark_separability, describe_choice,
-                      heldout_frame, item_texts, learning_curve, render_report,
-                      warn_unmatched_texts)
+                            heldout_frame, item_texts, learning_curve, warn_unmatched_texts)
+from ..report.html import render_report
 from . import cli
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option, load_checked,
                      load_population_inputs, models_option, population_option, preference_options,

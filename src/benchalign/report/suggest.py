@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import plots
 from ..errors import format_rows
-from .build import frame_table, html_page
+from .html import frame_table, html_page
 from ..suggest.curve import ActiveCurve, curve_frame, curve_summary
 
 VALUE_NOTE = {
