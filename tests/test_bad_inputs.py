@@ -248,7 +248,7 @@ CASES += [  # issue 19: wide tables, headers and files that are not what their n
          ["a table of model and rating is not question-level results", "swapped?"]),
     Case("results passed as preferences", {"r.csv": RESULTS}, _fit("r.csv", "r.csv"), "InputFormatError",
          ["which are question-level results", "swapped?"]),
-    # diagnostics: readable but suspicious data (benchalign.sanity); the fit goes on and says so
+    # diagnostics: readable but suspicious data (findings of benchalign.check); the fit goes on and says so
     _results_case("rated models that share no item",
                   "model,benchmark,item,score\n" + "".join(
                       f"m{m},b{m // 3},b{m // 3}/q{q},{(m + q) % 3 / 2}\n" for m in range(6) for q in range(4)), None,

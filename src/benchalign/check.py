@@ -6,8 +6,10 @@ Pure analysis: :func:`check` takes validated :class:`~benchalign.data.Results` a
 (severity ``error``, ``warning`` or ``info``), a summary and the noise ceiling. Nothing here reads
 files or prints. The checks (codes in brackets; docs/check.md explains each):
 
-* coverage: rated models lacking whole benchmarks [missing-benchmarks], compared models with no
-  item in common [no-common-items], items every model scores the same [constant-items];
+* coverage: a single item [few-items], rated models lacking whole benchmarks
+  [missing-benchmarks], compared models with no item in common [no-common-items], rated models in
+  groups that share no item [disjoint-rated-models], items every model scores the same
+  [constant-items], every model with the same results [identical-results];
 * suspicious runs: one benchmark of a model far from what its other benchmarks predict
   [benchmark-outlier], constant models and models whose answers resemble no other model's
   [degenerate-model], a model on another scale [scale-mix], identical or almost identical score
@@ -18,6 +20,9 @@ files or prints. The checks (codes in brackets; docs/check.md explains each):
   ratings that fall as the benchmark rises [reversed-ratings];
 * headroom: how well the plain mean already orders the preferences [headroom], against the noise
   ceiling [ceiling] (:func:`pair_ceiling`).
+
+Every command that reads results and preferences runs these checks and prints the error and
+warning findings (the one audit: the same data gets the same findings everywhere).
 
 Every model-by-model comparison is one blocked matrix product over the models' standardized score
 vectors, so a 6,349 × 1,075 case takes a few seconds.
@@ -32,6 +37,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .data import Linked, PairSet, Preferences, Results, cycle_groups, link
 from .errors import BenchAlignError, DataWarning, format_rows
@@ -48,6 +55,8 @@ ISOLATION_RATIO, ISOLATION_SE = 0.6, 5.0
 typical model's best correlation, and below it by more than 5 sampling errors (1/sqrt(items))."""
 SCALE_RATIO = 20.0
 """A model whose largest |score| is this many times the typical model's is on another scale."""
+UNIT_SCALE_SHARE = 0.5
+"""Scores above 1 are a scale mix when at least this share of models keep every score in [0, 1]."""
 DUPLICATE_RMS = 0.1
 """Near-duplicates: root-mean-square difference on common items at most this share of the score
 range (0/1 scores: at most 1 % of the items differ)."""
@@ -210,7 +219,7 @@ def results_findings(results: Results, rated: np.ndarray) -> list[Finding]:
     is_rated = np.zeros(results.n_models, dtype=bool)
     is_rated[rated] = True
     bench = BenchmarkMeans.of(results)
-    out = _coverage(results, bench, is_rated)
+    out = _few_items(results) + _all_identical(results) + _coverage(results, bench, is_rated)
     out += _constant_items(results)
     out += _benchmark_outliers(results, bench, is_rated)
     out += _scale_mix(results, is_rated)
@@ -228,7 +237,8 @@ def preference_findings(prefs: Preferences) -> list[Finding]:
 
 def linked_findings(results: Results, linked: Linked) -> list[Finding]:
     """Checks that need preferences on results rows."""
-    return _no_common_items(results, linked) + _reversed(results, linked)
+    return (_disjoint_rated(results, linked) + _no_common_items(results, linked)
+            + _reversed(results, linked))
 
 
 def _split(results: Results, rows: np.ndarray, is_rated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -349,6 +359,50 @@ def _constant_items(results: Results) -> list[Finding]:
                     (), _names(results.items[idx]), _names(np.unique(results.benchmarks[idx])))]
 
 
+def _few_items(results: Results) -> list[Finding]:
+    """A single question: there is nothing to weight."""
+    if results.n_items > 1:
+        return []
+    return [Finding("few-items", "warning",
+                    f"the results hold a single item ({results.items[0]!r}); there is nothing to "
+                    "weight.", "Were --results and --preferences swapped? Give question-level "
+                    "results of many items.", (), _names(results.items))]
+
+
+def _all_identical(results: Results) -> list[Finding]:
+    """Every model has the same results, cell for cell: no weighting can tell them apart."""
+    if results.n_models < 2:
+        return []
+    first = results.values[0]
+    mask = results.mask()
+    if not ((results.values == first).all() and (mask == mask[0]).all()):
+        return []
+    return [Finding("identical-results", "warning",
+                    f"all {results.n_models} models have identical results: no weighting can tell "
+                    "them apart.", "Check that the results file holds each model's own results.",
+                    _names(results.models))]
+
+
+def _disjoint_rated(results: Results, linked: Linked) -> list[Finding]:
+    """Rated models fall into groups that share no item, so their scores are not comparable."""
+    if results.observed is None or len(linked.rated) < 2:
+        return []
+    rows, cols = np.nonzero(results.observed[linked.rated])
+    n_rated = len(linked.rated)
+    graph = coo_matrix((np.ones(len(rows)), (rows, n_rated + cols)),
+                       shape=(n_rated + results.n_items,) * 2)
+    _, labels = connected_components(graph, directed=False)
+    groups = [linked.rated[labels[:n_rated] == g] for g in np.unique(labels[:n_rated])]
+    if len(groups) < 2:
+        return []
+    shown = [f"[{format_rows(sorted(results.models[g].tolist()), 3)}]" for g in groups[:2]]
+    text = (f"the rated models form {len(groups)} groups that share no item, e.g. {shown[0]} and "
+            f"{shown[1]}: their scores are on different questions and cannot be compared.")
+    return [Finding("disjoint-rated-models", "warning", text,
+                    "Give the models results on common items.",
+                    _names(results.models[np.concatenate(groups[:2])]))]
+
+
 def _no_common_items(results: Results, linked: Linked) -> list[Finding]:
     """Compared pairs of models whose observed items do not overlap."""
     if results.complete:
@@ -447,20 +501,27 @@ def _benchmark_outliers(results: Results, bench: BenchmarkMeans, is_rated: np.nd
 
 
 def _scale_mix(results: Results, is_rated: np.ndarray) -> list[Finding]:
+    """Models on another scale than the others: a largest |score| :data:`SCALE_RATIO` times (or
+    1/SCALE_RATIO of) the typical model's (an error), or above 1 where at least
+    :data:`UNIT_SCALE_SHARE` of the models keep every score in [0, 1] (a warning; e.g. 0-5 or
+    0-100 among 0-1 scores)."""
     mask = results.mask()
     top = np.abs(np.where(mask, results.values, 0)).max(axis=1).astype(np.float64)
     ref = float(np.median(top))
     if ref == 0 or results.n_models < 3:
         return []
     ratio = top / ref
-    rows = np.flatnonzero((ratio >= SCALE_RATIO) | ((top > 0) & (ratio <= 1 / SCALE_RATIO)))
+    far = (ratio >= SCALE_RATIO) | ((top > 0) & (ratio <= 1 / SCALE_RATIO))
+    unit = top <= 1.0
+    rows = np.flatnonzero(far | (~unit if unit.mean() >= UNIT_SCALE_SHARE else False))
     if len(rows) == 0:
         return []
     shown = [f"{results.models[r]} (largest {top[r]:g})" for r in rows[:4]]
-    text = (f"{len(rows)} models are on another scale than the others (their largest |score| is "
-            f"{SCALE_RATIO:g}× or 1/{SCALE_RATIO:g} of the typical model's {ref:g}): "
-            f"{format_rows(shown, 4)}; e.g. 0-100 among 0-1 scores. Their means cannot be compared.")
-    return [Finding("scale-mix", "error", text,
+    text = (f"{len(rows)} models are on another scale than the others (the typical model's "
+            f"largest |score| is {ref:g}; {int(unit.sum())} of {results.n_models} keep every score "
+            f"in [0, 1]): {format_rows(shown, 4)}; e.g. 0-100 among 0-1 scores. Their means cannot "
+            "be compared.")
+    return [Finding("scale-mix", "error" if far.any() else "warning", text,
                     "Put every model on the same scale (e.g. divide percentages by 100) before "
                     "aligning.", _names(results.models[rows]))]
 

@@ -17,7 +17,6 @@ from ..data import Linked, Preferences, Results, link
 from ..errors import DataWarning, check_param
 from ..io.formats.names import read_name_map, warn_unused_names
 from ..outputs import check_writable
-from ..sanity import disjoint_rated_models, few_items, findings, identical_models, warn_findings
 from .format_options import (
     load_preferences_from_options,
     load_results_from_options,
@@ -133,11 +132,10 @@ def check_outputs(force: bool | Mapping[str, bool], folders: tuple[str, ...] = (
 
 def load_inputs(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                 **options: object) -> tuple[Results, Linked]:
-    """Read results and preferences with the command's format options and link them by name;
-    suspicious but readable data (see :mod:`benchalign.sanity`) is reported with warnings."""
-    results, prefs = read_inputs(results_path, preferences_path, **options)
-    linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
-    warn_findings(findings(results, linked, rating_scale_of(**options)))
+    """:func:`load_checked` without the report: results and preferences linked by name, the data
+    check's error and warning findings on stderr."""
+    results, linked, _ = load_checked(results_path, preferences_path, ignore_unknown_models,
+                                      **options)
     return results, linked
 
 
@@ -184,8 +182,6 @@ def load_population_inputs(results_path: str, preferences_path: str, ignore_unkn
     stderr; returns the results and each population's linked preferences."""
     results, populations, linked = read_population_inputs(
         results_path, preferences_path, ignore_unknown_models, column, **options)
-    warn_findings([m for m in [few_items(results), identical_models(results)]
-                   + [disjoint_rated_models(results, lk) for lk in linked.values()] if m])
     report = check_populations(results, populations, linked, column=column,
                                ignore_unknown=ignore_unknown_models)
     show_findings(report.at_least("warning"))
@@ -250,10 +246,6 @@ def load_checked(results_path: str, preferences_path: str, ignore_unknown_models
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         linked = link(results, prefs, ignore_unknown=ignore_unknown_models)
-    # the sanity findings the check does not make in these words (a swapped file, disjoint rated
-    # models, identical models); the scale mix and percentage ratings are check findings
-    warn_findings([m for m in (few_items(results), disjoint_rated_models(results, linked),
-                               identical_models(results)) if m])
     report = check(results, prefs, ignore_unknown=ignore_unknown_models)
     show_findings(report.at_least("warning"))
     return results, linked, report
