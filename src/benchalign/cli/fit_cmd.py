@@ -14,6 +14,7 @@ from ..artifact import AlignedBenchmark, _finite_or_none, load_benchmark, score
 from ..errors import ParameterError
 from ..fit import BenchmarkAligner
 from ..features.completion import SPECS
+from ..features.structure import benchmark_mass, effective_questions
 from ..fit.selection import METHODS
 from ..outputs import formula_safe, ordering_format, write_atomic
 from ..populations.aligner import POOLED, PopulationAligner
@@ -120,7 +121,7 @@ def fit_populations(results_path: str, preferences_path: str, ignore_unknown_mod
 
 
 def _population_summary(bench: AlignedBenchmark, pa: PopulationAligner) -> str:
-    names, codes = np.unique(bench.benchmarks, return_inverse=True)
+    names = benchmark_mass(bench.benchmarks, bench.weights)[0]
     pops = [POOLED, *bench.populations]
     lines = [f"fitted {len(bench.items)} items for {len(bench.populations)} populations and the "
              "pooled benchmark; blend = pull toward the pooled weights (cross-validated)",
@@ -128,7 +129,7 @@ def _population_summary(bench: AlignedBenchmark, pa: PopulationAligner) -> str:
     for name in pops:
         w = bench.weights if name == POOLED else bench.populations[name]
         blend = "" if name == POOLED else f"{pa.blend_[name]:.2f}"
-        mass = np.bincount(codes, weights=w, minlength=len(names))
+        mass = benchmark_mass(bench.benchmarks, w)[1]
         lines.append(f"  {name:<20} {pa.aligners_[name].n_train_models_:>6} {blend:>6}  "
                      + "".join(f"{m:>11.1%}" for m in mass))
     return "\n".join(lines)
@@ -136,15 +137,14 @@ def _population_summary(bench: AlignedBenchmark, pa: PopulationAligner) -> str:
 
 def _summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
     w = bench.weights
-    effective = float(np.exp(-np.sum(w * np.log(np.where(w > 0, w, 1.0)))))
+    effective = effective_questions(w)
     lines = [f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
              f"({aligner.n_train_pairs_} pairs): {aligner.method_}"]
     lines += completion_lines(aligner) + candidate_lines(aligner) + pull_lines(aligner)
     lines += [f"effective number of questions: {effective:.1f} of {len(w)}",
               "weight per benchmark (uniform share in brackets):"]
-    names, codes = np.unique(bench.benchmarks, return_inverse=True)
-    mass = np.bincount(codes, weights=w)
-    share = np.bincount(codes) / len(w)
+    names, mass, counts = benchmark_mass(bench.benchmarks, w)
+    share = counts / len(w)
     for name, m, u in zip(names, mass, share):
         lines.append(f"  {name:<30} {m:6.1%}  [{u:6.1%}]")
     return "\n".join(lines)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-import numpy as np
 
 from ..artifact import AlignedBenchmark
+from ..features.structure import benchmark_mass
 from ..prune import prune
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
@@ -58,8 +58,7 @@ def _summary(bench: AlignedBenchmark, n_before: int) -> str:
     diag = bench.diagnostics
     lines = [f"kept {len(bench.items)} of {n_before} questions; weights re-fitted on "
              f"{diag['n_train_models']} rated models, {diag['method']}", "questions and weight per benchmark:"]
-    names, codes = np.unique(bench.benchmarks.astype(str), return_inverse=True)
-    mass = np.bincount(codes, weights=bench.weights)
-    for name, count, m in zip(names, np.bincount(codes), mass):
+    names, mass, counts = benchmark_mass(bench.benchmarks, bench.weights)
+    for name, count, m in zip(names, counts, mass):
         lines.append(f"  {name:<30} {count:5d}  {m:6.1%}")
     return "\n".join(lines)

@@ -49,6 +49,22 @@ def learned(results: Results, key: tuple, learn):
     return value
 
 
+def benchmark_mass(benchmarks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(names [B], mass [B], counts [B])``: each source benchmark (sorted, as text), the weight
+    on its items and its number of items. benchmarks, weights : [n_items]."""
+    names, codes = np.unique(np.asarray(benchmarks).astype(str), return_inverse=True)
+    return (names, np.bincount(codes, weights=weights, minlength=len(names)),
+            np.bincount(codes, minlength=len(names)))
+
+
+def effective_questions(weights: np.ndarray) -> float:
+    """The effective number of questions of a weighting: exp of the weights' entropy (n for
+    uniform weights on n questions, 1 for all weight on one)."""
+    w = np.asarray(weights, dtype=np.float64)
+    positive = w[w > 0]
+    return float(np.exp(-np.sum(positive * np.log(positive))))
+
+
 def clear_learned() -> None:
     """Forget every cached label-free quantity (for timing a fit from scratch)."""
     _CACHE.clear()

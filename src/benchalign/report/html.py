@@ -1,42 +1,24 @@
 """The HTML report, rendered: :func:`render_report` turns one
 :class:`~benchalign.report.build.CaseReport` per data set into a single self-contained page (inline
-CSS, figures as SVG data URIs, no script, no network); the page frame and table helpers are shared
-with the populations and suggest pages.
+CSS, figures as SVG data URIs, no script, no network) in the frame of :mod:`.page`.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-from .. import __version__
+from ..features.structure import benchmark_mass, effective_questions
 from ..metrics import METRICS
 from ..prune import curve_table
 from . import plots
-from .populations import populations_html
+from .page import escape as _e
 from .build import CaseReport
+from .page import frame_table, html_page
+from .populations import populations_html
 
 TOP_ITEMS, BOTTOM_ITEMS, TEXT_WIDTH = 15, 10, 220
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;
-color:#1d1d1f;background:#fafafa;line-height:1.45}
-main{max-width:1180px;margin:0 auto;padding:24px 28px 60px}
-h1{font-size:1.7em;margin:0.2em 0}h2{font-size:1.35em;margin-top:2.2em;border-bottom:2px solid #1f5fa8;
-padding-bottom:4px}h3{font-size:1.1em;margin-top:1.6em}
-section{background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:6px 18px 14px;margin:14px 0}
-table{border-collapse:collapse;font-size:0.86em;margin:8px 0}
-th,td{padding:3px 9px;border-bottom:1px solid #e6e6e6;text-align:right;vertical-align:top}
-th{background:#f1f4f8;font-weight:600}td.l,th.l{text-align:left}
-td.text{text-align:left;max-width:560px;font-size:0.92em;color:#333;white-space:pre-wrap}
-tr.aligned td{background:#eef4fb;font-weight:600}
-.pos{color:#17803d}.neg{color:#b3261e}.muted{color:#666;font-size:0.9em}
-img{max-width:100%;height:auto;display:block;margin:8px 0}
-nav a{margin-right:14px}.kpi{display:inline-block;margin-right:28px}.kpi b{font-size:1.3em}
-"""
 
 
 def render_report(cases: Sequence[CaseReport], *, title: str = "benchalign report") -> str:
@@ -46,23 +28,6 @@ def render_report(cases: Sequence[CaseReport], *, title: str = "benchalign repor
     return html_page(title, "Held-out evaluation of the aligned benchmark against baselines, where "
                      "its weight goes, how it learns, and how far it can be pruned.",
                      f"<nav>{nav}</nav>\n{body}")
-
-
-def html_page(title: str, intro: str, body: str) -> str:
-    """A self-contained HTML page in the report's style: ``title`` as heading, ``intro`` (plain
-    text, escaped here) under it with the package version, then ``body`` (HTML)."""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<meta name=\"generator\" content=\"benchalign {_e(__version__)}\">\n"
-        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-        f"<h1>{_e(title)}</h1>\n<p class=\"muted\">{_e(intro)} "
-        f"benchalign {_e(__version__)}.</p>\n{body}\n</main>\n</body>\n</html>\n"
-    )
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _id(name: str) -> str:
@@ -185,11 +150,9 @@ def _heldout_html(case: CaseReport) -> str:
 def _weights_html(case: CaseReport) -> str:
     w = case.weights
     n = len(w)
-    positive = w[w > 0]
-    effective = float(np.exp(-np.sum(positive * np.log(positive))))
-    names, codes = np.unique(case.benchmarks.astype(str), return_inverse=True)
-    mass = np.bincount(codes, weights=w, minlength=len(names))
-    share = np.bincount(codes, minlength=len(names)) / n
+    effective = effective_questions(w)
+    names, mass, counts = benchmark_mass(case.benchmarks, w)
+    share = counts / n
     kpis = (f'<p><span class="kpi">effective number of questions <b>{effective:.1f}</b> of {n} '
             f'(exp of the weight entropy)</span><span class="kpi">heaviest item <b>'
             f'{w.max() * n:.1f}×</b> uniform</span><span class="kpi">half the weight on '
@@ -283,13 +246,3 @@ def _prune_html(case: CaseReport) -> str:
             "with <code>benchalign prune --k K</code>.</p>")
     return note + _img(uri, "pruning curve") + frame_table(curve_table(case.prune, n_items),
                                                             "line", "K")
-
-
-def frame_table(table: pd.DataFrame, index_name: str, columns_name: str) -> str:
-    """An HTML table of ``table``'s numbers (3 decimals, — for NaN), rows labelled by its index."""
-    head = f'<tr><th class="l">{_e(index_name)} \\ {_e(columns_name)}</th>' + "".join(
-        f"<th>{_e(c)}</th>" for c in table.columns) + "</tr>"
-    rows = "".join(f'<tr><td class="l">{_e(i)}</td>' + "".join(
-        f"<td>{v:.3f}</td>" if np.isfinite(v) else "<td>—</td>" for v in row) + "</tr>"
-        for i, row in zip(table.index, table.to_numpy(dtype=float)))
-    return f"<table>{head}{rows}</table>"

@@ -10,13 +10,14 @@ Pure: takes the fitted weights, the dict of
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..features.structure import benchmark_mass
 from ..populations.compare import Comparisons, PopulationDiff
 from ..populations.aligner import POOLED
+from .page import escape as _e
 
 DIVERGING_ITEMS = 5
 TEXT_WIDTH = 160
@@ -37,10 +38,6 @@ class PopulationView:
     comparisons: Comparisons
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
 def populations_html(view: PopulationView, items: np.ndarray, benchmarks: np.ndarray,
                      texts: dict[str, str]) -> str:
     """The section's HTML (mass table, one cross matrix per split family, the comparisons)."""
@@ -52,12 +49,12 @@ def populations_html(view: PopulationView, items: np.ndarray, benchmarks: np.nda
 
 
 def _mass_html(view: PopulationView, benchmarks: np.ndarray) -> str:
-    names, codes = np.unique(benchmarks.astype(str), return_inverse=True)
     pops = list(view.weights)
     head = '<tr><th class="l">benchmark</th>' + "".join(
         f"<th>{_e(p)}" + (f"<br><span class=\"muted\">blend {view.blend[p]:.2f}</span>"
                           if p in view.blend else "") + "</th>" for p in pops) + "</tr>"
-    mass = {p: np.bincount(codes, weights=w, minlength=len(names)) for p, w in view.weights.items()}
+    names = benchmark_mass(benchmarks, np.zeros(len(benchmarks)))[0]
+    mass = {p: benchmark_mass(benchmarks, w)[1] for p, w in view.weights.items()}
     rows = "".join(f'<tr><td class="l">{_e(b)}</td>' + "".join(
         f"<td>{mass[p][i]:.1%}</td>" for p in pops) + "</tr>" for i, b in enumerate(names))
     return ("<p class=\"muted\">Weight per source benchmark of each population's benchmark, fitted "

@@ -8,15 +8,15 @@ Pure: takes the :func:`benchalign.suggest.rank.suggest` table and a
 
 from __future__ import annotations
 
-import html
 
 import numpy as np
 import pandas as pd
 
 from . import plots
 from ..errors import format_rows
-from .html import frame_table, html_page
+from .page import frame_table, html_page
 from ..suggest.curve import ActiveCurve, curve_frame, curve_summary
+from .page import escape as _e
 
 VALUE_NOTE = {
     "models": "value = rank_sd × novelty. <b>rank_sd</b>: how much bootstrap refits of the "
@@ -29,10 +29,6 @@ VALUE_NOTE = {
     "pairs": "value = flip: the share of bootstrap refits that order the pair against the majority "
              "(0 to 0.5), ties going to the closer aligned scores.",
 }
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def suggest_page(table: pd.DataFrame, unit: str, curve: ActiveCurve, *, title: str,
