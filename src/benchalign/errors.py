@@ -38,6 +38,11 @@ class CommandLineError(ParameterError):
     an unknown or missing option (what Click finds while parsing)."""
 
 
+class NotFittedError(BenchAlignError, AttributeError):
+    """An estimator was used before ``fit`` (an ``AttributeError`` too, as in scikit-learn, since
+    the fitted attributes it needs do not exist yet)."""
+
+
 class ArtifactError(BenchAlignError):
     """A saved benchmark file is invalid, tampered with, or from an unsupported schema."""
 

@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 
 from ..data import Linked, PairSet, Preferences, Results, link
-from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
+from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, NotFittedError
+from ..errors import check_param, format_rows
 from ..features.completion import SPECS, choose_completion, scores_with
 from .candidates import Candidate, Context
 from .ranknet import Published
@@ -143,7 +144,8 @@ class BenchmarkAligner:
     def predict(self, results: Results) -> np.ndarray:
         """Aligned score [n_models] of each model in ``results`` (same items, same order)."""
         if not hasattr(self, "weights_"):
-            raise InsufficientDataError("this BenchmarkAligner is not fitted yet; call fit first.")
+            raise NotFittedError("this BenchmarkAligner is not fitted yet; call fit(results, "
+                                 "preferences) before predict.")
         if results.n_items != len(self.items_) or not np.array_equal(results.items, self.items_):
             raise ItemMismatchError(
                 "the results' items differ from the items the aligner was fitted on; "

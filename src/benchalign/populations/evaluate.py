@@ -95,7 +95,7 @@ def _run_split(results: Results, populations: Mapping[str, Linked], split: Split
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = PopulationAligner(**_params(template)).fit(results, train)
+        fitted = PopulationAligner(**template.get_params()).fit(results, train)
     n = results.n_items
     weights = {**fitted.weights_, "uniform": np.full(n, 1.0 / n)}
     scores = {a: model_scores(w, values=results.values, observed=results.observed)[0]
@@ -122,11 +122,6 @@ def _restrict(linked: Linked, rows: np.ndarray, n_models: int) -> Linked:
     ratings = np.full(n_models, np.nan)
     ratings[rows] = linked.ratings[rows]
     return Linked(pairs, pairs.models(), ratings, linked.kind)
-
-
-def _params(template: PopulationAligner) -> dict:
-    return {k: getattr(template, k) for k in ("blend_grid", "cv_folds", "random_state",
-                                              "aligner_params")}
 
 
 def _cross_summary(cross: dict[str, dict[str, list[np.ndarray]]],

@@ -43,7 +43,8 @@ START = 3
 MAX_TEST = 10
 """At most this many rated models are held out (default: a third of them, rounded up)."""
 TARGET_SHARE = 0.6
-"""Issue 17's target: reach the all-ratings accuracy with at most this share of the pool."""
+"""The curve's target: reach the all-ratings accuracy with at most this share of the pool (the
+verdict reads every strategy at this revealed count)."""
 
 
 @dataclass(frozen=True)
