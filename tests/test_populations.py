@@ -166,6 +166,10 @@ def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted
     assert own["pairwise_accuracy"]["mean"] == pytest.approx(cross["B"]["B"]["pairwise_accuracy"]["mean"])
     assert set(fam["populations"]["B"]["methods"]) == {"uniform", "own", "pooled"}
     assert len(fam["per_split"]) == 3 and "(own)" in format_cross(report)
+    # the text names the level the intervals were computed at, not a fixed 95%
+    assert "paired 95% CI" in format_cross(report)
+    assert "paired 90% CI" in format_cross({**report, "ci_level": 0.9})
+    assert "95%" not in format_cross({**report, "ci_level": 0.9})
 
 
 def test_evaluate_population_column_writes_the_cross_matrix(planted, tmp_path):

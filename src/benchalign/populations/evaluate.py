@@ -144,7 +144,7 @@ def format_cross(report: dict[str, object]) -> str:
         lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits "
                      f"({fam['n_skipped']} skipped)")
         lines.append("  pairwise accuracy of the row's benchmark on the column's held-out pairs; "
-                     "[own - row] paired 95% CI")
+                     f"[own - row] paired {100 * report['ci_level']:g}% CI")  # type: ignore[operator]
         lines.append(f"  {'benchmark':<18}" + "".join(f"{p[:22]:>24}" for p in pops))
         for a, row in fam["cross"].items():
             cells = []
