@@ -8,10 +8,10 @@ import itertools
 import pandas as pd
 import pytest
 
-from benchalign import plots
-from benchalign.baselines import METHODS, VARIANTS
+from benchalign.report import plots
+from benchalign.evaluation.baselines import METHODS, VARIANTS
 from benchalign.prune import CONTROL, PRUNED
-from benchalign.suggest_curve import STRATEGIES
+from benchalign.suggest.curve import STRATEGIES
 
 GROUPS = {
     "evaluate methods": [*METHODS, *VARIANTS],

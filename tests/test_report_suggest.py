@@ -1,13 +1,13 @@
-"""The page of `benchalign suggest --report` (benchalign.report_suggest): the verdict states the
+"""The page of `benchalign suggest --report` (benchalign.report.suggest): the verdict states the
 curve's actual target."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from benchalign import suggest_curve
-from benchalign.report_suggest import curve_html
-from benchalign.suggest_curve import STRATEGIES, ActiveCurve
+from benchalign.suggest import curve as suggest_curve
+from benchalign.report.suggest import curve_html
+from benchalign.suggest.curve import STRATEGIES, ActiveCurve
 
 
 def _curve(start: int = 3, pool: int = 20) -> ActiveCurve:

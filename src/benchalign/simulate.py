@@ -106,8 +106,10 @@ class SimulatedData:
 
     @cached_property
     def preferences(self) -> Preferences:
-        """The preference table validated into :class:`Preferences` (built on first use)."""
-        return preferences_from_frame(self.preference_frame, kind=self.params["preference"])
+        """The preference table validated into :class:`Preferences` (built on first use); sampled
+        pairs are read as comparison counts (``pair_counts``), as they are drawn one at a time."""
+        return preferences_from_frame(self.preference_frame, kind=self.params["preference"],
+                                      pair_counts=True)
 
 
 def simulate(

@@ -46,7 +46,7 @@ def split_populations(frame: pd.DataFrame, column: str, *, kind: PreferenceKind 
     column as text, see :func:`benchalign.io.formats.read_preferences_any`). A blank name, or
     :data:`POOLED` in any case or with spaces around it, raises :class:`InputFormatError`.
     options : further keyword arguments of :func:`benchalign.data.preferences_from_frame`
-        (``interval_columns``, ``use_uncertainty``, ``allow_rank_ties``).
+        (``interval_columns``, ``use_uncertainty``, ``allow_rank_ties``, ``pair_counts``).
     """
     labels = population_labels(frame, column)
     out = {}
