@@ -327,10 +327,11 @@ def test_estimator_edges_not_fitted_clone_and_get_params(planted):
     from benchalign.fit import BenchmarkAligner
 
     pops = split_populations(_frame(planted, {"A": _views(planted)[0]}), "category")
-    for unfitted, args in ((BenchmarkAligner(), ()), (PopulationAligner(), ())):
+    unfitted = BenchmarkAligner()
+    for call in (unfitted.predict, unfitted.score_rows, PopulationAligner().predict):
         # scikit-learn's contract: an AttributeError too, so hasattr-style probes work
-        with pytest.raises(NotFittedError, match="not fitted yet; call fit") as info:
-            unfitted.predict(planted.results, *args)
+        with pytest.raises(NotFittedError, match="is not fitted yet; call fit") as info:
+            call(planted.results)
         assert isinstance(info.value, AttributeError) and isinstance(info.value, BenchAlignError)
     template = BenchmarkAligner(method="correlation", cv_folds=3, random_state=9)
     pa = PopulationAligner(aligner=template, blend_grid=(0.0, 1.0), random_state=4)

@@ -79,6 +79,14 @@ def format_rows(rows: Sequence[object], limit: int = 5) -> str:
     return shown + (f" (and {extra} more)" if extra > 0 else "")
 
 
+def check_fitted(estimator: object, attribute: str, fit_call: str) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute`` (e.g.
+    ``weights_``); ``fit_call`` says how to fit it, e.g. ``fit(results, preferences)``."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call {fit_call} "
+                             "first.")
+
+
 def check_param(
     owner: str, name: str, value: object, ok: bool, allowed: str
 ) -> None:

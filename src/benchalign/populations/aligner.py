@@ -27,7 +27,7 @@ import pandas as pd
 from ..data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
 from ..data import nfc, preferences_from_frame
 from ..errors import ConvergenceWarning, InputFormatError, InsufficientDataError, ItemMismatchError
-from ..errors import NotFittedError, check_param
+from ..errors import check_fitted, check_param
 from ..fit import BenchmarkAligner
 from ..fit.folds import fold_labels, usable
 from ..metrics import pairwise_accuracy
@@ -203,9 +203,7 @@ class PopulationAligner:
         """Score [n_models] of each model of ``results`` (same items, same order) under the
         benchmark of ``population`` (default the pooled one): the weighted mean over the questions
         the model has."""
-        if not hasattr(self, "weights_"):
-            raise NotFittedError("this PopulationAligner is not fitted yet; call fit(results, "
-                                 "{population: preferences}) before predict.")
+        check_fitted(self, "weights_", "fit(results, {population: preferences})")
         check_param(type(self).__name__, "population", population, population in self.weights_,
                     "one of " + ", ".join(map(repr, self.weights_)))
         if results.n_items != len(self.items_) or not np.array_equal(results.items, self.items_):
