@@ -44,6 +44,7 @@ from scipy.stats import spearmanr
 from benchalign.data import link
 from benchalign.datasets import load_case
 from benchalign.evaluation.splits import parse_split
+from benchalign.fit import BenchmarkAligner
 from benchalign.outputs import write_atomic
 from benchalign.populations.compare import compare_populations, holm, refit_population
 from benchalign.populations.evaluate import evaluate_populations
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
     for method in ([] if args.diff_only else args.methods.split(",")):
         grid = (0.0,) if method.endswith("/own") else BLEND_GRID  # /own: no pull toward pooled
         aligner = PopulationAligner(random_state=args.seed, blend_grid=grid,
-                                    aligner_params={"method": method.removesuffix("/own")})
+                                    aligner=BenchmarkAligner(method=method.removesuffix("/own")))
         report = evaluate_populations(case.results, pops, splits=[parse_split(f"random:0.3:{args.repeats}")],
                                       seed=args.seed, n_bootstrap=args.bootstrap, aligner=aligner)
         lines += tables(report["splits"]["random"], method)

@@ -211,7 +211,9 @@ def test_cycles_and_intransitive_triples():
     d = sim(preference="pairs")
     m = rated_names(d)[:3]
     extra = pd.DataFrame({"winner": [m[0], m[1], m[2]] * 30, "loser": [m[1], m[2], m[0]] * 30})
-    prefs = preferences_from_frame(pd.concat([d.preference_frame, extra]), kind="pairs")
+    # sampled pairs (one comparison a row) with a cycle decided 30 to 0 on each of its pairs
+    prefs = preferences_from_frame(pd.concat([d.preference_frame, extra]), kind="pairs",
+                                   pair_counts=True)
     f = only(check(d.results, prefs), "preference-cycles")
     assert f.severity == "warning" and set(f.models) == set(m) and "1 intransitive triples" in f.message
     sampled = only(check(d.results, d.preferences), "preference-cycles")   # chance cycles only

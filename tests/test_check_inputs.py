@@ -7,16 +7,20 @@ import json
 import math
 import re
 import tracemalloc
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from scipy.stats import beta as beta_dist
 
 from benchalign import data
+from benchalign.check import check
 from benchalign.cli import cli
 from benchalign.data import ELO_SCALE, Z975, check_pair_count, preferences_from_frame
-from benchalign.errors import DataValidationError, InputFormatError, InsufficientDataError, ParameterError
+from benchalign.errors import DataValidationError, DataWarning, InputFormatError, InsufficientDataError
+from benchalign.errors import ParameterError
 from benchalign.evaluation.heldout import format_table
 
 from .conftest import make_planted, write_long
@@ -180,3 +184,76 @@ def test_evaluate_table_shows_the_ceiling():
     assert re.search(r"\n  noise ceiling +0\.912  \(pairwise accuracy a perfect scorer", format_table(report))
     report["ceiling"] = {"random": None}
     assert "unknown" in format_table(report)
+
+
+# --------------------------------------------------------------------------------------------------
+# Stated pairs and counted comparisons
+# --------------------------------------------------------------------------------------------------
+
+
+def _consistent_pairs(d, weight: float) -> pd.DataFrame:
+    """Every pair of models, the higher-rated one winning: a list without a contradiction."""
+    order = d.ratings.sort_values("rating", ascending=False)["model"].tolist()
+    i, j = np.triu_indices(len(order), 1)
+    return pd.DataFrame({"winner": np.array(order)[i], "loser": np.array(order)[j], "weight": weight})
+
+
+@pytest.mark.parametrize("weight", [1.0, 50.0])
+def test_stated_pairs_are_certain_whatever_their_weight(weight):
+    """A hand-stated, fully consistent pair list: a perfect scorer gets every pair, so the ceiling
+    is 1 and the headroom is 1 minus the plain mean's accuracy. Reading weight 1 as one sampled
+    comparison gave 0.818 (the Jeffreys posterior of 1 win of 1), below the plain mean, and the
+    finding said no weighting could do better."""
+    d = make_planted(n_models=30, n_items=40, seed=2)
+    report = check(d.results, preferences_from_frame(_consistent_pairs(d, weight)))
+    assert report.ceiling["pairwise_accuracy"] == 1.0
+    assert report.ceiling["source"].startswith("stated pairs")
+    plain = report.summary["plain_pairwise_accuracy"]
+    assert plain < 0.97
+    headroom = next(f for f in report.findings if f.code == "headroom")
+    assert f"headroom is {1 - plain:+.3f}." in headroom.message
+    assert "no weighting can be shown to do better" not in headroom.message
+
+
+def test_pair_counts_read_weights_as_sampled_comparisons(tmp_path):
+    d = make_planted(n_models=30, n_items=40, seed=2)
+    once = preferences_from_frame(_consistent_pairs(d, 1.0), pair_counts=True)
+    assert once.counted and not preferences_from_frame(_consistent_pairs(d, 1.0)).counted
+    report = check(d.results, once)
+    # one win of one comparison: P(true p > 1/2) under Beta(1.5, 0.5)
+    assert report.ceiling["pairwise_accuracy"] == pytest.approx(1 - beta_dist(1.5, 0.5).cdf(0.5))
+    assert report.ceiling["source"].startswith("comparison counts")
+    many = check(d.results, preferences_from_frame(_consistent_pairs(d, 50.0), pair_counts=True))
+    assert many.ceiling["pairwise_accuracy"] > 0.999999
+    # the command line: --pair-counts, and battles count comparisons without it
+    write_long(d.results, tmp_path / "r.csv")
+    _consistent_pairs(d, 1.0).to_csv(tmp_path / "p.csv", index=False)
+    args = ["check", "--results", str(tmp_path / "r.csv"), "--preferences", str(tmp_path / "p.csv")]
+    assert "noise ceiling: 1.000" in run(*args).output
+    assert "noise ceiling: 0.818" in run(*args, "--pair-counts").output
+    pairs = _consistent_pairs(d, 1.0)
+    battles = pd.DataFrame({"model_a": pairs["winner"], "model_b": pairs["loser"], "winner": "model_a"})
+    assert check(d.results, preferences_from_frame(battles)).ceiling["pairwise_accuracy"] == \
+        pytest.approx(report.ceiling["pairwise_accuracy"])
+
+
+def test_cycle_check_and_ceiling_share_one_rule():
+    """A cycle among stated pairs contradicts the list whatever the weights (a warning); the same
+    pairs read as 2 sampled comparisons each are a chance cycle (a note)."""
+    d = make_planted(n_models=6, n_items=12, seed=0)
+    m = d.results.models
+    cycle = pd.DataFrame({"winner": [m[0], m[1], m[2]], "loser": [m[1], m[2], m[0]], "weight": 2.0})
+    for counts, severity in ((False, "warning"), (True, "info")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataWarning)
+            report = check(d.results, preferences_from_frame(cycle, pair_counts=counts))
+        assert next(f for f in report.findings if f.code == "preference-cycles").severity == severity
+
+
+def test_lists_are_sampled_comparisons():
+    """Rankings and best-of-k choices are lists people gave one at a time: counted, like battles."""
+    rankings = pd.DataFrame({"list_id": [1, 1, 1, 2, 2], "model": ["a", "b", "c", "a", "c"],
+                             "rank": [1, 2, 3, 1, 2]})
+    choices = pd.DataFrame({"list_id": [1, 1, 2, 2], "model": ["a", "b", "b", "c"], "chosen": [1, 0, 1, 0]})
+    for frame in (rankings, choices):
+        assert preferences_from_frame(frame).counted

@@ -166,6 +166,10 @@ def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted
     assert own["pairwise_accuracy"]["mean"] == pytest.approx(cross["B"]["B"]["pairwise_accuracy"]["mean"])
     assert set(fam["populations"]["B"]["methods"]) == {"uniform", "own", "pooled"}
     assert len(fam["per_split"]) == 3 and "(own)" in format_cross(report)
+    # the text names the level the intervals were computed at, not a fixed 95%
+    assert "paired 95% CI" in format_cross(report)
+    assert "paired 90% CI" in format_cross({**report, "ci_level": 0.9})
+    assert "95%" not in format_cross({**report, "ci_level": 0.9})
 
 
 def test_evaluate_population_column_writes_the_cross_matrix(planted, tmp_path):
@@ -316,3 +320,36 @@ def link_populations_of(d, ratings: dict[str, np.ndarray]) -> dict:
     """Each population's preferences on the results rows (without the pooled ones)."""
     linked = link_populations(d.results, split_populations(_frame(d, ratings), "category"))
     return {name: lk for name, lk in linked.items() if name != POOLED}
+
+
+def test_estimator_edges_not_fitted_clone_and_get_params(planted):
+    from benchalign.errors import BenchAlignError, NotFittedError, ParameterError
+    from benchalign.fit import BenchmarkAligner
+
+    pops = split_populations(_frame(planted, {"A": _views(planted)[0]}), "category")
+    unfitted = BenchmarkAligner()
+    for call in (unfitted.predict, unfitted.score_rows, PopulationAligner().predict):
+        # scikit-learn's contract: an AttributeError too, so hasattr-style probes work
+        with pytest.raises(NotFittedError, match="is not fitted yet; call fit") as info:
+            call(planted.results)
+        assert isinstance(info.value, AttributeError) and isinstance(info.value, BenchAlignError)
+    template = BenchmarkAligner(method="correlation", cv_folds=3, random_state=9)
+    pa = PopulationAligner(aligner=template, blend_grid=(0.0, 1.0), random_state=4)
+    params = pa.get_params()
+    assert params == {"aligner": template, "blend_grid": (0.0, 1.0), "cv_folds": 5, "random_state": 4}
+    pa.fit(planted.results, pops)
+    # every population's aligner is a clone of the template (a new object, not the template
+    # fitted), with the population aligner's seed and scoring over observed questions
+    assert not hasattr(template, "weights_")
+    for fitted in pa.aligners_.values():
+        assert fitted is not template and fitted.method_ == "correlation"
+        assert fitted.get_params() == {"method": "correlation", "completion": "none",
+                                       "cv_folds": 3, "random_state": 4}
+    copy = PopulationAligner(**params).fit(planted.results, pops)
+    np.testing.assert_array_equal(copy.weights_["A"], pa.weights_["A"])
+    np.testing.assert_allclose(pa.predict(planted.results, "A"),
+                               planted.results.values @ pa.weights_["A"], rtol=1e-5)
+    with pytest.raises(ParameterError, match="'population' parameter"):
+        pa.predict(planted.results, "B")
+    with pytest.raises(ParameterError, match="'aligner' parameter of PopulationAligner"):
+        PopulationAligner(aligner=BenchmarkAligner(completion="additive")).fit(planted.results, pops)

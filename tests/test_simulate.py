@@ -112,3 +112,13 @@ def test_invalid_parameters_are_named(kwargs, name):
     args = {"n_models": 10, "n_items_per_benchmark": SIZES, **kwargs}
     with pytest.raises(ParameterError, match=f"'{name}' parameter of simulate"):
         simulate(**args)
+
+
+def test_model_names_stay_sorted_above_99999_models():
+    """Names are padded to the digits the count needs: 100,001 models still sort in number order
+    (5-digit padding put sim/model-100000 before sim/model-10001), and up to 99,999 models the
+    names keep their 5 digits, so shipped and benchmark outputs do not move."""
+    big = simulate(100_001, {"x": 1}, n_rated=10, seed=0).results.models
+    assert list(big) == sorted(big) and big[-1] == "sim/model-100000" and big[0] == "sim/model-000000"
+    small = simulate(12, {"x": 2}, seed=0).results.models
+    assert small[0] == "sim/model-00000" and small[-1] == "sim/model-00011"

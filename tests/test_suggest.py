@@ -71,6 +71,16 @@ def test_pairs_are_suggested_when_every_model_is_rated():
         suggest(p.results, prefs, 1, unit="models")
 
 
+def test_no_bootstrap_replicate_is_a_typed_error_not_the_full_pair_set(case):
+    """With 2 rated models no resample has the 3 distinct models a refit needs: an error, where
+    counting the full pair set as every replicate gave rank_sd 0 for every model (the coverage
+    weighting fits 2 rated models, so only the bootstrap stops it)."""
+    results, prefs = case
+    two = preferences_from_frame(pd.DataFrame({"winner": [prefs.models[0]], "loser": [prefs.models[1]]}))
+    with pytest.raises(InsufficientDataError, match="no bootstrap resample of the 2 rated models"):
+        suggest(results, two, 3, seed=0, aligner_params={"method": "coverage"})
+
+
 @pytest.mark.parametrize("kwargs", [{"unit": "items"}, {"n_boot": 1}, {"seed": -1}])
 def test_bad_parameters_name_the_parameter(case, kwargs):
     results, prefs = case

@@ -11,13 +11,7 @@ from .interrupt import guard_startup
 
 guard_startup()  # before the heavy imports below: Ctrl-C while the command loads exits cleanly
 
-from importlib.metadata import PackageNotFoundError, version  # noqa: E402
-
-try:
-    __version__ = version("benchalign")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
-
+from ._version import __version__  # noqa: E402
 from .artifact import AlignedBenchmark, load_benchmark, score  # noqa: E402
 from .data import (  # noqa: E402
     PairSet,

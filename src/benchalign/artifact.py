@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .data import Results
 from .errors import ArtifactError, DataWarning, ItemMismatchError, format_rows
 from .features.completion import Completion, scores_with

@@ -149,7 +149,8 @@ def check(results: Results, prefs: Preferences, *, models: pd.DataFrame | None =
     plain = None
     if linked is not None:
         findings += linked_findings(results, linked)
-        ceiling = pair_ceiling(linked.pairs, linked.kind, linked.ratings, linked.rating_sd)
+        ceiling = pair_ceiling(linked.pairs, linked.kind, linked.ratings, linked.rating_sd,
+                               counted=linked.counted)
         plain, headroom = _headroom(results, linked, ceiling)
         findings += headroom
     if models is not None:
@@ -187,7 +188,7 @@ def check_populations(results: Results, populations: Mapping[str, Preferences],
                                    "n_pairs": int(len(linked[n].pairs))} for n in populations},
                "counts": {s: sum(f.severity == s for f in findings) for s in SEVERITIES}}
     ceiling = {n: pair_ceiling(linked[n].pairs, linked[n].kind, linked[n].ratings,
-                               linked[n].rating_sd) for n in populations}
+                               linked[n].rating_sd, counted=linked[n].counted) for n in populations}
     return CheckReport(tuple(findings), summary, ceiling)
 
 
@@ -804,24 +805,24 @@ def intransitive_triples(pairs: PairSet, n_models: int) -> int | None:
 
 def _cycles(prefs: Preferences) -> list[Finding]:
     """Majority cycles: a warning when the pairs in the cycle are each decided with confidence
-    (posterior of the majority >= :data:`CONFIDENT`) or when the pairs are stated once each (a
-    list of preferences, not samples: a cycle contradicts the list itself); a note when only pairs
-    with few comparisons close them (what sampled comparisons show by chance)."""
+    (posterior of the majority >= :data:`CONFIDENT`) or when the pairs are stated, not counted
+    (a list of preferences, not samples: a cycle contradicts the list itself); a note when only
+    pairs with few comparisons close them (what sampled comparisons show by chance)."""
     if prefs.kind == "ratings":
         return []
     groups = cycle_groups(prefs.pairs, len(prefs.models))
     if not groups:
         return []
-    stated = prefs.kind == "pairs" and bool(np.all(prefs.pairs.weight == 1))
+    stated = not prefs.counted
     confident = (np.ones(len(prefs.pairs), dtype=bool) if stated
-                 else pair_agreement(prefs.pairs, prefs.kind) >= CONFIDENT)
+                 else pair_agreement(prefs.pairs, prefs.kind, counted=prefs.counted) >= CONFIDENT)
     strong = cycle_groups(prefs.pairs.select(confident), len(prefs.models))
     used = strong or groups
     pairs = prefs.pairs.select(confident) if strong else prefs.pairs
     triples = intransitive_triples(pairs, len(prefs.models))
     members = np.unique(np.concatenate(used))
     counted = f"{triples:,} intransitive triples" if triples is not None else "intransitive triples"
-    which = " (each pair stated once)" if stated else " of confidently decided pairs" if strong else ""
+    which = " (stated pairs, not samples)" if stated else " of confidently decided pairs" if strong else ""
     text = (f"The majority preferences{which} contain "
             f"{counted} in {len(used)} cycle group(s), e.g. "
             f"[{format_rows(prefs.models[used[0]].tolist(), 5)}] ({len(members)} models in all): "
@@ -918,16 +919,20 @@ def _plain_scores(results: Results) -> np.ndarray:
 
 
 def pair_agreement(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
-                   rating_sd: np.ndarray | None = None) -> np.ndarray | None:
+                   rating_sd: np.ndarray | None = None, *,
+                   counted: bool = False) -> np.ndarray | None:
     """(n_pairs,) probability that the true order of each pair is the observed one (the credit a
     perfect scorer expects on it), or None when the preferences carry no uncertainty.
 
     ratings with standard errors (``ratings``, ``rating_sd`` by model id):
     Φ(|r_a - r_b| / sqrt(s_a² + s_b²)) (1 for two exact ratings that differ, 0.5 for equal ones);
-    battles and pairs (each row one comparison), rankings and choices (each list holding the pair
-    one comparison, :attr:`PairSet.count`): the posterior probability, under a Jeffreys
-    Beta(k + ½, n - k + ½) prior on the win probability, that the side that won more of its n
-    comparisons (k wins, ties a half) is the truly preferred one.
+    battles, rankings and choices (each list holding the pair one comparison,
+    :attr:`PairSet.count`), and pairs whose weight is a number of sampled comparisons
+    (``counted``, :attr:`benchalign.data.Preferences.counted`): the posterior probability, under
+    a Jeffreys Beta(k + ½, n - k + ½) prior on the win probability, that the side that won more of its n
+    comparisons (k wins, ties a half) is the truly preferred one;
+    other pairs (stated, not ``counted``): certain, 1 for a decided pair (0.5 for an undecided
+    one); a stated pair's weight says how much it counts, not how often it was sampled.
     """
     if kind == "ratings":
         if ratings is None or rating_sd is None:
@@ -939,6 +944,8 @@ def pair_agreement(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
         from scipy.special import ndtr
 
         return ndtr(z)
+    if kind == "pairs" and not counted:
+        return np.where(pairs.target != 0.5, 1.0, 0.5)
     from scipy.special import betainc
 
     n = pairs.weight if pairs.count is None else pairs.count
@@ -948,13 +955,15 @@ def pair_agreement(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
 
 
 def pair_ceiling(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
-                 rating_sd: np.ndarray | None = None) -> dict[str, object]:
+                 rating_sd: np.ndarray | None = None, *, counted: bool = False) -> dict[str, object]:
     """The pairwise accuracy a perfect scorer (one that knows the true order) could expect against
-    these preferences: the weighted mean of :func:`pair_agreement` over decided pairs.
+    these preferences: the weighted mean of :func:`pair_agreement` over decided pairs (1 for
+    stated pairs, which are taken as certain; a cycle among them, which no order satisfies, is
+    the preference-cycles finding).
 
     Returns ``{"pairwise_accuracy", "source", "n_pairs"}``; ``pairwise_accuracy`` is None (with a
     ``reason``) when the preferences carry no uncertainty (ratings without intervals)."""
-    agree = pair_agreement(pairs, kind, ratings, rating_sd)
+    agree = pair_agreement(pairs, kind, ratings, rating_sd, counted=counted)
     if agree is None:
         return {"pairwise_accuracy": None, "source": None, "n_pairs": int(len(pairs)),
                 "reason": "the ratings carry no interval; give rating_q025/rating_q975 columns "
@@ -962,8 +971,12 @@ def pair_ceiling(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
     decided = pairs.target != 0.5
     weight = pairs.weight * decided
     value = float(np.dot(np.where(decided, agree, 0.0), weight) / weight.sum()) if weight.sum() > 0 else None
-    source = ("rating intervals (Φ of the gap over the combined standard error)" if kind == "ratings"
-              else "comparison counts (Jeffreys posterior of each pair's majority)")
+    source = "comparison counts (Jeffreys posterior of each pair's majority)"
+    if kind == "ratings":
+        source = "rating intervals (Φ of the gap over the combined standard error)"
+    elif kind == "pairs" and not counted:
+        source = ("stated pairs, each taken as certain (--pair-counts reads each row as one "
+                  "sampled comparison)")
     return {"pairwise_accuracy": value, "source": source, "n_pairs": int(decided.sum())}
 
 
@@ -975,8 +988,8 @@ def heldout_ceiling(results: Results, linked: Linked, evaluation: dict) -> dict[
         values = []
         for record in family["per_split"]:
             test = linked.pairs.within(results.index_of(record["test"]), results.n_models)
-            values.append(pair_ceiling(test, linked.kind, linked.ratings,
-                                       linked.rating_sd)["pairwise_accuracy"])
+            values.append(pair_ceiling(test, linked.kind, linked.ratings, linked.rating_sd,
+                                       counted=linked.counted)["pairwise_accuracy"])
         known = [v for v in values if v is not None]
         out[name] = float(np.mean(known)) if known and len(known) == len(values) else None
     return out

@@ -572,6 +572,10 @@ class Preferences:
     source : file the preferences came from, for messages.
     rating_sd : (n,) float64 standard error of each rating in rating units, from its 95 %
         interval (half-width / 1.96), when the ratings came with one; else None.
+    counted : whether the pairs are sampled comparisons (battles, rankings and choices; pairs read
+        with ``pair_counts=True``), so a pair's share of wins is an estimate from its comparisons
+        (its weight, or :attr:`PairSet.count`); else each pair is a stated preference, which the
+        noise ceiling and the cycle check take as certain.
     """
 
     kind: PreferenceKind
@@ -580,6 +584,7 @@ class Preferences:
     ratings: np.ndarray | None = None
     source: str = "<preferences>"
     rating_sd: np.ndarray | None = None
+    counted: bool = False
 
 
 def detect_preference_kind(columns: list[str] | pd.Index, source: str = "<table>") -> PreferenceKind:
@@ -609,6 +614,7 @@ def preferences_from_frame(
     frame: pd.DataFrame, kind: PreferenceKind | None = None, rating_scale: float = ELO_SCALE,
     *, interval_columns: tuple[str, str] | None = None, use_uncertainty: bool = True,
     allow_rank_ties: bool = False,
+    pair_counts: bool = False,
 ) -> Preferences:
     """Validate a preference table into :class:`Preferences` (form detected unless ``kind``).
 
@@ -620,6 +626,10 @@ def preferences_from_frame(
     use_uncertainty : False ignores the interval columns.
     allow_rank_ties : rankings may give two models of one list the same rank (a tie, fitted as a
         half win each way); by default a repeated rank is an error.
+    pair_counts : pairs only: each row (and each unit of its weight) is one sampled comparison,
+        as in an A/B test log, so a pair's total weight counts comparisons
+        (:attr:`Preferences.counted`). Default: each pair is a stated preference. Battles,
+        rankings and choices always count comparisons.
     """
     check_param("preferences_from_frame", "rating_scale (--rating-scale)", rating_scale,
                 isinstance(rating_scale, (int, float)) and math.isfinite(rating_scale)
@@ -641,7 +651,7 @@ def preferences_from_frame(
     if kind == "ratings":
         return _ratings(frame, rating_scale, interval)
     if kind == "pairs":
-        return _pairs(frame)
+        return _pairs(frame, pair_counts)
     if kind == "rankings":
         return _rankings(frame, allow_rank_ties)
     if kind == "choices":
@@ -763,7 +773,7 @@ def _ratings(frame: pd.DataFrame, scale: float, interval: tuple[str, str] | None
     return Preferences("ratings", names.astype(object), pairs, ratings, _source(frame), sd)
 
 
-def _pairs(frame: pd.DataFrame) -> Preferences:
+def _pairs(frame: pd.DataFrame, counted: bool) -> Preferences:
     winner = frame["winner"].astype(str).to_numpy()
     loser = frame["loser"].astype(str).to_numpy()
     weight = parse_scores(frame, "weight", "weight") if "weight" in frame.columns else np.ones(len(frame))
@@ -774,7 +784,7 @@ def _pairs(frame: pd.DataFrame) -> Preferences:
             f"{format_rows(_lines(frame.index[bad]))}. Delete pairs that should not count."
         )
     _check_self(frame, winner, loser, ("winner", "loser"))
-    return _aggregate(frame, winner, loser, weight, np.zeros(len(frame), dtype=bool), "pairs")
+    return _aggregate(frame, winner, loser, weight, np.zeros(len(frame), dtype=bool), "pairs", counted)
 
 
 def _battles(frame: pd.DataFrame) -> Preferences:
@@ -793,7 +803,7 @@ def _battles(frame: pd.DataFrame) -> Preferences:
     first = np.where(b_won, b, a)
     second = np.where(b_won, a, b)
     tie = np.isin(winner, TIE_LABELS)
-    return _aggregate(frame, first, second, np.ones(len(frame)), tie, "battles")
+    return _aggregate(frame, first, second, np.ones(len(frame)), tie, "battles", True)
 
 
 def _rankings(frame: pd.DataFrame, allow_ties: bool) -> Preferences:
@@ -809,7 +819,8 @@ def _rankings(frame: pd.DataFrame, allow_ties: bool) -> Preferences:
     models = frame["model"].astype(str).to_numpy()
     i_first = ranks[i] <= ranks[j]
     first, second = np.where(i_first, models[i], models[j]), np.where(i_first, models[j], models[i])
-    return _aggregate(frame, first, second, 2.0 / size, ranks[i] == ranks[j], "rankings")
+    return _aggregate(frame, first, second, 2.0 / size, ranks[i] == ranks[j], "rankings",
+                      True)
 
 
 def _choices(frame: pd.DataFrame) -> Preferences:
@@ -836,7 +847,7 @@ def _choices(frame: pd.DataFrame) -> Preferences:
     others = np.flatnonzero(~chosen)
     models = frame["model"].astype(str).to_numpy()
     return _aggregate(frame, models[winner_row[lists[others]]], models[others], np.ones(len(others)),
-                      np.zeros(len(others), dtype=bool), "choices")
+                      np.zeros(len(others), dtype=bool), "choices", True)
 
 
 def _list_codes(frame: pd.DataFrame) -> np.ndarray:
@@ -924,7 +935,7 @@ def _check_self(frame: pd.DataFrame, x: np.ndarray, y: np.ndarray, cols: tuple[s
 
 
 def _aggregate(frame: pd.DataFrame, first: np.ndarray, second: np.ndarray, weight: np.ndarray,
-               tie: np.ndarray, kind: PreferenceKind) -> Preferences:
+               tie: np.ndarray, kind: PreferenceKind, counted: bool) -> Preferences:
     """Collapse ordered outcomes (first beat second, or a tie) to unique unordered pairs."""
     codes, names = pd.factorize(np.concatenate([first, second]), sort=True)
     n = len(first)
@@ -944,7 +955,8 @@ def _aggregate(frame: pd.DataFrame, first: np.ndarray, second: np.ndarray, weigh
         )
     if kind == "pairs":
         _warn_contradictions(frame, pairs, np.asarray(names, dtype=object))
-    return Preferences(kind, np.asarray(names, dtype=object), pairs, None, _source(frame))
+    return Preferences(kind, np.asarray(names, dtype=object), pairs, None, _source(frame),
+                       counted=counted)
 
 
 def _warn_contradictions(frame: pd.DataFrame, pairs: PairSet, names: np.ndarray) -> None:
@@ -1012,6 +1024,7 @@ class Linked:
     kind : preference kind.
     rating_sd : (n_models,) float64 standard error of each rating (NaN when unrated), when the
         ratings came with intervals; else None.
+    counted : pair weights are numbers of sampled comparisons (:attr:`Preferences.counted`).
     """
 
     pairs: PairSet
@@ -1019,6 +1032,7 @@ class Linked:
     ratings: np.ndarray
     kind: PreferenceKind
     rating_sd: np.ndarray | None = None
+    counted: bool = False
 
 
 def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> Linked:
@@ -1056,7 +1070,7 @@ def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> 
     if prefs.ratings is not None:
         _warn_reversed_ratings(results, ratings, prefs.source)
     sd = None if prefs.rating_sd is None else _on_rows(prefs.rating_sd, rows, results.n_models)
-    return Linked(pairs, pairs.models(), ratings, prefs.kind, sd)
+    return Linked(pairs, pairs.models(), ratings, prefs.kind, sd, prefs.counted)
 
 
 def _on_rows(values: np.ndarray | None, rows: np.ndarray, n_models: int) -> np.ndarray:

@@ -38,6 +38,11 @@ class CommandLineError(ParameterError):
     an unknown or missing option (what Click finds while parsing)."""
 
 
+class NotFittedError(BenchAlignError, AttributeError):
+    """An estimator was used before ``fit`` (an ``AttributeError`` too, as in scikit-learn, since
+    the fitted attributes it needs do not exist yet)."""
+
+
 class ArtifactError(BenchAlignError):
     """A saved benchmark file is invalid, tampered with, or from an unsupported schema."""
 
@@ -72,6 +77,14 @@ def format_rows(rows: Sequence[object], limit: int = 5) -> str:
     shown = ", ".join(str(r) for r in list(rows)[:limit])
     extra = len(rows) - limit
     return shown + (f" (and {extra} more)" if extra > 0 else "")
+
+
+def check_fitted(estimator: object, attribute: str, fit_call: str) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute`` (e.g.
+    ``weights_``); ``fit_call`` says how to fit it, e.g. ``fit(results, preferences)``."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(f"this {type(estimator).__name__} is not fitted yet; call {fit_call} "
+                             "first.")
 
 
 def check_param(

@@ -1,5 +1,5 @@
-"""The one L-BFGS wrapper of benchalign: every fit (question weights, coverage prior, distillation)
-runs through :func:`lbfgs`, which keeps scipy's BLAS on one thread, records the loss history and
+"""The one L-BFGS wrapper of benchalign: every iterative fit (question weights, the coverage
+prior, Bradley-Terry strengths) runs through :func:`lbfgs`, which keeps scipy's BLAS on one thread, records the loss history and
 reports non-convergence the same way everywhere (:func:`warn_unconverged`)."""
 
 from __future__ import annotations
@@ -7,56 +7,44 @@ from __future__ import annotations
 import functools
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import ThreadpoolController
 
 from .errors import ConvergenceWarning
 
+
 @contextmanager
-def scipy_blas_single_threaded():
+def scipy_blas_single_threaded() -> Iterator[None]:
     """Within the block, run the BLAS that scipy ships (OpenBLAS wheels) on one thread.
 
     L-BFGS-B makes many level-1 BLAS calls on n_items-long vectors per iteration. A threaded
-    OpenBLAS wakes (and then spins) its threads for each of them: on a busy 2-core machine that cost
-    25-250 ms per iteration instead of 2-10 ms, and the spinning threads slowed the objective too.
-    numpy's BLAS is a separate library in the wheels and keeps its threads. The previous setting
-    is restored on exit; without a recognizable scipy OpenBLAS this does nothing.
+    OpenBLAS wakes (and then spins) its threads for each of them: on a busy 2-core machine that
+    costs 25-250 ms per iteration instead of 2-10 ms, and the spinning threads slow the objective
+    too. numpy's BLAS is a separate library in the wheels and keeps its threads, since the
+    objective's matrix-vector products use it. The previous setting is restored on exit; when
+    scipy uses no BLAS of its own (e.g. one shared with numpy) this does nothing.
     """
-    lib = _scipy_openblas()
-    if lib is None:
+    with _scipy_blas().limit(limits=1):
         yield
-        return
-    before = lib.scipy_openblas_get_num_threads()
-    lib.scipy_openblas_set_num_threads(1)
-    try:
-        yield
-    finally:
-        lib.scipy_openblas_set_num_threads(before)
 
 
 @functools.cache
-def _scipy_openblas():
-    import ctypes
-    import glob
-
+def _scipy_blas() -> ThreadpoolController:
+    """The BLAS libraries loaded from scipy's own wheel folders (``scipy.libs``, ``scipy/.dylibs``)."""
     import scipy
 
     root = os.path.dirname(os.path.dirname(scipy.__file__))
-    patterns = ("scipy.libs/libscipy_openblas*", "scipy/.dylibs/libscipy_openblas*")
-    for path in sorted(p for pattern in patterns for p in glob.glob(os.path.join(root, pattern))):
-        try:
-            lib = ctypes.CDLL(path)
-            lib.scipy_openblas_get_num_threads.restype = ctypes.c_int
-            lib.scipy_openblas_set_num_threads.argtypes = [ctypes.c_int]
-            return lib
-        except (OSError, AttributeError):
-            continue
-    return None
+    folders = tuple(os.path.join(root, *d) + os.sep for d in (("scipy.libs",), ("scipy", ".dylibs")))
+    controller = ThreadpoolController()
+    paths = [info["filepath"] for info in controller.info()
+             if info["user_api"] == "blas" and str(info["filepath"]).startswith(folders)]
+    return controller.select(filepath=paths)
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,10 @@ class SimulatedData:
 
     @cached_property
     def preferences(self) -> Preferences:
-        """The preference table validated into :class:`Preferences` (built on first use)."""
-        return preferences_from_frame(self.preference_frame, kind=self.params["preference"])
+        """The preference table validated into :class:`Preferences` (built on first use); sampled
+        pairs are read as comparison counts (``pair_counts``), as they are drawn one at a time."""
+        return preferences_from_frame(self.preference_frame, kind=self.params["preference"],
+                                      pair_counts=True)
 
 
 def simulate(
@@ -249,9 +251,17 @@ def _results(abilities: np.ndarray, items: pd.DataFrame, missing: float, graded:
         j = min(i + step, n_models)
         block_observed = None if observed is None else observed[i:j]
         _draw_block(abilities[i:j], loadings, items, missing, graded, rng, values[i:j], block_observed)
-    models = np.array([f"sim/model-{m:05d}" for m in range(n_models)], dtype=object)
+    models = model_names("sim/model", 0, n_models, n_models, min_width=5)
     return Results(models, items["item"].to_numpy(dtype=object),
                    items["benchmark"].to_numpy(dtype=object), values, observed)
+
+
+def model_names(prefix: str, start: int, stop: int, n_models: int, *, min_width: int) -> np.ndarray:
+    """(stop - start,) names ``prefix-<number>`` of models ``start .. stop - 1`` of ``n_models``,
+    zero-padded to at least ``min_width`` digits and to as many as the largest number needs, so
+    the names sort in number order (what :class:`~benchalign.data.Results` readers expect)."""
+    width = max(min_width, len(str(max(n_models - 1, 0))))
+    return np.array([f"{prefix}-{m:0{width}d}" for m in range(start, stop)], dtype=object)
 
 
 def _draw_block(abilities: np.ndarray, loadings: np.ndarray, items: pd.DataFrame, missing: float,
@@ -289,7 +299,6 @@ def more_models(data: SimulatedData, n_models: int, *, seed: int = 1, chunk: int
     missing, graded = data.params["missing"], data.params["graded"]
     if graded and np.dtype(dtype) != np.float32:
         raise ValueError("graded scores need dtype float32")
-    width = max(6, len(str(n_models - 1)))
     for i in range(0, n_models, chunk):
         j = min(i + chunk, n_models)
         abilities = rng.standard_normal((j - i, loadings.shape[0]))
@@ -300,7 +309,7 @@ def more_models(data: SimulatedData, n_models: int, *, seed: int = 1, chunk: int
             block_observed = None if observed is None else observed[k:k + step]
             _draw_block(abilities[k:k + step], loadings, items, missing, graded, rng,
                         values[k:k + step], block_observed)
-        names = np.array([f"{prefix}-{m:0{width}d}" for m in range(i, j)], dtype=object)
+        names = model_names(prefix, i, j, n_models, min_width=6)
         yield Results(names, data.results.items, data.results.benchmarks, values, observed)
 
 

@@ -14,7 +14,7 @@ import warnings
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..errors import BenchAlignError, CommandLineError
 from ..interrupt import EXIT_CODE, MESSAGE, end_startup
 from .common import started

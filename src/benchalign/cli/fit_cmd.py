@@ -104,7 +104,8 @@ def fit_populations(results_path: str, preferences_path: str, ignore_unknown_mod
         results, linked = load_population_inputs(results_path, preferences_path,
                                                  ignore_unknown_models, column, **formats)
     with stage(f"fitting {len(linked)} populations and the pooled benchmark"):
-        pa = PopulationAligner(random_state=seed, aligner_params=params).fit(results, linked)
+        template = BenchmarkAligner(**params)
+        pa = PopulationAligner(random_state=seed, aligner=template).fit(results, linked)
     pooled = pa.aligners_[POOLED]
     diag = {name: {"blend": pa.blend_[name], "own_method": pa.aligners_[name].method_,
                    "blend_grid": list(pa.blend_grid),

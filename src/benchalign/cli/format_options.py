@@ -114,6 +114,12 @@ _PREFERENCES = [
     click.option("--allow-rank-ties", is_flag=True, default=False,
                  help="Rankings: two models of one list may share a rank (a tie, half a win each "
                       "way). Default: a repeated rank within a list is an error."),
+    click.option("--pair-counts", is_flag=True, default=False,
+                 help="Pairs: each row (and each unit of its weight) is one sampled comparison, "
+                      "as in an A/B test log, so a pair's total weight is its number of "
+                      "comparisons (noise ceiling, cycle check). Default: each pair is a stated "
+                      "preference, taken as certain. Battles, rankings and choices always count "
+                      "comparisons."),
     click.option("--language", multiple=True,
                  help="Arena battles: keep only these languages (repeat or comma-separate; "
                       "case-insensitive, e.g. English). Default: all."),
@@ -156,12 +162,13 @@ def results_format_options(f: F) -> F:
 def preference_format_options(f: F) -> F:
     """Add --preference-format, --model-column, --rating-column, --lower-is-better,
     --rating-scale, --rating-interval-columns, --ignore-uncertainty, --allow-rank-ties,
+    --pair-counts,
     --language, --category,
     --since, --until and --name-map."""
     return _apply(f, _PREFERENCES + [_NAME_MAP],
                   ["preference_format", "model_column", "rating_column", "lower_is_better",
                    "rating_scale", "rating_interval_columns", "ignore_uncertainty",
-                   "allow_rank_ties", "language",
+                   "allow_rank_ties", "pair_counts", "language",
                    "category", "since", "until", "name_map"])
 
 
@@ -201,11 +208,12 @@ def load_preferences_from_options(path: str | Path, **options: Any) -> Preferenc
 
 def uncertainty_options(*, rating_interval_columns: str | None = None,
                         ignore_uncertainty: bool = False, allow_rank_ties: bool = False,
-                        **_other: Any) -> dict[str, Any]:
+                        pair_counts: bool = False, **_other: Any) -> dict[str, Any]:
     """The keyword arguments of :func:`benchalign.data.preferences_from_frame` that the rating
-    interval and rank-tie options ask for."""
+    interval, rank-tie and pair-count options ask for."""
     return {"interval_columns": _interval_option(rating_interval_columns),
-            "use_uncertainty": not ignore_uncertainty, "allow_rank_ties": allow_rank_ties}
+            "use_uncertainty": not ignore_uncertainty, "allow_rank_ties": allow_rank_ties,
+            "pair_counts": pair_counts}
 
 
 def preference_frame(

@@ -41,7 +41,8 @@ def parse_benchmarks(text: str) -> dict[str, int]:
               help="Share of result cells missing at random.")
 @click.option("--graded", is_flag=True, help="Partial-credit scores in {0, 1/4, ..., 1} instead of 0/1.")
 @click.option("--preference", type=click.Choice(["ratings", "pairs", "battles"]), default="ratings",
-              show_default=True, help="Form of the preferences written.")
+              show_default=True, help="Form of the preferences written. Pairs are sampled one "
+                                      "comparison per row: read them with --pair-counts.")
 @click.option("--comparisons", "n_comparisons", type=click.IntRange(min=1), default=None,
               help="Pairs or battles to sample. Default: 20 per rated model.")
 @click.option("--tie-rate", type=click.FloatRange(0, 1), default=0.1, show_default=True,

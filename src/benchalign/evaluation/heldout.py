@@ -188,7 +188,8 @@ def separated_pairs(linked: Linked, rows: np.ndarray, pairs: PairSet) -> np.ndar
     """(n_pairs,) bool: which of ``pairs`` (among the models ``rows``, ids relabelled to positions
     in ``rows``) the preferences separate with confidence (see :func:`benchalign.metrics.confident_pairs`)."""
     sd = None if linked.rating_sd is None else linked.rating_sd[rows]
-    return confident_pairs(pairs, pair_agreement(pairs, linked.kind, linked.ratings[rows], sd))
+    return confident_pairs(pairs, pair_agreement(pairs, linked.kind, linked.ratings[rows], sd,
+                                                 counted=linked.counted))
 
 
 def format_table(report: dict[str, object]) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..artifact import AlignedBenchmark
 from ..errors import BenchAlignError, ExportError, format_rows
 from ..io.formats._common import iter_jsonl

@@ -11,7 +11,8 @@ import warnings
 import numpy as np
 
 from ..data import Linked, PairSet, Preferences, Results, link
-from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_param, format_rows
+from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_fitted, check_param
+from ..errors import format_rows
 from ..features.completion import SPECS, choose_completion, scores_with
 from .candidates import Candidate, Context
 from .ranknet import Published
@@ -142,8 +143,7 @@ class BenchmarkAligner:
 
     def predict(self, results: Results) -> np.ndarray:
         """Aligned score [n_models] of each model in ``results`` (same items, same order)."""
-        if not hasattr(self, "weights_"):
-            raise InsufficientDataError("this BenchmarkAligner is not fitted yet; call fit first.")
+        check_fitted(self, "weights_", "fit(results, preferences)")
         if results.n_items != len(self.items_) or not np.array_equal(results.items, self.items_):
             raise ItemMismatchError(
                 "the results' items differ from the items the aligner was fitted on; "
@@ -155,6 +155,7 @@ class BenchmarkAligner:
         """``(score, observed weight mass)`` [n_models] each of the rows of ``results`` (same
         items, same order): over each model's completed row when the fit chose a completion,
         else the weighted mean over the items the model has."""
+        check_fitted(self, "weights_", "fit(results, preferences)")
         return scores_with(self.weights_, self.completion_, results)
 
 

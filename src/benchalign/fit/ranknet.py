@@ -8,8 +8,8 @@ each pair's target, plus a pull of the log-weights toward a prior) with the one 
 prior, the pull chosen by cross-validation over the rated models. It is the aligner's
 ``method="ranknet"`` (``benchalign fit --method ranknet``, to reproduce the paper) and, through the
 aligner, the baseline ``ranknet`` of ``benchalign evaluate``: one code path for both. It is not one
-of ``auto``'s candidates: on the real cases it ties the default on one and loses on three
-(docs/method.md).
+of ``auto``'s candidates, which are chosen by held-out evidence on the real cases (docs/method.md
+compares them with it).
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ import pandas as pd
 
 from ..data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
 from ..data import nfc, preferences_from_frame
-from ..errors import ConvergenceWarning, InputFormatError, InsufficientDataError, check_param
+from ..errors import ConvergenceWarning, InputFormatError, InsufficientDataError, ItemMismatchError
+from ..errors import check_fitted, check_param
 from ..fit import BenchmarkAligner
 from ..fit.folds import fold_labels, usable
 from ..metrics import pairwise_accuracy
@@ -45,7 +46,7 @@ def split_populations(frame: pd.DataFrame, column: str, *, kind: PreferenceKind 
     column as text, see :func:`benchalign.io.formats.read_preferences_any`). A blank name, or
     :data:`POOLED` in any case or with spaces around it, raises :class:`InputFormatError`.
     options : further keyword arguments of :func:`benchalign.data.preferences_from_frame`
-        (``interval_columns``, ``use_uncertainty``, ``allow_rank_ties``).
+        (``interval_columns``, ``use_uncertainty``, ``allow_rank_ties``, ``pair_counts``).
     """
     labels = population_labels(frame, column)
     out = {}
@@ -123,8 +124,12 @@ class PopulationAligner:
         Most folds over a population's rated models when choosing a_p.
     random_state : int >= 0
         Seed of the folds (and of every :class:`BenchmarkAligner`).
-    aligner_params : dict
-        Parameters of every :class:`BenchmarkAligner` (e.g. ``{"method": "correlation"}``).
+    aligner : BenchmarkAligner or None
+        The unfitted template of every population's aligner (default ``BenchmarkAligner()``),
+        cloned through its ``get_params``: e.g. ``BenchmarkAligner(method="correlation")``. Its
+        ``random_state`` is replaced by this one's (one seed drives the whole fit), and its
+        ``completion`` must be "auto" or "none": blending weights needs one scoring rule, so
+        every population benchmark scores a model over the questions it has ("none").
 
     Attributes
     ----------
@@ -136,12 +141,20 @@ class PopulationAligner:
     items_, benchmarks_ : [n_items].
     """
 
-    def __init__(self, *, blend_grid: tuple[float, ...] = BLEND_GRID, cv_folds: int = 5,
-                 random_state: int = 0, aligner_params: dict | None = None) -> None:
+    PARAMS = ("aligner", "blend_grid", "cv_folds", "random_state")
+
+    def __init__(self, *, aligner: BenchmarkAligner | None = None,
+                 blend_grid: tuple[float, ...] = BLEND_GRID, cv_folds: int = 5,
+                 random_state: int = 0) -> None:
+        self.aligner = aligner
         self.blend_grid = blend_grid
         self.cv_folds = cv_folds
         self.random_state = random_state
-        self.aligner_params = aligner_params
+
+    def get_params(self) -> dict:
+        """The constructor parameters (scikit-learn style), e.g. to build an unfitted copy:
+        ``PopulationAligner(**pa.get_params())``."""
+        return {k: getattr(self, k) for k in self.PARAMS}
 
     def _validate_params(self) -> None:
         name = type(self).__name__
@@ -154,12 +167,15 @@ class PopulationAligner:
         check_param(name, "random_state", self.random_state,
                     isinstance(self.random_state, (int, np.integer)) and self.random_state >= 0,
                     "an int in the range [0, inf)")
+        check_param(name, "aligner", self.aligner,
+                    self.aligner is None or (isinstance(self.aligner, BenchmarkAligner)
+                                             and self.aligner.completion in ("auto", "none")),
+                    'None or a BenchmarkAligner with completion "auto" or "none"')
 
     def _aligner(self) -> BenchmarkAligner:
-        # population benchmarks blend weights, which needs one scoring rule: over observed items
-        params = {"random_state": self.random_state, "completion": "none",
-                  **(self.aligner_params or {})}
-        return BenchmarkAligner(**params)
+        """A new aligner cloned from the template (see the class docstring)."""
+        template = {} if self.aligner is None else self.aligner.get_params()
+        return BenchmarkAligner(**{**template, "random_state": self.random_state, "completion": "none"})
 
     def fit(self, results: Results, populations: Mapping[str, Preferences | Linked], *,
             ignore_unknown: bool = False) -> "PopulationAligner":
@@ -182,6 +198,19 @@ class PopulationAligner:
         self.weights_[POOLED] = pooled
         self.items_, self.benchmarks_ = results.items.copy(), results.benchmarks.copy()
         return self
+
+    def predict(self, results: Results, population: str = POOLED) -> np.ndarray:
+        """Score [n_models] of each model of ``results`` (same items, same order) under the
+        benchmark of ``population`` (default the pooled one): the weighted mean over the questions
+        the model has."""
+        check_fitted(self, "weights_", "fit(results, {population: preferences})")
+        check_param(type(self).__name__, "population", population, population in self.weights_,
+                    "one of " + ", ".join(map(repr, self.weights_)))
+        if results.n_items != len(self.items_) or not np.array_equal(results.items, self.items_):
+            raise ItemMismatchError("the results' items differ from the items the population "
+                                    "aligner was fitted on; give results on the same questions.")
+        return model_scores(self.weights_[population], values=results.values,
+                            observed=results.observed)[0]
 
     def _fit_one(self, name: str, results: Results, linked: Linked) -> BenchmarkAligner:
         """The aligner of one population; too little data names the population."""

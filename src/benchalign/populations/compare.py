@@ -7,8 +7,8 @@ Correlation`: each question weighted by how well it orders the population's rate
 on all its rated models and on ``n_boot`` bootstrap resamples of them. The comparison fixes this
 one weighting for every fit because it is the weighting among ``auto``'s candidates that reads the
 preferences: the label-free ones (coverage, uniform) give every population the same weights by
-construction, and on metabench's 33 rated models ``auto`` picks coverage for every category, which
-would make any two categories "indistinguishable" without looking at their preferences.
+construction, so a comparison through them, or through ``auto`` whenever it picks one of them,
+would call any two populations "indistinguishable" without looking at their preferences.
 
 Bootstrap resample: the rated models drawn with replacement; a model drawn k times becomes k rows
 of identical results, and every preference pair between two drawn models is kept once per pair of
@@ -18,8 +18,8 @@ ordinary bootstrap of a statistic over models. A resample with fewer distinct mo
 question correlation needs (:data:`~benchalign.fit.candidates.MIN_CORRELATION_MODELS`) is drawn
 again. Every refit keeps the questions of the full fit (the benchmarks every rated model of the
 population has): a resample that happens to draw only models sharing one more benchmark would
-otherwise switch to that benchmark alone, a change of design rather than of preference, which
-widened the null (on metabench 29 of 200 refits put all the weight on gsm8k).
+otherwise switch to that benchmark alone, a change of design rather than of preference, and such
+refits would widen the null with differences no preference made.
 
 The test. Statistic: d(A, B) = the share of model pairs (every model of the results with a score
 under both) that A's and B's benchmarks order differently, (1 − Kendall τ_b) / 2 (0 when both

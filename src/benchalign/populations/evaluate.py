@@ -95,7 +95,7 @@ def _run_split(results: Results, populations: Mapping[str, Linked], split: Split
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted = PopulationAligner(**_params(template)).fit(results, train)
+        fitted = PopulationAligner(**template.get_params()).fit(results, train)
     n = results.n_items
     weights = {**fitted.weights_, "uniform": np.full(n, 1.0 / n)}
     scores = {a: model_scores(w, values=results.values, observed=results.observed)[0]
@@ -124,11 +124,6 @@ def _restrict(linked: Linked, rows: np.ndarray, n_models: int) -> Linked:
     return Linked(pairs, pairs.models(), ratings, linked.kind)
 
 
-def _params(template: PopulationAligner) -> dict:
-    return {k: getattr(template, k) for k in ("blend_grid", "cv_folds", "random_state",
-                                              "aligner_params")}
-
-
 def _cross_summary(cross: dict[str, dict[str, list[np.ndarray]]],
                    level: float) -> dict[str, dict[str, object]]:
     """cross[A][B] = {pairwise_accuracy, paired_vs_own} from the replicates of A on B's pairs."""
@@ -149,7 +144,7 @@ def format_cross(report: dict[str, object]) -> str:
         lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits "
                      f"({fam['n_skipped']} skipped)")
         lines.append("  pairwise accuracy of the row's benchmark on the column's held-out pairs; "
-                     "[own - row] paired 95% CI")
+                     f"[own - row] paired {100 * report['ci_level']:g}% CI")  # type: ignore[operator]
         lines.append(f"  {'benchmark':<18}" + "".join(f"{p[:22]:>24}" for p in pops))
         for a, row in fam["cross"].items():
             cells = []

@@ -9,7 +9,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;

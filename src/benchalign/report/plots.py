@@ -41,13 +41,18 @@ STYLE = {
     "figure.dpi": 100,
 }
 COLORS = {
-    "aligned": "#1f5fa8", "uniform": "#7a7a7a", "benchmark_mean": "#8c6bb1",
-    "best_benchmark": "#d98c1f", "ridge": "#2a9d5c", "random_subset": "#c44e52",
+    # methods of benchalign evaluate (baselines.METHODS and VARIANTS), drawn together
+    "aligned": "#1f5fa8", "uniform": "#7a7a7a", "uniform_completed": "#a6761d",
+    "benchmark_mean": "#8c6bb1", "best_benchmark": "#d98c1f", "coverage": "#17becf",
+    "correlation": "#e377c2", "ridge": "#2a9d5c", "random_subset": "#c44e52",
+    "aligned_correlation": "#6baed6", "ranknet": "#bcbd22",
+    # the pruning curve's control and the active curve's strategies
     "random": "#7a7a7a",
     "suggest": "#1f5fa8", "uncertain": "#c44e52", "novel": "#2a9d5c", "most_run": "#d98c1f",
 }
 """One color per method or suggest strategy (``random``: random K questions, or random
-ratings in the active curve), the same in every figure."""
+ratings in the active curve), the same in every figure; lines drawn in one figure never share a
+color (tests/test_plots.py checks each group)."""
 FALLBACK = "#444444"
 
 
@@ -62,6 +67,7 @@ def render(draw: Callable[[Figure], None], size: tuple[float, float]) -> str:
 
 
 def color(name: str) -> str:
+    """The color of a method or strategy; :data:`FALLBACK` for a name without one."""
     return COLORS.get(name, FALLBACK)
 
 

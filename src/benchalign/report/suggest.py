@@ -99,7 +99,8 @@ def _verdict_html(curve: ActiveCurve) -> str:
     summary = curve_summary(curve)
     lines = [f"With all {curve.pool} revealable ratings the held-out accuracy is "
              f"{summary['all']:.3f}; the target is to reach it with {summary['k_target']} "
-             "(60 %)."]
+             f"(at most {100 * summary['target_share']:g} % of the {curve.pool}, and no fewer than "
+             f"the {curve.start} to start from)."]
     for name, row in summary["strategies"].items():
         m, lo, hi = row["at_target"]
         reach = "never" if row["reaches"] is None else f"at {row['reaches']}"

@@ -43,7 +43,8 @@ START = 3
 MAX_TEST = 10
 """At most this many rated models are held out (default: a third of them, rounded up)."""
 TARGET_SHARE = 0.6
-"""Issue 17's target: reach the all-ratings accuracy with at most this share of the pool."""
+"""The curve's target: reach the all-ratings accuracy with at most this share of the pool (the
+verdict reads every strategy at this revealed count)."""
 
 
 @dataclass(frozen=True)
@@ -196,14 +197,16 @@ def curve_summary(curve: ActiveCurve) -> dict:
     """What the curve says, per strategy, with paired intervals over repetitions.
 
     Returns {"all": mean accuracy with every pool rating (random's last column, the same for every
-    strategy), "k_target": the revealed count at :data:`TARGET_SHARE` of the pool, "strategies":
+    strategy), "k_target": the revealed count at "target_share" (:data:`TARGET_SHARE`) of the pool
+    (at least the start), "strategies":
     {name: {"at_target": (mean, lo, hi) of accuracy at k_target minus all, "reaches": first count
     whose mean accuracy reaches "all" (None: never), "vs_random": (mean, lo, hi) of the accuracy
     minus random's, averaged over the curve}}}.
     """
     base = next(iter(curve.curves.values()))[:, -1]
     k = max(curve.start, int(np.floor(TARGET_SHARE * curve.pool)))
-    out: dict = {"all": float(base.mean()), "k_target": k, "strategies": {}}
+    out: dict = {"all": float(base.mean()), "k_target": k, "target_share": TARGET_SHARE,
+                 "strategies": {}}
     for name, c in curve.curves.items():
         hit = np.flatnonzero(c.mean(axis=0) >= base.mean() - 1e-12)
         row = {"at_target": paired_interval(c[:, k - curve.start] - base),

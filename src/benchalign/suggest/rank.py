@@ -106,12 +106,19 @@ def _weighted_means(results: Results, w: np.ndarray) -> np.ndarray:
 
 def _resample(pairs: PairSet, rated: np.ndarray, n_models: int,
               rng: np.random.Generator) -> PairSet:
+    """The pairs among a bootstrap resample of the rated models with at least 3 distinct models
+    and a decided pair; raises after 100 draws without one (the full pair set is no replicate:
+    counting it would shrink the spread of the refits)."""
     for _ in range(100):
         members = np.unique(rng.choice(rated, size=len(rated), replace=True))
         sub = pairs.within(members, n_models)
         if len(members) >= 3 and usable(sub, sub):
             return sub
-    return pairs
+    raise InsufficientDataError(
+        f"no bootstrap resample of the {len(rated)} rated models in 100 draws kept 3 distinct "
+        "models with a decided preference among them, so the rank spread of suggest cannot be "
+        "measured; give preferences about more models (at least 3, with decided pairs)."
+    )
 
 
 def rank_spread(refits: Refits, rows: np.ndarray) -> np.ndarray:
