@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .data import Linked, PairSet, Preferences, Results, cycle_groups, link
 from .errors import BenchAlignError, DataWarning, format_rows
-from .features.structure import benchmark_indicators
+from .features.structure import benchmark_indicators, benchmark_means, filled_values, item_means
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -283,15 +283,9 @@ class BenchmarkMeans:
 
     @classmethod
     def of(cls, results: Results) -> "BenchmarkMeans":
-        groups, names = benchmark_indicators(results)
-        onehot, names = groups.astype(np.float32), names.astype(str)
-        sums = (results.values @ onehot).astype(np.float64)
-        counts = (results.mask() @ onehot if not results.complete
-                  else np.broadcast_to(onehot.sum(0), sums.shape)).astype(np.float64)
-        sizes = onehot.sum(0).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(counts >= np.maximum(1, sizes / 2), sums / counts, np.nan)
-        return cls(names, means, counts, sizes)
+        means, counts, names = benchmark_means(results, min_share=0.5)
+        sizes = benchmark_indicators(results)[0].sum(axis=0)
+        return cls(names.astype(str), means, counts, sizes)
 
 
 def _coverage(results: Results, bench: BenchmarkMeans, is_rated: np.ndarray) -> list[Finding]:
@@ -299,9 +293,8 @@ def _coverage(results: Results, bench: BenchmarkMeans, is_rated: np.ndarray) -> 
     rows = np.flatnonzero(lacking.any(axis=1))
     if len(rows) == 0 or len(bench.names) < 2:
         return []
-    item_mean = _item_means(results)
-    grand = float(np.nanmean(item_mean))
-    filled = np.nan_to_num(item_mean)
+    count, filled = item_means(results)
+    grand = float(filled[count > 0].mean()) if (count > 0).any() else float("nan")
     mask = results.mask()
 
     def make(sub: np.ndarray, rated: bool) -> Finding:
@@ -328,13 +321,6 @@ def _coverage(results: Results, bench: BenchmarkMeans, is_rated: np.ndarray) -> 
 
 def _bench_avg(bench: BenchmarkMeans) -> np.ndarray:
     return np.array([np.nanmean(col) if np.isfinite(col).any() else np.nan for col in bench.means.T])
-
-
-def _item_means(results: Results) -> np.ndarray:
-    """(n_items,) mean observed score per item (NaN for an item nobody has)."""
-    count = results.mask().sum(axis=0) if not results.complete else np.full(results.n_items, results.n_models)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return results.values.sum(axis=0, dtype=np.float64) / count
 
 
 def _constant_items(results: Results) -> list[Finding]:
@@ -531,10 +517,7 @@ def model_profiles(results: Results) -> np.ndarray:
     """(n_models, n_items) float32 score vectors, missing cells filled with the item mean, each row
     centred and scaled to unit norm (a constant row stays 0): the Gram of two rows is their
     correlation."""
-    item_mean = np.nan_to_num(_item_means(results)).astype(np.float32)
-    x = results.values.astype(np.float32, copy=True)
-    if not results.complete:
-        np.copyto(x, np.broadcast_to(item_mean, x.shape), where=~results.observed)
+    x = filled_values(results, np.float32)
     x -= x.mean(axis=1, keepdims=True)
     norm = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64)).astype(np.float32)
     x /= np.where(norm > 1e-6 * max(float(norm.max()), 1e-30), norm, np.inf)[:, None]

@@ -1073,6 +1073,17 @@ def link(results: Results, prefs: Preferences, ignore_unknown: bool = False) -> 
     return Linked(pairs, pairs.models(), ratings, prefs.kind, sd, prefs.counted)
 
 
+def pairs_on(results: Results, preferences: "Preferences | Linked | PairSet",
+             ignore_unknown: bool = False) -> PairSet:
+    """The preference pairs on ``results`` rows: a :class:`PairSet` as given (its ids are rows), a
+    :class:`Linked`'s pairs, or :class:`Preferences` linked by name (:func:`link`)."""
+    if isinstance(preferences, PairSet):
+        return preferences
+    if isinstance(preferences, Linked):
+        return preferences.pairs
+    return link(results, preferences, ignore_unknown=ignore_unknown).pairs
+
+
 def _on_rows(values: np.ndarray | None, rows: np.ndarray, n_models: int) -> np.ndarray:
     """(n_models,) per-model values moved to results rows (NaN elsewhere, all NaN for None)."""
     out = np.full(n_models, np.nan)

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 
 from .artifact import AlignedBenchmark
-from .data import Linked, PairSet, Preferences, Results, link
+from .data import Linked, PairSet, Preferences, Results, pairs_on
 from .errors import InsufficientDataError, check_param
+from .features.completion import scored_accuracy
 from .evaluation.splits import SplitSpec, make_splits
 from .fit import BenchmarkAligner
 from .fit.folds import usable
-from .metrics import pairwise_accuracy
-from .features.completion import Completion, scores_with
+
 
 PRUNED = "aligned"
 """The pruned aligned benchmark's line in :func:`prune_curve` (at K = all items: the full one)."""
@@ -54,20 +54,12 @@ def prune(
     check_param("prune", "k", k, isinstance(k, (int, np.integer)) and not isinstance(k, bool)
                 and 1 <= k <= results.n_items,
                 f"an int in the range [1, {results.n_items}] (the number of items)")
-    pairs = _as_pairs(results, preferences)
+    pairs = pairs_on(results, preferences)
     if len(pairs.models()) < 2:
         raise InsufficientDataError("pruning needs preferences about at least 2 models.")
     fits = prune_path(results, pairs, [k], aligner_params=aligner_params)
     meta = {"prune": {"k": int(k), "n_items_before": int(results.n_items)}}
     return AlignedBenchmark.from_aligner(fits[k][1], meta)
-
-
-def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet) -> PairSet:
-    if isinstance(preferences, PairSet):
-        return preferences
-    if isinstance(preferences, Linked):
-        return preferences.pairs
-    return link(results, preferences).pairs
 
 
 def prune_path(
@@ -168,21 +160,13 @@ def prune_curve(
 def _split_rows(i: int, results: Results, train: PairSet, test: PairSet, sizes: list[int],
                 aligner_params: dict | None, seed: int) -> list[tuple]:
     path = prune_path(results, train, sizes, aligner_params=aligner_params)
-    out = [(i, PRUNED, k, _accuracy(results, test, path[k][0], path[k][1].weights_,
-                                    path[k][1].completion_)) for k in sizes]
+    out = [(i, PRUNED, k, scored_accuracy(path[k][1].weights_, path[k][1].completion_,
+                                          results.take_items(path[k][0]), test)) for k in sizes]
     rng = np.random.default_rng(seed)
     for k in sizes:
         cols = np.sort(rng.choice(results.n_items, size=k, replace=False))
-        out.append((i, CONTROL, k, _accuracy(results, test, cols, np.full(k, 1.0 / k))))
+        out.append((i, CONTROL, k, scored_accuracy(np.full(k, 1.0 / k), None, results.take_items(cols), test)))
     return out
-
-
-def _accuracy(results: Results, test: PairSet, cols: np.ndarray, weights: np.ndarray,
-              completion: Completion | None = None) -> float:
-    """Pairwise accuracy on ``test`` of the benchmark with ``weights`` on item columns ``cols``
-    (each model completed from those columns by ``completion``, when given)."""
-    s, _ = scores_with(weights, completion, results.take_items(cols))
-    return pairwise_accuracy(s, test)
 
 
 def curve_table(curve: pd.DataFrame, n_items: int | None = None) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..data import PairSet, Results
 from ..errors import ParameterError
-from ..features.structure import benchmark_indicators, item_means
+from ..features.structure import benchmark_means, filled_values
 from ..features.completion import resolve, scores_with
 from ..fit import BenchmarkAligner
 from ..fit.candidates import Context, item_correlations
@@ -58,19 +58,9 @@ def uniform(results: Results, train: Train, seed: int) -> np.ndarray:
     return model_scores(w, values=results.values, observed=results.observed)[0]
 
 
-def per_benchmark_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
-    """[n_models, n_benchmarks] mean over observed items of each benchmark (NaN where none), names."""
-    groups, names = benchmark_indicators(results)
-    onehot = groups.astype(np.float32)
-    num = results.values @ onehot
-    den = results.mask().astype(np.float32) @ onehot
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (num / den).astype(np.float64), names
-
-
 def benchmark_mean(results: Results, train: Train, seed: int) -> np.ndarray:
     """Mean of per-benchmark means over the benchmarks a model has (each benchmark counts once)."""
-    means, _ = per_benchmark_means(results)
+    means = benchmark_means(results)[0]
     counts = np.isfinite(means).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, np.nansum(means, axis=1) / counts, np.nan)
@@ -78,7 +68,7 @@ def benchmark_mean(results: Results, train: Train, seed: int) -> np.ndarray:
 
 def best_benchmark(results: Results, train: Train, seed: int) -> np.ndarray:
     """The single source benchmark whose mean best orders the training pairs."""
-    means, _ = per_benchmark_means(results)
+    means = benchmark_means(results)[0]
     acc = [pairwise_accuracy(means[:, j], train.pairs) for j in range(means.shape[1])]
     return means[:, int(np.argmax(acc))]
 
@@ -100,16 +90,9 @@ def ridge(results: Results, train: Train, seed: int) -> np.ndarray:
     aligned scores.
     """
     rows, y = train.targets(results.n_models)
-    filled = _filled(results)
+    filled = filled_values(results)
     coef, intercept = ridge_loo(filled[rows], y, RIDGE_ALPHAS)
     return filled @ coef + intercept
-
-
-def _filled(results: Results) -> np.ndarray:
-    x = results.values.astype(np.float64)
-    if results.observed is not None:
-        x = np.where(results.observed, x, item_means(results)[1][None, :])
-    return x
 
 
 def ridge_loo(x: np.ndarray, y: np.ndarray, alphas: tuple[float, ...]) -> tuple[np.ndarray, float]:

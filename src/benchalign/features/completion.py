@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data import Results
+from ..data import PairSet, Results
+from ..metrics import pairwise_accuracy
 from ..scores import ScoreMatrix, model_scores
 from .structure import item_means, learned
 
@@ -144,6 +145,15 @@ def scores_with(weights: np.ndarray, completion: Completion | None,
     if completion is None:
         return model_scores(weights, values=results.values, observed=results.observed)
     return completion.scores(weights, results.values, results.observed)
+
+
+def scored_accuracy(weights: np.ndarray, completion: "Completion | None", results: Results,
+                    pairs: PairSet) -> float:
+    """Pairwise accuracy on ``pairs`` (ids are rows of ``results``) of the scores under ``weights``
+    [n_items] and ``completion`` (:func:`scores_with`); only the rows in the pairs are scored."""
+    rows = pairs.models()
+    s, _ = scores_with(weights, completion, results.take_models(rows))
+    return pairwise_accuracy(s, pairs.relabel(rows, results.n_models))
 
 
 def _matrix(observed: np.ndarray | None, shape: tuple[int, int]) -> ScoreMatrix:

@@ -81,6 +81,30 @@ def item_means(results: Results) -> tuple[np.ndarray, np.ndarray]:
     return count, np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
+def filled_values(results: Results, dtype: type = np.float64) -> np.ndarray:
+    """[n_models, n_items] ``dtype`` results with each missing cell filled with its item's mean over
+    the models that have it (:func:`item_means`; 0 for an item nobody has)."""
+    x = results.values.astype(dtype, copy=True)
+    if results.observed is not None:
+        np.copyto(x, np.broadcast_to(item_means(results)[1].astype(dtype), x.shape),
+                  where=~results.observed)
+    return x
+
+
+def benchmark_means(results: Results, min_share: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(means [n_models, B] float64, counts [n_models, B], names [B])``: each model's mean over
+    the observed items of each source benchmark (NaN where it has fewer than
+    ``max(1, min_share * size)`` of the benchmark's items) and how many it has."""
+    groups, names = benchmark_indicators(results)
+    onehot = groups.astype(np.float32)
+    sums = (results.values @ onehot).astype(np.float64)
+    counts = (results.mask() @ onehot if not results.complete
+              else np.broadcast_to(onehot.sum(0), sums.shape)).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts >= np.maximum(1, min_share * onehot.sum(0)), sums / counts, np.nan)
+    return means, counts, names
+
+
 def benchmark_indicators(results: Results) -> tuple[np.ndarray, np.ndarray]:
     """``(G [n_items, n_benchmarks] 0/1, names)``: which source benchmark each item belongs to."""
     names, codes = np.unique(results.benchmarks, return_inverse=True)

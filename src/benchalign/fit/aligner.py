@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ..data import Linked, PairSet, Preferences, Results, link
+from ..data import Linked, PairSet, Preferences, Results, pairs_on
 from ..errors import DataWarning, InsufficientDataError, ItemMismatchError, check_fitted, check_param
 from ..errors import format_rows
 from ..features.completion import SPECS, choose_completion, scores_with
@@ -164,7 +164,7 @@ def training_pairs(results: Results, preferences: Preferences | Linked | PairSet
                    ignore_unknown: bool) -> PairSet:
     """The pairs on ``results`` rows that a fit can use: rated models without any observed item
     are left out, with a warning. Raises when fewer than 2 rated models remain."""
-    pairs = _drop_models_without_items(results, _as_pairs(results, preferences, ignore_unknown))
+    pairs = _drop_models_without_items(results, pairs_on(results, preferences, ignore_unknown))
     if len(pairs.models()) < 2:
         raise InsufficientDataError("fitting needs preferences about at least 2 models.")
     return pairs
@@ -184,11 +184,3 @@ def _drop_models_without_items(results: Results, pairs: PairSet) -> PairSet:
         DataWarning, stacklevel=4,
     )
     return pairs.within(np.setdiff1d(rated, empty), results.n_models)
-
-
-def _as_pairs(results: Results, preferences: Preferences | Linked | PairSet, ignore_unknown: bool) -> PairSet:
-    if isinstance(preferences, PairSet):
-        return preferences
-    if isinstance(preferences, Linked):
-        return preferences.pairs
-    return link(results, preferences, ignore_unknown=ignore_unknown).pairs

@@ -28,9 +28,9 @@ from ..data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Resu
 from ..data import nfc, preferences_from_frame
 from ..errors import ConvergenceWarning, InputFormatError, InsufficientDataError, ItemMismatchError
 from ..errors import check_fitted, check_param
+from ..features.completion import scored_accuracy
 from ..fit import BenchmarkAligner
 from ..fit.folds import fold_labels, usable
-from ..metrics import pairwise_accuracy
 from ..scores import model_scores
 
 POOLED = "pooled"
@@ -241,7 +241,7 @@ class PopulationAligner:
             key = held.tobytes()
             if key not in cache:
                 cache[key] = self._fit_weights(results, pool_train)
-            rows.append([_accuracy(results, (1 - a) * w_own + a * cache[key], val)
+            rows.append([scored_accuracy((1 - a) * w_own + a * cache[key], None, results, val)
                          for a in self.blend_grid])
         if not rows:
             return np.full((1, len(self.blend_grid)), np.nan)
@@ -251,13 +251,6 @@ class PopulationAligner:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return self._aligner().fit(results, pairs).weights_
-
-
-def _accuracy(results: Results, weights: np.ndarray, val: PairSet) -> float:
-    rows = val.models()
-    sub = results.take_models(rows)
-    scores = model_scores(weights, values=sub.values, observed=sub.observed)[0]
-    return pairwise_accuracy(scores, val.relabel(rows, results.n_models))
 
 
 def choose_blend(grid: tuple[float, ...], acc: np.ndarray) -> float:
