@@ -63,13 +63,13 @@ MIN_RATED = 5
 """Fewest rated models a population needs to be compared."""
 METHOD = "correlation"
 SCORE_CELLS = 8_000_000
-"""Refits are scored in blocks of about this many model × refit cells (64 MB of float64), one pass
+"""PopulationRefits are scored in blocks of about this many model × refit cells (64 MB of float64), one pass
 over the results matrix per block."""
 DIFFER, INDISTINGUISHABLE = "differ", "indistinguishable"
 
 
 @dataclass(frozen=True, eq=False)
-class Refits:
+class PopulationRefits:
     """One population's benchmark on all its rated models and on bootstrap resamples of them.
 
     weights : [n_items] non-negative, summing to 1; boot_weights : [n_boot, n_items];
@@ -89,7 +89,7 @@ class Refits:
 
 def refit_population(results: Results, linked: Linked, *, name: str = "population",
                      n_boot: int = N_BOOT, random_state: int = 0,
-                     progress: Callable[[int], object] | None = None) -> Refits:
+                     progress: Callable[[int], object] | None = None) -> PopulationRefits:
     """Fit ``linked``'s benchmark on its rated models and on ``n_boot`` bootstrap resamples
     (``progress(1)`` after each refit). Raises when the population has < :data:`MIN_RATED`
     rated models."""
@@ -119,7 +119,7 @@ def refit_population(results: Results, linked: Linked, *, name: str = "populatio
         scores[:, i:i + step] = model_scores(weights[i:i + step].T, values=results.values,
                                              observed=results.observed)[0]
     null = np.array([discordance(scores[:, 0], scores[:, k]) for k in range(1, n_boot + 1)])
-    return Refits(name, weights[0], weights[1:], scores[:, 0], null, int(len(rated)),
+    return PopulationRefits(name, weights[0], weights[1:], scores[:, 0], null, int(len(rated)),
                   int(random_state))
 
 
@@ -255,20 +255,20 @@ class PopulationDiff:
         }
 
 
-def compare_populations(results: Results, a: Linked | Refits, b: Linked | Refits, *,
+def compare_populations(results: Results, a: Linked | PopulationRefits, b: Linked | PopulationRefits, *,
                         names: tuple[str, str] = ("a", "b"), n_boot: int = N_BOOT,
                         random_state: int = 0, alpha: float = ALPHA, level: float = 0.95,
                         top: int = TOP_ITEMS,
                         progress: Callable[[int], object] | None = None) -> PopulationDiff:
     """Compare two populations' benchmarks on ``results`` (see the module docstring).
 
-    a, b : a population's preferences on ``results`` rows, or its :class:`Refits` already made
+    a, b : a population's preferences on ``results`` rows, or its :class:`PopulationRefits` already made
     (e.g. one per population, shared by every pair); names : what to call them when given as
     preferences. ``progress(1)`` after each refit (2 · n_boot for two preference sets).
     """
     check_param("compare_populations", "alpha", alpha, 0 < alpha < 1, "a float in the range (0, 1)")
     check_param("compare_populations", "level", level, 0 < level < 1, "a float in the range (0, 1)")
-    fa, fb = (p if isinstance(p, Refits) else refit_population(
+    fa, fb = (p if isinstance(p, PopulationRefits) else refit_population(
         results, p, name=name, n_boot=n_boot, random_state=random_state, progress=progress)
         for p, name in ((a, names[0]), (b, names[1])))
     distance = discordance(fa.scores, fb.scores)

@@ -40,6 +40,7 @@ from ..errors import InsufficientDataError, check_param, format_rows
 from ..fit import BenchmarkAligner
 from ..fit.candidates import Context, Correlation
 from ..fit.folds import usable
+from ..scores import model_scores
 
 SCHEMA = "benchalign.suggest/1"
 UNITS = ("models", "pairs")
@@ -52,7 +53,7 @@ PAIR_POOL = 40
 
 
 @dataclass(frozen=True)
-class Refits:
+class ScoreRefits:
     """Aligned scores of bootstrap refits. scores : [n_boot, n_models]; rated : [n_rated] rows of
     the rated models; full : [n_models], the default aligner fitted on every rated model (for the
     tables' ``score`` columns)."""
@@ -80,28 +81,18 @@ def results_embedding(results: Results, n_components: int = N_COMPONENTS) -> np.
 
 
 def bootstrap_refits(results: Results, pairs: PairSet, *, n_boot: int, seed: int,
-                     context: Context | None = None) -> Refits:
+                     context: Context | None = None) -> ScoreRefits:
     """Refit :data:`REFIT_METHOD` on ``n_boot`` bootstrap resamples of the rated models (the
     distinct models drawn; a resample with fewer than 3 is drawn again) and score every model.
     context : ``Context.of(results)``, when the caller has it already."""
     rated = pairs.models()
     ctx = Context.of(results) if context is None else context
     rng = np.random.default_rng(seed)
-    w = np.empty((results.n_items, n_boot), dtype=np.float32)
+    w = np.empty((results.n_items, n_boot))
     for b in range(n_boot):
         w[:, b] = Correlation().weights(ctx, _resample(pairs, rated, results.n_models, rng))
-    return Refits(_weighted_means(results, w), rated)
-
-
-def _weighted_means(results: Results, w: np.ndarray) -> np.ndarray:
-    """[n_boot, n_models] weighted mean of each model's observed results under each weight
-    column of ``w`` [n_items, n_boot] (NaN for a model with no weight on its items)."""
-    values = results.values.astype(np.float32, copy=False)
-    num = values @ w
-    den = results.mask().astype(np.float32) @ w if results.observed is not None else w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(den > 0, num / den, np.nan)
-    return np.ascontiguousarray(out.T, dtype=np.float64)
+    scores = model_scores(w, values=results.values, observed=results.observed)[0]
+    return ScoreRefits(np.ascontiguousarray(scores.T), rated)
 
 
 def _resample(pairs: PairSet, rated: np.ndarray, n_models: int,
@@ -121,7 +112,7 @@ def _resample(pairs: PairSet, rated: np.ndarray, n_models: int,
     )
 
 
-def rank_spread(refits: Refits, rows: np.ndarray) -> np.ndarray:
+def rank_spread(refits: ScoreRefits, rows: np.ndarray) -> np.ndarray:
     """[len(rows)] standard deviation over refits of each model's standardized aligned score,
     ``(score - mean of the rated models' scores) / their sd`` in each refit: how much the refits
     disagree about where it ranks relative to the rated models, in rated-model sds. Unlike a
@@ -199,7 +190,7 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
     refits = bootstrap_refits(results, linked.pairs, n_boot=n_boot, seed=seed)
     params = {"random_state": seed, **(aligner_params or {})}
     full = BenchmarkAligner(**params).fit(results, linked.pairs).predict(results)
-    refits = Refits(refits.scores, refits.rated, full)
+    refits = ScoreRefits(refits.scores, refits.rated, full)
     emb = results_embedding(results) if embedding is None else embedding
     if unit == "models":
         table = _model_table(results, refits, emb, cand, budget)
@@ -248,7 +239,7 @@ def _candidate_rows(results: Results, rated: np.ndarray, candidates: np.ndarray 
     return rows, left_out
 
 
-def rank_models(refits: Refits, emb: np.ndarray, cand: np.ndarray,
+def rank_models(refits: ScoreRefits, emb: np.ndarray, cand: np.ndarray,
                 budget: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(rows, rank_sd, novelty), each [budget]: the ``budget`` candidate rows of ``cand`` in the
     order :func:`suggest` picks them (greedy ``rank_sd × novelty``), with the two numbers behind
@@ -260,7 +251,7 @@ def rank_models(refits: Refits, emb: np.ndarray, cand: np.ndarray,
     return cand[order], spread[order], nov
 
 
-def _model_table(results: Results, refits: Refits, emb: np.ndarray, cand: np.ndarray,
+def _model_table(results: Results, refits: ScoreRefits, emb: np.ndarray, cand: np.ndarray,
                  budget: int) -> pd.DataFrame:
     rows, sd, nov = rank_models(refits, emb, cand, budget)
     n_boot = len(refits.scores)
@@ -273,7 +264,7 @@ def _model_table(results: Results, refits: Refits, emb: np.ndarray, cand: np.nda
     })
 
 
-def _pair_table(results: Results, pairs: PairSet, refits: Refits, emb: np.ndarray,
+def _pair_table(results: Results, pairs: PairSet, refits: ScoreRefits, emb: np.ndarray,
                 cand: np.ndarray, budget: int) -> pd.DataFrame:
     pool = _pair_pool(refits, emb, cand)
     ia, ib = np.triu_indices(len(pool), k=1)
@@ -305,7 +296,7 @@ def _pair_table(results: Results, pairs: PairSet, refits: Refits, emb: np.ndarra
     })
 
 
-def _pair_pool(refits: Refits, emb: np.ndarray, cand: np.ndarray) -> np.ndarray:
+def _pair_pool(refits: ScoreRefits, emb: np.ndarray, cand: np.ndarray) -> np.ndarray:
     """The rated models and the :data:`PAIR_POOL` most valuable candidates (sorted rows)."""
     if len(cand) == 0:  # every model is rated: pairs among them only
         return np.sort(refits.rated)
