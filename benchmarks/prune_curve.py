@@ -27,9 +27,8 @@ from benchalign import link
 from benchalign.datasets import CASES, load_case
 from benchalign.evaluation.splits import SplitSpec
 from benchalign.metrics import bootstrap_counts, summarize
-from benchalign.prune import CONTROL, CURVE_KS, PRUNED, format_curve, prune_curve
-
-
+from benchalign.prune import CONTROL, CURVE_KS, PRUNED, prune_curve
+from benchalign.report.text import format_curve
 def paired(wide: pd.DataFrame, reference: pd.Series, n_boot: int, seed: int) -> dict[int, dict]:
     """{K: {"mean", "ci"}} of the pruned benchmark minus ``reference`` (indexed like ``wide``:
     split, k) over the same splits."""

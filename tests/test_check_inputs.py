@@ -21,8 +21,7 @@ from benchalign.cli import cli
 from benchalign.data import ELO_SCALE, Z975, check_pair_count, preferences_from_frame
 from benchalign.errors import DataValidationError, DataWarning, InputFormatError, InsufficientDataError
 from benchalign.errors import ParameterError
-from benchalign.evaluation.heldout import format_table
-
+from benchalign.report.text import format_table
 from .conftest import make_planted, write_long
 
 RATINGS = pd.DataFrame({"model": ["a", "b", "c"], "rating": [1000.0, 1040.0, 1200.0]})

@@ -9,7 +9,8 @@ import pytest
 from benchalign.evaluation.baselines import METHODS, ridge_loo
 from benchalign.data import link, preferences_from_frame
 from benchalign.errors import DataValidationError, DataWarning, InsufficientDataError, ParameterError
-from benchalign.evaluation.heldout import evaluate, format_table
+from benchalign.evaluation.heldout import evaluate
+from benchalign.report.text import format_table
 from benchalign.evaluation.splits import make_splits, parse_split
 from benchalign.metrics import summarize
 

@@ -144,8 +144,8 @@ def test_fit_population_column_then_score_a_population(planted, tmp_path):
 def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted):
     from benchalign.data import link
     from benchalign.evaluation.splits import parse_split
-    from benchalign.populations.evaluate import evaluate_populations, format_cross
-
+    from benchalign.populations.evaluate import evaluate_populations
+    from benchalign.report.text import format_cross
     pref_a, other_b, pref_c = _views(planted)
     pops = {name: link(planted.results, p) for name, p in split_populations(
         _frame(planted, {"A": pref_a, "B": other_b, "C": pref_c}), "category").items()}

@@ -10,8 +10,8 @@ from benchalign import link, load_benchmark, preferences_from_frame, score
 from benchalign.cli import cli
 from benchalign.errors import ParameterError
 from benchalign.evaluation.splits import SplitSpec
-from benchalign.prune import CONTROL, PRUNED, curve_table, format_curve, prune, prune_curve
-
+from benchalign.prune import CONTROL, PRUNED, curve_table, prune, prune_curve
+from benchalign.report.text import format_curve
 from .conftest import make_planted, write_long
 
 

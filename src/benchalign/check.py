@@ -1014,29 +1014,3 @@ def _metadata(results: Results, rated: np.ndarray, models: pd.DataFrame) -> list
             "group splits leave them out.")
     return [Finding("metadata", "info", text, "Add a row (and params_b) for each rated model.",
                     _names(absent + unknown_size))]
-
-
-# --------------------------------------------------------------------------------------------------
-# Text
-# --------------------------------------------------------------------------------------------------
-
-
-def format_findings(findings: Sequence[Finding], *, limit: int = 8) -> str:
-    """Findings as console text: one block per finding (severity, code, message, names, fix)."""
-    lines = []
-    for f in findings:
-        lines.append(f"{f.severity}: [{f.code}] {f.message}")
-        for label, names in (("models", f.models), ("items", f.items), ("benchmarks", f.benchmarks)):
-            if names:
-                lines.append(f"    {label}: {format_rows(list(names), limit)}")
-        lines.append(f"    fix: {f.fix}")
-    return "\n".join(lines)
-
-
-def format_ceiling(ceiling: dict[str, object]) -> str:
-    """One line on the noise ceiling."""
-    value = ceiling.get("pairwise_accuracy")
-    if value is None:
-        return f"noise ceiling: unknown ({ceiling.get('reason', 'no uncertainty given')})"
-    return (f"noise ceiling: {value:.3f} pairwise accuracy for a perfect scorer over "
-            f"{ceiling['n_pairs']} decided pairs, from {ceiling['source']}")

@@ -179,13 +179,3 @@ def curve_table(curve: pd.DataFrame, n_items: int | None = None) -> pd.DataFrame
         table = table.rename(columns={n_items: "all"})
     table.columns.name = "K"
     return table
-
-
-def format_curve(curve: pd.DataFrame, n_items: int) -> str:
-    """The :func:`curve_table` as aligned text, with the number of splits."""
-    table = curve_table(curve, n_items)
-    head = f"{'K':<12}" + "".join(f"{str(c):>9}" for c in table.columns)
-    lines = [head] + [f"{line:<12}" + "".join(f"{v:>9.3f}" for v in row)
-                      for line, row in zip(table.index, table.to_numpy())]
-    n = curve["split"].nunique()
-    return "\n".join(lines) + f"\n(held-out pairwise accuracy, mean over {n} splits)\n"

@@ -6,7 +6,9 @@ import json
 
 import click
 
-from ..check import CheckReport, check, check_populations, format_ceiling, format_findings
+from ..check import CheckReport, check, check_populations
+
+from ..report.text import format_ceiling, format_findings
 from ..io.load import load_models
 from ..outputs import write_atomic
 from . import cli

@@ -12,7 +12,9 @@ from contextlib import contextmanager
 import click
 from tqdm import tqdm
 
-from ..check import CheckReport, Finding, check, check_populations, format_findings
+from ..check import CheckReport, Finding, check, check_populations
+
+from ..report.text import format_findings
 from ..data import Linked, Preferences, Results, link
 from ..errors import DataWarning, check_param
 from ..io.formats.names import read_name_map, warn_unused_names
@@ -22,7 +24,6 @@ from .format_options import (
     load_results_from_options,
     preference_format_options,
     preference_frame,
-    rating_scale_of,
     results_format_options,
     uncertainty_options,
 )

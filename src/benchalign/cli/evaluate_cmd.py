@@ -13,11 +13,11 @@ from ..data import Linked, Results, link
 from ..datasets import DEMO_CASES, load_case
 from ..errors import ParameterError
 from ..evaluation.heldout import evaluate as run_evaluation
-from ..evaluation.heldout import format_table
 from ..evaluation.splits import parse_split
 from ..io.load import load_models
 from ..outputs import Outputs, write_atomic
-from ..populations.evaluate import evaluate_populations, format_cross
+from ..populations.evaluate import evaluate_populations
+from ..report.text import format_cross, format_table
 from ..report.build import item_texts
 from ..report.html import render_report
 from . import cli

@@ -6,7 +6,9 @@ import json
 
 import click
 
-from ..populations.compare import ALPHA, N_BOOT, TOP_ITEMS, compare_populations, format_diff
+from ..populations.compare import ALPHA, N_BOOT, TOP_ITEMS, compare_populations
+
+from ..report.text import format_diff
 from ..populations.compare import pick_population
 from ..populations.aligner import link_populations
 from ..errors import ParameterError

@@ -32,9 +32,6 @@ from ..metrics import (METRICS, bootstrap_counts, bradley_terry, confident_pairs
 
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.evaluation/1"
-TABLE_METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
-"""The metrics of the console table (the JSON and the HTML report hold every metric)."""
-
 
 
 @dataclass
@@ -190,39 +187,3 @@ def separated_pairs(linked: Linked, rows: np.ndarray, pairs: PairSet) -> np.ndar
     sd = None if linked.rating_sd is None else linked.rating_sd[rows]
     return confident_pairs(pairs, pair_agreement(pairs, linked.kind, linked.ratings[rows], sd,
                                                  counted=linked.counted))
-
-
-def format_table(report: dict[str, object]) -> str:
-    """A readable console table: one block per split family, one row per method."""
-    lines = []
-    for name, fam in report["splits"].items():  # type: ignore[union-attr]
-        lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits, "
-                     f"{fam['n_train_models']:.1f} train / {fam['n_test_models']:.1f} held-out "
-                     "models on average")
-        width = max(15, *(len(m) + 1 for m in fam["methods"]))
-        header = f"  {'method':<{width}}" + "".join(f"{m:>24}" for m in TABLE_METRICS) + f"{'Δacc vs uniform':>26}"
-        lines.append(header)
-        for method, entry in fam["methods"].items():
-            row = f"  {method:<{width}}" + "".join(f"{_fmt(entry[m]):>24}" for m in TABLE_METRICS)
-            paired = entry.get("paired_vs_uniform")
-            row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
-            lines.append(row)
-        if "ceiling" in report:
-            lines.append(_ceiling_row(report["ceiling"].get(name), width))  # type: ignore[union-attr]
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _ceiling_row(value: float | None, width: int) -> str:
-    """The noise ceiling of a split family (see :func:`benchalign.check.heldout_ceiling`)."""
-    if value is None:
-        return (f"  {'noise ceiling':<{width}}{'unknown':>24}  (the preferences carry no interval "
-                "or counts)")
-    return (f"  {'noise ceiling':<{width}}{value:>24.3f}  (pairwise accuracy a perfect scorer "
-            "could expect, given the preferences' own uncertainty)")
-
-
-def _fmt(stat: dict[str, object], signed: bool = False) -> str:
-    lo, hi = stat["ci"]  # type: ignore[misc]
-    sign = "+" if signed else ""
-    return f"{stat['mean']:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"

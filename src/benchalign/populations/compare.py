@@ -312,26 +312,6 @@ def pick_population(linked: Mapping[str, Linked], name: str, column: str, option
     return linked[name]
 
 
-def format_diff(diff: PopulationDiff, items: np.ndarray, item_benchmarks: np.ndarray) -> str:
-    """The comparison as text: the verdict sentence, per-benchmark mass of each population with
-    its interval, and (only when they differ) the questions that gain and lose most."""
-    pct = f"{diff.level:.0%}"
-    lines = [diff.sentence(), "",
-             f"weight per benchmark ({diff.method} weighting; [{pct} interval over {diff.n_boot} "
-             "refits on resampled rated models]):",
-             f"  {'benchmark':<24}{diff.a[:26]:>28}{diff.b[:26]:>28}"]
-    for i, name in enumerate(diff.benchmarks):
-        cells = [f"{m:6.1%} [{lo:5.1%}, {hi:5.1%}]" for m, (lo, hi) in
-                 ((diff.mass_a[i], diff.mass_a_ci[i]), (diff.mass_b[i], diff.mass_b_ci[i]))]
-        lines.append(f"  {name[:24]:<24}{cells[0]:>28}{cells[1]:>28}")
-    if diff.differ:
-        lines += ["", f"questions whose weight moves most from {diff.a} to {diff.b} "
-                  "(× uniform weight):"]
-        for j in [*diff.gaining, *diff.losing]:
-            lines.append(f"  {diff.item_diff[j]:+8.2f}  {item_benchmarks[j]}  {items[j]}")
-    return "\n".join(lines) + "\n"
-
-
 @dataclass(frozen=True, eq=False)
 class Comparisons:
     """Every population against the pooled benchmark and every pair of populations.

@@ -133,26 +133,3 @@ def _cross_summary(cross: dict[str, dict[str, list[np.ndarray]]],
     return {a: {b: {"pairwise_accuracy": summarize(means[b][a], level),
                     "paired_vs_own": summarize(means[b][b] - means[b][a], level)}
                 for b in means} for a in benchmarks}
-
-
-def format_cross(report: dict[str, object]) -> str:
-    """The cross matrices as text: rows = whose benchmark, columns = whose held-out pairs; each
-    cell the pairwise accuracy and, below the own benchmark, the paired difference own − row."""
-    lines = []
-    for name, fam in report["splits"].items():  # type: ignore[union-attr]
-        pops = list(fam["populations"])
-        lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits "
-                     f"({fam['n_skipped']} skipped)")
-        lines.append("  pairwise accuracy of the row's benchmark on the column's held-out pairs; "
-                     f"[own - row] paired {100 * report['ci_level']:g}% CI")  # type: ignore[operator]
-        lines.append(f"  {'benchmark':<18}" + "".join(f"{p[:22]:>24}" for p in pops))
-        for a, row in fam["cross"].items():
-            cells = []
-            for b in pops:
-                cell = row[b]
-                lo, hi = cell["paired_vs_own"]["ci"]
-                extra = "  (own)      " if a == b else f" [{lo:+.2f},{hi:+.2f}]"
-                cells.append(f"{cell['pairwise_accuracy']['mean']:.3f}{extra}")
-            lines.append(f"  {a:<18}" + "".join(f"{c:>24}" for c in cells))
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,129 @@
+"""Console text of every command's results (what :mod:`benchalign.report.html` is for the
+page): the data check's findings and noise ceiling, the evaluation table, the population cross
+matrix and comparison, the pruning curve. Pure functions of the results they format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..check import Finding
+from ..errors import format_rows
+from ..populations.compare import PopulationDiff
+from ..prune import curve_table
+
+def format_cross(report: dict[str, object]) -> str:
+    """The cross matrices as text: rows = whose benchmark, columns = whose held-out pairs; each
+    cell the pairwise accuracy and, below the own benchmark, the paired difference own − row."""
+    lines = []
+    for name, fam in report["splits"].items():  # type: ignore[union-attr]
+        pops = list(fam["populations"])
+        lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits "
+                     f"({fam['n_skipped']} skipped)")
+        lines.append("  pairwise accuracy of the row's benchmark on the column's held-out pairs; "
+                     f"[own - row] paired {100 * report['ci_level']:g}% CI")  # type: ignore[operator]
+        lines.append(f"  {'benchmark':<18}" + "".join(f"{p[:22]:>24}" for p in pops))
+        for a, row in fam["cross"].items():
+            cells = []
+            for b in pops:
+                cell = row[b]
+                lo, hi = cell["paired_vs_own"]["ci"]
+                extra = "  (own)      " if a == b else f" [{lo:+.2f},{hi:+.2f}]"
+                cells.append(f"{cell['pairwise_accuracy']['mean']:.3f}{extra}")
+            lines.append(f"  {a:<18}" + "".join(f"{c:>24}" for c in cells))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def format_diff(diff: PopulationDiff, items: np.ndarray, item_benchmarks: np.ndarray) -> str:
+    """The comparison as text: the verdict sentence, per-benchmark mass of each population with
+    its interval, and (only when they differ) the questions that gain and lose most."""
+    pct = f"{diff.level:.0%}"
+    lines = [diff.sentence(), "",
+             f"weight per benchmark ({diff.method} weighting; [{pct} interval over {diff.n_boot} "
+             "refits on resampled rated models]):",
+             f"  {'benchmark':<24}{diff.a[:26]:>28}{diff.b[:26]:>28}"]
+    for i, name in enumerate(diff.benchmarks):
+        cells = [f"{m:6.1%} [{lo:5.1%}, {hi:5.1%}]" for m, (lo, hi) in
+                 ((diff.mass_a[i], diff.mass_a_ci[i]), (diff.mass_b[i], diff.mass_b_ci[i]))]
+        lines.append(f"  {name[:24]:<24}{cells[0]:>28}{cells[1]:>28}")
+    if diff.differ:
+        lines += ["", f"questions whose weight moves most from {diff.a} to {diff.b} "
+                  "(× uniform weight):"]
+        for j in [*diff.gaining, *diff.losing]:
+            lines.append(f"  {diff.item_diff[j]:+8.2f}  {item_benchmarks[j]}  {items[j]}")
+    return "\n".join(lines) + "\n"
+
+
+TABLE_METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
+"""The metrics of the console table (the JSON and the HTML report hold every metric)."""
+
+
+def format_table(report: dict[str, object]) -> str:
+    """A readable console table: one block per split family, one row per method."""
+    lines = []
+    for name, fam in report["splits"].items():  # type: ignore[union-attr]
+        lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits, "
+                     f"{fam['n_train_models']:.1f} train / {fam['n_test_models']:.1f} held-out "
+                     "models on average")
+        width = max(15, *(len(m) + 1 for m in fam["methods"]))
+        header = f"  {'method':<{width}}" + "".join(f"{m:>24}" for m in TABLE_METRICS) + f"{'Δacc vs uniform':>26}"
+        lines.append(header)
+        for method, entry in fam["methods"].items():
+            row = f"  {method:<{width}}" + "".join(f"{_fmt(entry[m]):>24}" for m in TABLE_METRICS)
+            paired = entry.get("paired_vs_uniform")
+            row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
+            lines.append(row)
+        if "ceiling" in report:
+            lines.append(_ceiling_row(report["ceiling"].get(name), width))  # type: ignore[union-attr]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _ceiling_row(value: float | None, width: int) -> str:
+    """The noise ceiling of a split family (see :func:`benchalign.check.heldout_ceiling`)."""
+    if value is None:
+        return (f"  {'noise ceiling':<{width}}{'unknown':>24}  (the preferences carry no interval "
+                "or counts)")
+    return (f"  {'noise ceiling':<{width}}{value:>24.3f}  (pairwise accuracy a perfect scorer "
+            "could expect, given the preferences' own uncertainty)")
+
+
+def _fmt(stat: dict[str, object], signed: bool = False) -> str:
+    lo, hi = stat["ci"]  # type: ignore[misc]
+    sign = "+" if signed else ""
+    return f"{stat['mean']:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"
+
+
+def format_curve(curve: pd.DataFrame, n_items: int) -> str:
+    """The :func:`curve_table` as aligned text, with the number of splits."""
+    table = curve_table(curve, n_items)
+    head = f"{'K':<12}" + "".join(f"{str(c):>9}" for c in table.columns)
+    lines = [head] + [f"{line:<12}" + "".join(f"{v:>9.3f}" for v in row)
+                      for line, row in zip(table.index, table.to_numpy())]
+    n = curve["split"].nunique()
+    return "\n".join(lines) + f"\n(held-out pairwise accuracy, mean over {n} splits)\n"
+
+
+def format_findings(findings: Sequence[Finding], *, limit: int = 8) -> str:
+    """Findings as console text: one block per finding (severity, code, message, names, fix)."""
+    lines = []
+    for f in findings:
+        lines.append(f"{f.severity}: [{f.code}] {f.message}")
+        for label, names in (("models", f.models), ("items", f.items), ("benchmarks", f.benchmarks)):
+            if names:
+                lines.append(f"    {label}: {format_rows(list(names), limit)}")
+        lines.append(f"    fix: {f.fix}")
+    return "\n".join(lines)
+
+
+def format_ceiling(ceiling: dict[str, object]) -> str:
+    """One line on the noise ceiling."""
+    value = ceiling.get("pairwise_accuracy")
+    if value is None:
+        return f"noise ceiling: unknown ({ceiling.get('reason', 'no uncertainty given')})"
+    return (f"noise ceiling: {value:.3f} pairwise accuracy for a perfect scorer over "
+            f"{ceiling['n_pairs']} decided pairs, from {ceiling['source']}")
