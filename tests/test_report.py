@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from benchalign import link, parse_split, preferences_from_frame
 from benchalign.cli import cli
-from benchalign.cli.report_cmd import build_case
+from benchalign.io.items import item_texts
+from benchalign.report.build import build_case
 from benchalign.errors import DataValidationError, DataWarning, InputFormatError
-from benchalign.report.build import item_texts
 from benchalign.report.html import render_report
 
 from .conftest import make_planted, write_long

@@ -18,10 +18,10 @@ from ..io.load import load_models
 from ..outputs import Outputs, write_atomic
 from ..populations.evaluate import evaluate_populations
 from ..report.text import format_cross, format_table
-from ..report.build import item_texts
+from ..io.items import item_texts
+from ..report.build import build_case
 from ..report.html import render_report
 from . import cli
-from .report_cmd import build_case
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option,
                      load_inputs, load_population_inputs, models_option, population_option,
                      preference_options, results_option, seed_option, stage)
@@ -194,7 +194,8 @@ def _demo_case(name: str, seed: int) -> tuple[dict, object]:
     section = build_case(name, case.results, linked, models=case.models,
                          texts=item_texts(case.items), seed=seed, evaluation=evaluation,
                          splits=[parse_split(s) for s in DEMO_SPLITS[name]],
-                         checked=check(case.results, case.preferences), **DEMO_CURVES)
+                         checked=check(case.results, case.preferences), stage=stage,
+                         **DEMO_CURVES)
     click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
     return evaluation, section
 

@@ -8,113 +8,18 @@ import os
 from pathlib import Path
 
 import click
-import numpy as np
-import pandas as pd
 
-from ..check import CheckReport, heldout_ceiling
-from ..data import Linked, Results
-from ..errors import InputFormatError
-from ..evaluation.heldout import evaluate
-from ..evaluation.splits import Split, SplitSpec, parse_split
-from ..fit import BenchmarkAligner
+from ..evaluation.splits import parse_split
+from ..io.items import item_texts, read_items, warn_unmatched_texts
 from ..io.load import load_models
 from ..outputs import write_atomic
-from ..populations.compare import N_BOOT, compare_each
-from ..populations.evaluate import evaluate_populations
-from ..populations.aligner import POOLED, PopulationAligner, link_populations
-from ..report.populations import PopulationView
-from ..prune import CURVE_KS, prune_curve
-from ..report.build import (LEARNING_SIZES, CaseReport, benchmark_separability, describe_choice,
-                            heldout_frame, item_texts, learning_curve, warn_unmatched_texts)
+from ..populations.aligner import POOLED, link_populations
+from ..report.build import build_case, population_view
 from ..report.html import render_report
 from . import cli
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, force_option, load_checked,
                      load_population_inputs, models_option, population_option, preference_options,
                      results_option, seed_option, stage)
-
-
-def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
-               models: pd.DataFrame | None, texts: dict[str, str], seed: int,
-               n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
-               prune_repeats: int = 5, prune_ks=CURVE_KS,
-               checked: CheckReport | None = None) -> CaseReport:
-    """Run every analysis of the report, with the progress of each step on stderr (see
-    :func:`~benchalign.cli.common.stage`).
-
-    evaluation : a report of :func:`evaluate` already computed on the same inputs (else run here).
-    checked : the data check of the inputs, shown first (see :func:`benchalign.check.check`).
-    """
-    if evaluation is None:
-        total = sum(s.repeats for s in splits)
-        with stage(f"{name}: evaluating on {total} splits", total) as update:
-            evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
-                                  n_bootstrap=n_bootstrap, progress=update)
-    evaluation.setdefault("ceiling", heldout_ceiling(results, linked, evaluation))
-    with stage(f"{name}: fitting on every rated model", 1) as update:
-        aligner = BenchmarkAligner(random_state=seed).fit(results, linked)
-        heldout, note, label = _heldout(results, linked, evaluation, seed)
-        update(1)
-    with stage(f"{name}: learning curve ({learning_repeats} splits)", learning_repeats) as update:
-        learning = learning_curve(results, linked, sizes=LEARNING_SIZES, repeats=learning_repeats,
-                                  seed=seed, progress=update)
-    with stage(f"{name}: pruning curve ({prune_repeats} splits)", prune_repeats) as update:
-        pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=update,
-                             split=SplitSpec("random", repeats=prune_repeats))
-    uniform = np.full(results.n_items, 1.0 / results.n_items)
-    separable = benchmark_separability(results, linked.rated,
-                                       {"aligned": aligner.weights_, "uniform": uniform}, seed=seed,
-                                       completions={"aligned": aligner.completion_})
-    return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
-                      texts, heldout, note, label, learning, pruned,
-                      check=None if checked is None else checked.to_dict(),
-                      choice=describe_choice(aligner), separability=separable)
-
-
-def _heldout(results: Results, linked: Linked, evaluation: dict,
-             seed: int) -> tuple[pd.DataFrame, str, str]:
-    """The scatter's split, taken from the evaluation: the size split if there is one (train
-    small, rank large), else the first split of the first family."""
-    families = evaluation["splits"]
-    name = next((n for n in families if n.startswith("size:")), next(iter(families)))
-    record = families[name]["per_split"][0]
-    split = Split(results.index_of(record["train"]), results.index_of(record["test"]))
-    frame, given = heldout_frame(results, linked, split, seed=seed)
-    which = "the" if families[name]["n_splits"] == 1 else "its first"
-    note = (f"Split '{name}' ({which} hold-out): aligned fitted on the preferences among "
-            f"{len(split.train)} training models only.")
-    label = "preference rating" if given else "Bradley-Terry strength (held-out pairs)"
-    return frame, note, label
-
-
-def population_view(results: Results, populations: dict[str, Linked], splits: list[SplitSpec],
-                    models: pd.DataFrame | None, seed: int, n_bootstrap: int,
-                    n_boot: int = N_BOOT) -> PopulationView:
-    """The report's populations section: benchmarks fitted on every rated model, cross matrix,
-    and each population compared with the pooled benchmark and with each other (n_boot refits
-    of each on resampled rated models)."""
-    with stage(f"fitting {len(populations)} populations"):
-        fitted = PopulationAligner(random_state=seed).fit(results, populations)
-    total = sum(s.repeats for s in splits)
-    with stage(f"evaluating {len(populations)} populations on {total} splits", total) as update:
-        evaluation = evaluate_populations(results, populations, splits=splits, models=models,
-                                          seed=seed, n_bootstrap=n_bootstrap, progress=update)
-    linked = link_populations(results, populations)
-    with stage(f"comparing {len(populations)} populations and the pooled benchmark "
-               f"({n_boot} refits each)", n_boot * len(linked)) as update:
-        comparisons = compare_each(results, linked, n_boot=n_boot, random_state=seed,
-                                   progress=update)
-    return PopulationView(fitted.weights_, fitted.blend_, evaluation, comparisons)
-
-
-def read_items(path: str | None) -> pd.DataFrame | None:
-    """The items table (item, text[, ...]) or None."""
-    if path is None:
-        return None
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputFormatError(f"{path}: cannot read the items table ({exc}); expected a CSV "
-                               "with an item column and a text column.") from exc
 
 
 DATA_SUFFIXES = (".gz", ".csv", ".tsv", ".parquet", ".json", ".jsonl", ".txt")
@@ -187,13 +92,14 @@ def report_cmd(results_path: str, preferences_path: str, ignore_unknown_models: 
     name = case_name(preferences_path)
     case = build_case(name, results, linked, splits=specs, models=models,
                       texts=texts, seed=seed, n_bootstrap=n_bootstrap,
-                      learning_repeats=repeats, prune_repeats=repeats, checked=checked)
+                      learning_repeats=repeats, prune_repeats=repeats, checked=checked,
+                      stage=stage)
     case = dataclasses.replace(case, inputs="; ".join(
         f"{what} {path}" for what, path in (("results", results_path), ("preferences", preferences_path),
                                             ("models", models_path), ("items", items_path)) if path))
     if population_column:
         case = dataclasses.replace(case, populations=population_view(
-            results, by_pop, specs, models, seed, n_bootstrap))
+            results, by_pop, specs, models, seed, n_bootstrap, stage=stage))
     page = render_report([case], title=title or f"benchalign report: {name}")
     write_atomic(output, page, force=force)
     click.echo(f"wrote {output}")

@@ -9,30 +9,37 @@ renders it.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..data import Linked, PairSet, Results, nfc
-from ..errors import (
-    BenchAlignError,
-    ConvergenceWarning,
-    DataValidationError,
-    DataWarning,
-    InputFormatError,
-    format_rows,
-)
+from ..check import CheckReport, heldout_ceiling
+from ..data import Linked, PairSet, Results
+from ..errors import BenchAlignError, ConvergenceWarning
 from ..evaluation.baselines import METHODS, Method, Train
+from ..evaluation.heldout import evaluate
 from ..evaluation.splits import Split, SplitSpec, make_splits
 from ..features.completion import Completion
 from ..fit import BenchmarkAligner
 from ..fit.folds import usable
 from ..metrics import (bootstrap_counts, bradley_terry, interval_separability, pairwise_accuracy,
                       score_intervals)
+from ..populations.aligner import PopulationAligner, link_populations
+from ..populations.compare import N_BOOT, compare_each
+from ..populations.evaluate import evaluate_populations
+from ..prune import CURVE_KS, prune_curve
 from ..scores import model_scores
 from .populations import PopulationView
+
+
+@contextmanager
+def quiet_stage(desc: str, total: int | None = None) -> Iterator[Callable[[int], object]]:
+    """A stage that says nothing (the default of :func:`build_case`; the CLI passes one that
+    prints progress)."""
+    yield lambda n=1: None
 
 LEARNING_SIZES = (5, 10, 20, None)
 """Numbers of training models of the learning curve; None stands for every training model."""
@@ -97,63 +104,6 @@ def _describe_completion(aligner: BenchmarkAligner) -> str:
     return (f" Completion of missing questions, chosen without preferences: "
             f"{choice.labels[choice.chosen]} (error restoring hidden benchmark blocks: {errors}); "
             f"{used}.")
-
-
-TEXT_COLUMNS = ("text", "instruction", "question", "prompt", "input")
-"""Columns that hold an item's text in real item files, in the order they are looked for."""
-
-
-def item_texts(frame: pd.DataFrame | None, text_column: str | None = None) -> dict[str, str]:
-    """item -> text from an items table with an ``item`` column and a text column.
-
-    text_column : the column with the question; default the first of :data:`TEXT_COLUMNS`
-        present. An item listed twice with different texts raises :class:`DataValidationError`;
-        listed twice with the same text, a :class:`DataWarning`.
-    """
-    if frame is None:
-        return {}
-    found = ", ".join(map(str, frame.columns))
-    column = text_column or next((c for c in TEXT_COLUMNS if c in frame.columns), None)
-    if "item" not in frame.columns or column not in frame.columns:
-        wanted = f"'{text_column}'" if text_column else f"a text column ({', '.join(TEXT_COLUMNS)})"
-        raise InputFormatError(
-            f"the items table lacks the column(s) 'item' or {wanted}; found {found}. It needs "
-            "'item' (the results' item ids) and the question text; name its column with "
-            "--text-column."
-        )
-    texts = frame[["item", column]].dropna().astype(str)
-    texts["item"] = texts["item"].map(nfc)  # as the results' item ids are
-    _check_repeated_items(texts, column)
-    return dict(zip(texts["item"], texts[column]))
-
-
-def warn_unmatched_texts(texts: dict[str, str], items: np.ndarray) -> None:
-    """A :class:`DataWarning` when an items table was given but some of the results' items
-    [n_items] have no text in it (their text cells would be empty), with the count matched."""
-    if not texts:
-        return
-    missing = [str(i) for i in items if str(i) not in texts]
-    if missing:
-        warnings.warn(
-            f"the items table matches {len(items) - len(missing)} of the {len(items)} questions "
-            f"of the results; {len(missing)} have no text (e.g. {format_rows(missing, 3)}) and "
-            "show an empty cell. Check that its 'item' column holds the results' item ids.",
-            DataWarning, stacklevel=2)
-
-
-def _check_repeated_items(texts: pd.DataFrame, column: str) -> None:
-    repeated = texts[texts["item"].duplicated(keep=False)]
-    if repeated.empty:
-        return
-    differ = repeated.groupby("item")[column].nunique()
-    differ = differ[differ > 1].index.tolist()
-    if differ:
-        raise DataValidationError(
-            f"the items table gives different texts for the item(s) {format_rows(differ)}. Keep "
-            "one row per item."
-        )
-    warnings.warn(f"the items table lists {format_rows(sorted(set(repeated['item'])))} more than "
-                  "once (with the same text).", DataWarning, stacklevel=3)
 
 
 def heldout_frame(results: Results, linked: Linked, split: Split, *, seed: int = 0,
@@ -224,8 +174,6 @@ def learning_curve(
     Returns a long table ``split, n_train, method, pairwise_accuracy``.
     progress : called with 1 after each split.
     """
-    import warnings
-
     methods = dict(METHODS) if methods is None else methods
     rows = []
     spec = SplitSpec("random", fraction=fraction, repeats=repeats)
@@ -262,3 +210,77 @@ def _try_method(method: Method, results: Results, train: Train, seed: int,
     except BenchAlignError:
         return None
     return pairwise_accuracy(scores, test)
+
+
+def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
+               models: pd.DataFrame | None, texts: dict[str, str], seed: int,
+               n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
+               prune_repeats: int = 5, prune_ks=CURVE_KS,
+               checked: CheckReport | None = None, stage=quiet_stage) -> CaseReport:
+    """Run every analysis of the report for one data set.
+
+    stage : ``stage(description, total)``, a context manager yielding ``update(n)`` around each
+        step (the CLI's prints progress; :func:`~benchalign.cli.common.stage`).
+    evaluation : a report of :func:`evaluate` already computed on the same inputs (else run here).
+    checked : the data check of the inputs, shown first (see :func:`benchalign.check.check`).
+    """
+    if evaluation is None:
+        total = sum(s.repeats for s in splits)
+        with stage(f"{name}: evaluating on {total} splits", total) as update:
+            evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
+                                  n_bootstrap=n_bootstrap, progress=update)
+    evaluation.setdefault("ceiling", heldout_ceiling(results, linked, evaluation))
+    with stage(f"{name}: fitting on every rated model", 1) as update:
+        aligner = BenchmarkAligner(random_state=seed).fit(results, linked)
+        heldout, note, label = _heldout(results, linked, evaluation, seed)
+        update(1)
+    with stage(f"{name}: learning curve ({learning_repeats} splits)", learning_repeats) as update:
+        learning = learning_curve(results, linked, sizes=LEARNING_SIZES, repeats=learning_repeats,
+                                  seed=seed, progress=update)
+    with stage(f"{name}: pruning curve ({prune_repeats} splits)", prune_repeats) as update:
+        pruned = prune_curve(results, linked, ks=prune_ks, seed=seed, progress=update,
+                             split=SplitSpec("random", repeats=prune_repeats))
+    uniform = np.full(results.n_items, 1.0 / results.n_items)
+    separable = benchmark_separability(results, linked.rated,
+                                       {"aligned": aligner.weights_, "uniform": uniform}, seed=seed,
+                                       completions={"aligned": aligner.completion_})
+    return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
+                      texts, heldout, note, label, learning, pruned,
+                      check=None if checked is None else checked.to_dict(),
+                      choice=describe_choice(aligner), separability=separable)
+
+
+def _heldout(results: Results, linked: Linked, evaluation: dict,
+             seed: int) -> tuple[pd.DataFrame, str, str]:
+    """The scatter's split, taken from the evaluation: the size split if there is one (train
+    small, rank large), else the first split of the first family."""
+    families = evaluation["splits"]
+    name = next((n for n in families if n.startswith("size:")), next(iter(families)))
+    record = families[name]["per_split"][0]
+    split = Split(results.index_of(record["train"]), results.index_of(record["test"]))
+    frame, given = heldout_frame(results, linked, split, seed=seed)
+    which = "the" if families[name]["n_splits"] == 1 else "its first"
+    note = (f"Split '{name}' ({which} hold-out): aligned fitted on the preferences among "
+            f"{len(split.train)} training models only.")
+    label = "preference rating" if given else "Bradley-Terry strength (held-out pairs)"
+    return frame, note, label
+
+
+def population_view(results: Results, populations: dict[str, Linked], splits: list[SplitSpec],
+                    models: pd.DataFrame | None, seed: int, n_bootstrap: int,
+                    n_boot: int = N_BOOT, stage=quiet_stage) -> PopulationView:
+    """The report's populations section: benchmarks fitted on every rated model, cross matrix,
+    and each population compared with the pooled benchmark and with each other (n_boot refits
+    of each on resampled rated models)."""
+    with stage(f"fitting {len(populations)} populations"):
+        fitted = PopulationAligner(random_state=seed).fit(results, populations)
+    total = sum(s.repeats for s in splits)
+    with stage(f"evaluating {len(populations)} populations on {total} splits", total) as update:
+        evaluation = evaluate_populations(results, populations, splits=splits, models=models,
+                                          seed=seed, n_bootstrap=n_bootstrap, progress=update)
+    linked = link_populations(results, populations)
+    with stage(f"comparing {len(populations)} populations and the pooled benchmark "
+               f"({n_boot} refits each)", n_boot * len(linked)) as update:
+        comparisons = compare_each(results, linked, n_boot=n_boot, random_state=seed,
+                                   progress=update)
+    return PopulationView(fitted.weights_, fitted.blend_, evaluation, comparisons)
