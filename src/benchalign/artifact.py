@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,8 @@ from .outputs import write_atomic
 logger = logging.getLogger("benchalign")
 SCHEMA = "benchalign.benchmark"
 SCHEMA_VERSION = 2
+POOLED = "pooled"
+"""The name of the pooled benchmark among the populations of a file (a reserved population name)."""
 SCORE_DECIMALS = 12
 """Scores are rounded to this many decimals, so models with the same results under the same
 weights get equal scores whatever the order of the floating-point sums."""
@@ -89,17 +91,35 @@ class AlignedBenchmark:
         return cls(aligner.items_.copy(), aligner.benchmarks_.copy(), aligner.weights_.copy(),
                    {**base, **(params or {})}, diag, completion=aligner.completion_)
 
+    @classmethod
+    def from_population_aligner(cls, pa, params: dict | None = None) -> "AlignedBenchmark":
+        """Wrap a fitted :class:`~benchalign.populations.aligner.PopulationAligner`: the pooled
+        benchmark at the top level, one weight vector per population, and each population's
+        blend, own choice and blend cross-validation in ``diagnostics["populations"]``."""
+        pooled = pa.aligners_[POOLED]
+        names = list(pa.blend_)
+        diag = {name: {"blend": pa.blend_[name], "own_method": pa.aligners_[name].method_,
+                       "blend_grid": list(pa.blend_grid),
+                       "blend_cv_scores": _finite_or_none(pa.blend_scores_[name]),
+                       "n_train_models": pa.aligners_[name].n_train_models_} for name in names}
+        params = dict(params or {})
+        params = {**{k: params.pop(k) for k in ("preference_kind", "method") if k in params},
+                  "chosen": pooled.method_, **params}  # the order `fit` has always written
+        bench = cls.from_aligner(pooled, params)
+        return replace(bench, diagnostics={**bench.diagnostics, "populations": diag},
+                       populations={name: pa.weights_[name] for name in names})
+
     def content_hash(self) -> str:
         return _content_hash(self.items, self.benchmarks, self.weights)
 
     def for_population(self, name: str) -> "AlignedBenchmark":
         """The benchmark of one population (``pooled`` is the top-level one); an unknown name
         raises :class:`ArtifactError` listing the populations."""
-        if name == "pooled" and self.populations:
+        if name == POOLED and self.populations:
             return AlignedBenchmark(self.items, self.benchmarks, self.weights, self.params,
                                     self.diagnostics, completion=self.completion)
         if name not in self.populations:
-            known = ", ".join(["pooled", *self.populations]) if self.populations else "none"
+            known = ", ".join([POOLED, *self.populations]) if self.populations else "none"
             raise ArtifactError(f"the benchmark has no population {name!r}; it has: {known}.")
         return AlignedBenchmark(self.items, self.benchmarks, np.asarray(self.populations[name]),
                                 self.params, self.diagnostics.get("populations", {}).get(name, {}),

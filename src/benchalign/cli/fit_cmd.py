@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import logging
 import sys
@@ -10,7 +9,7 @@ import sys
 import click
 import numpy as np
 
-from ..artifact import AlignedBenchmark, _finite_or_none, load_benchmark, score
+from ..artifact import AlignedBenchmark, load_benchmark, score
 from ..errors import ParameterError
 from ..fit import BenchmarkAligner
 from ..features.completion import SPECS
@@ -106,16 +105,9 @@ def fit_populations(results_path: str, preferences_path: str, ignore_unknown_mod
     with stage(f"fitting {len(linked)} populations and the pooled benchmark"):
         template = BenchmarkAligner(**params)
         pa = PopulationAligner(random_state=seed, aligner=template).fit(results, linked)
-    pooled = pa.aligners_[POOLED]
-    diag = {name: {"blend": pa.blend_[name], "own_method": pa.aligners_[name].method_,
-                   "blend_grid": list(pa.blend_grid),
-                   "blend_cv_scores": _finite_or_none(pa.blend_scores_[name]),
-                   "n_train_models": pa.aligners_[name].n_train_models_} for name in linked}
-    bench = AlignedBenchmark.from_aligner(pooled, {"preference_kind": "pairs", "method": params["method"],
-                                                   "chosen": pooled.method_,
-                                                   "population_column": column})
-    bench = dataclasses.replace(bench, diagnostics={**bench.diagnostics, "populations": diag},
-                                populations={name: pa.weights_[name] for name in linked})
+    bench = AlignedBenchmark.from_population_aligner(pa, {"preference_kind": "pairs",
+                                                          "method": params["method"],
+                                                          "population_column": column})
     bench.save(output, force=force)
     click.echo(_population_summary(bench, pa))
     click.echo(f"wrote {output}")

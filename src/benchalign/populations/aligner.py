@@ -24,6 +24,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..artifact import POOLED
 from ..data import ELO_SCALE, Linked, PairSet, PreferenceKind, Preferences, Results, link
 from ..data import nfc, preferences_from_frame
 from ..errors import ConvergenceWarning, InputFormatError, InsufficientDataError, ItemMismatchError
@@ -33,8 +34,6 @@ from ..fit import BenchmarkAligner
 from ..fit.folds import fold_labels, usable
 from ..scores import model_scores
 
-POOLED = "pooled"
-"""Name of the pooled benchmark beside the populations (a population may not use it)."""
 BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
