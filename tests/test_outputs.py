@@ -198,14 +198,14 @@ def test_simulate_refuses_existing_outputs_before_simulating(tmp_path, monkeypat
 
 
 def test_the_demo_never_takes_an_evaluate_json_for_its_own(files, tmp_path, monkeypatch):
-    import benchalign.cli.evaluate_cmd as evaluate_cmd
+    import benchalign.cli.demo_cmd as demo_cmd
 
     mine = tmp_path / "eval.json"
     res = run("evaluate", "--results", files / "results.csv", "--preferences", files / "prefs.csv",
               "--split", "random:0.3:2", "--bootstrap", "50", "--json", mine)
     assert res.exit_code == 0, res.output
     before = mine.read_bytes()
-    monkeypatch.setattr(evaluate_cmd, "load_case", _no_work)
+    monkeypatch.setattr(demo_cmd, "load_case", _no_work)
     monkeypatch.chdir(tmp_path)
     res = run("demo", "--case", "alpacaeval2", "--json", mine)
     _one_error_line(res, f"{mine}: already exists; pass --force")

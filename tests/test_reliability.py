@@ -155,15 +155,15 @@ def test_progress_lines_on_stderr_when_it_is_not_a_terminal(small, tmp_path, mon
 
 
 def test_the_demo_replaces_its_own_report_and_nothing_else(tmp_path, monkeypatch):
-    import benchalign.cli.evaluate_cmd as evaluate_cmd
+    import benchalign.cli.demo_cmd as demo_cmd
 
     # the demo's work is replaced by stubs: what matters here is which files it may replace
-    monkeypatch.setattr(evaluate_cmd, "run_and_print", lambda *a, **k: {"schema": "benchalign.evaluation/1"})
-    monkeypatch.setattr(evaluate_cmd, "build_case", lambda *a, **k: None)
-    monkeypatch.setattr(evaluate_cmd, "load_case", lambda name: _StubCase())
-    monkeypatch.setattr(evaluate_cmd, "link", lambda r, p: type("L", (), {"rated": [0, 1]})())
-    monkeypatch.setattr(evaluate_cmd, "check", lambda *a, **k: None)
-    monkeypatch.setattr(evaluate_cmd, "render_report", lambda sections, title: f"<title>{title}</title> {len(sections)}")
+    monkeypatch.setattr(demo_cmd, "run_and_print", lambda *a, **k: {"schema": "benchalign.evaluation/1"})
+    monkeypatch.setattr(demo_cmd, "build_case", lambda *a, **k: None)
+    monkeypatch.setattr(demo_cmd, "load_case", lambda name: _StubCase())
+    monkeypatch.setattr(demo_cmd, "link", lambda r, p: type("L", (), {"rated": [0, 1]})())
+    monkeypatch.setattr(demo_cmd, "check", lambda *a, **k: None)
+    monkeypatch.setattr(demo_cmd, "render_report", lambda sections, title: f"<title>{title}</title> {len(sections)}")
     monkeypatch.chdir(tmp_path)
     for _ in range(2):
         res = _invoke("demo", "--case", "alpacaeval2", "--json", "demo.json")

@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     check_cmd,
     datasets_cmd,
+    demo_cmd,
     evaluate_cmd,
     export_cmd,
     fit_cmd,
@@ -10,6 +11,7 @@ from . import (  # noqa: F401
     populations_cmd,
     prune_cmd,
     report_cmd,
+    score_cmd,
     simulate_cmd,
     suggest_cmd,
 )

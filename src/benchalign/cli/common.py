@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -12,9 +13,13 @@ from contextlib import contextmanager
 import click
 from tqdm import tqdm
 
-from ..check import CheckReport, Finding, check, check_populations
+from ..check import CheckReport, Finding, check, check_populations, heldout_ceiling
+from ..evaluation.heldout import evaluate as run_evaluation
+from ..evaluation.splits import parse_split
+from ..features.completion import SPECS
+from ..fit.selection import METHODS
 
-from ..report.text import format_findings
+from ..report.text import format_findings, format_table
 from ..data import Linked, Preferences, Results, link
 from ..errors import DataWarning, check_param
 from ..io.formats.names import read_name_map, warn_unused_names
@@ -250,3 +255,53 @@ def load_checked(results_path: str, preferences_path: str, ignore_unknown_models
     report = check(results, prefs, ignore_unknown=ignore_unknown_models)
     show_findings(report.at_least("warning"))
     return results, linked, report
+
+
+def method_option(func):
+    """--method: which weighting is fitted."""
+    return click.option(
+        "--method", type=click.Choice(METHODS), default="auto", show_default=True,
+        help="The weighting: 'auto' chooses among 'correlation' (each question weighted by how well "
+             "it orders the rated models, on the benchmarks they all have), 'coverage' (the "
+             "label-free prior that keeps scores from depending on which benchmarks a model lacks) "
+             "and 'uniform' (the plain mean) by cross-validation over the rated models, and prints "
+             "what each scored; one of those three forces that weighting. 'ranknet' is the "
+             "published BenchAlign method, to reproduce the paper: a free weight per question "
+             "fitted by the pairwise RankNet loss, pulled toward the coverage prior with a strength "
+             "chosen by cross-validation over the rated models (slower; never chosen by 'auto', "
+             "which beat it on the real cases). See docs/method.md.")(func)
+
+
+def completion_option(func):
+    """--completion: how a model's missing questions count."""
+    return click.option(
+        "--completion", type=click.Choice(SPECS), default="auto", show_default=True,
+        help="How questions a model lacks count. 'auto' learns, without preferences, the "
+             "completion that best restores hidden blocks of observed results (item_mean, "
+             "additive ability + difficulty, or low rank) and lets cross-validation choose "
+             "between scoring each model over the questions it has and over its completed row "
+             "(the completed one must win by more than one standard error); 'none' never "
+             "completes; a kind forces that completion. `score` completes new models the same "
+             "way. See docs/method.md.")(func)
+
+
+def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,
+                  n_bootstrap: int, methods: dict, inputs: dict, name: str = "",
+                  date_format: str | None = None) -> dict:
+    """Evaluate (with progress), add the held-out noise ceiling and the inputs, print the table;
+    the report of `evaluate` and of each case of `demo`."""
+    specs = [parse_split(s, date_format=date_format) for s in splits]
+    total = sum(spec.repeats for spec in specs)
+    with stage(f"{name + ': ' if name else ''}evaluating {len(methods)} methods on {total} "
+               "splits", total) as update:
+        report = run_evaluation(results, linked, splits=specs, models=models, seed=seed,
+                                n_bootstrap=n_bootstrap, methods=methods, progress=update)
+    report["ceiling"] = heldout_ceiling(results, linked, report)
+    report["inputs"] = inputs
+    click.echo(format_table(report))
+    return report
+
+
+def evaluation_json(report: dict) -> str:
+    """The evaluation report as the JSON text `evaluate --json` and `demo --json` write."""
+    return json.dumps(report, indent=1, allow_nan=True) + "\n"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from ..artifact import AlignedBenchmark
-from ..features.structure import benchmark_mass
 from ..prune import prune
+from ..report.text import prune_summary
 from . import cli
-from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
+from .common import (check_outputs, completion_option, force_option, load_inputs, method_option,
+                     preference_options, results_option,
                      seed_option, stage)
-from .fit_cmd import completion_option, method_option
 
 
 @cli.command("prune")
@@ -50,15 +49,5 @@ def prune_cmd(results_path: str, preferences_path: str, ignore_unknown_models: b
         bench = prune(results, linked, k, aligner_params={"random_state": seed, "method": method,
                                                               "completion": completion})
     bench.save(output, force=force)
-    click.echo(_summary(bench, results.n_items))
+    click.echo(prune_summary(bench, results.n_items))
     click.echo(f"wrote {output}")
-
-
-def _summary(bench: AlignedBenchmark, n_before: int) -> str:
-    diag = bench.diagnostics
-    lines = [f"kept {len(bench.items)} of {n_before} questions; weights re-fitted on "
-             f"{diag['n_train_models']} rated models, {diag['method']}", "questions and weight per benchmark:"]
-    names, mass, counts = benchmark_mass(bench.benchmarks, bench.weights)
-    for name, count, m in zip(names, counts, mass):
-        lines.append(f"  {name:<30} {count:5d}  {m:6.1%}")
-    return "\n".join(lines)

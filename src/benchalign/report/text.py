@@ -1,6 +1,6 @@
 """Console text of every command's results (what :mod:`benchalign.report.html` is for the
 page): the data check's findings and noise ceiling, the evaluation table, the population cross
-matrix and comparison, the pruning curve. Pure functions of the results they format.
+matrix and comparison, the pruning curve, what a fit or a prune chose. Pure functions of the results they format.
 """
 
 from __future__ import annotations
@@ -10,8 +10,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..artifact import AlignedBenchmark
 from ..check import Finding
 from ..errors import format_rows
+from ..features.structure import benchmark_mass, effective_questions
+from ..fit import BenchmarkAligner
+from ..populations.aligner import POOLED, PopulationAligner
 from ..populations.compare import PopulationDiff
 from ..prune import curve_table
 
@@ -127,3 +131,85 @@ def format_ceiling(ceiling: dict[str, object]) -> str:
         return f"noise ceiling: unknown ({ceiling.get('reason', 'no uncertainty given')})"
     return (f"noise ceiling: {value:.3f} pairwise accuracy for a perfect scorer over "
             f"{ceiling['n_pairs']} decided pairs, from {ceiling['source']}")
+
+
+def population_fit_summary(bench: AlignedBenchmark, pa: PopulationAligner) -> str:
+    names = benchmark_mass(bench.benchmarks, bench.weights)[0]
+    pops = [POOLED, *bench.populations]
+    lines = [f"fitted {len(bench.items)} items for {len(bench.populations)} populations and the "
+             "pooled benchmark; blend = pull toward the pooled weights (cross-validated)",
+             f"  {'population':<20} {'models':>6} {'blend':>6}  " + "".join(f"{n[:10]:>11}" for n in names)]
+    for name in pops:
+        w = bench.weights if name == POOLED else bench.populations[name]
+        blend = "" if name == POOLED else f"{pa.blend_[name]:.2f}"
+        mass = benchmark_mass(bench.benchmarks, w)[1]
+        lines.append(f"  {name:<20} {pa.aligners_[name].n_train_models_:>6} {blend:>6}  "
+                     + "".join(f"{m:>11.1%}" for m in mass))
+    return "\n".join(lines)
+
+
+def fit_summary(bench: AlignedBenchmark, aligner: BenchmarkAligner) -> str:
+    w = bench.weights
+    effective = effective_questions(w)
+    lines = [f"fitted {len(w)} items on {aligner.n_train_models_} rated models "
+             f"({aligner.n_train_pairs_} pairs): {aligner.method_}"]
+    lines += completion_lines(aligner) + candidate_lines(aligner) + pull_lines(aligner)
+    lines += [f"effective number of questions: {effective:.1f} of {len(w)}",
+              "weight per benchmark (uniform share in brackets):"]
+    names, mass, counts = benchmark_mass(bench.benchmarks, w)
+    share = counts / len(w)
+    for name, m, u in zip(names, mass, share):
+        lines.append(f"  {name:<30} {m:6.1%}  [{u:6.1%}]")
+    return "\n".join(lines)
+
+
+def completion_lines(aligner: BenchmarkAligner) -> list[str]:
+    """The label-free completion choice (one line per candidate) and whether the fit uses it."""
+    choice, used = aligner.completion_choice_, aligner.completion_
+    out = []
+    if choice is not None and np.isfinite(choice.errors).any():
+        out.append("completion of missing questions, chosen without preferences (RMSE of hidden "
+                   "benchmark blocks' means):")
+        for i, (label, err) in enumerate(zip(choice.labels, choice.errors)):
+            out.append(f"  {label:<24} {err:.4f}" + ("  <- chosen" if i == choice.chosen else ""))
+    if used is not None:
+        out.append(f"scores complete each model's missing questions with {used.label}")
+    elif choice is not None:
+        out.append("scores are each model's weighted mean over the questions it has")
+    return out
+
+
+def candidate_lines(aligner: BenchmarkAligner) -> list[str]:
+    """What cross-validation tried and why it chose, one line per candidate (none if no choice)."""
+    if aligner.candidate_scores_ is None:
+        return []
+    out = ["candidates (mean validation pairwise accuracy over folds of the rated models):"]
+    for name, acc in zip(aligner.candidates_, aligner.candidate_scores_):
+        mark = "  <- chosen" if name == aligner.method_ else ""
+        out.append(f"  {name:<24} {acc:.3f}{mark}")
+    return out
+
+
+def pull_lines(aligner: BenchmarkAligner) -> list[str]:
+    """The published method's choice of its pull toward the prior, one line per strength tried,
+    and the optimizer's outcome (none for the other methods)."""
+    det = aligner.fit_details_
+    if "reg" not in det:
+        return []
+    out = [f"pull toward the prior: reg={det['reg']:g} ({det['n_iter']} L-BFGS iterations, "
+           f"converged={det['converged']})"]
+    if det["reg_cv_scores"] is not None:
+        out.append("pulls tried (mean validation pairwise accuracy over folds of the rated models):")
+        for reg, acc in zip(det["reg_grid"], det["reg_cv_scores"]):
+            out.append(f"  reg={reg:<10g} {acc:.3f}" + ("  <- chosen" if reg == det["reg"] else ""))
+    return out
+
+
+def prune_summary(bench: AlignedBenchmark, n_before: int) -> str:
+    diag = bench.diagnostics
+    lines = [f"kept {len(bench.items)} of {n_before} questions; weights re-fitted on "
+             f"{diag['n_train_models']} rated models, {diag['method']}", "questions and weight per benchmark:"]
+    names, mass, counts = benchmark_mass(bench.benchmarks, bench.weights)
+    for name, count, m in zip(names, counts, mass):
+        lines.append(f"  {name:<30} {count:5d}  {m:6.1%}")
+    return "\n".join(lines)
