@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 from benchalign.cli import cli
 from benchalign.data import Results, preferences_from_frame
 from benchalign.errors import InsufficientDataError, ParameterError
-from benchalign.suggest.rank import SCHEMA, suggest, to_json
+from benchalign.suggest.rank import SCHEMA, suggest
 
 from .conftest import make_planted, write_long
 
@@ -26,8 +27,8 @@ def case():
 
 def test_models_table_ranked_and_deterministic(case):
     results, prefs = case
-    a = suggest(results, prefs, 5, seed=1)
-    b = suggest(results, prefs, 5, seed=1)
+    a = suggest(results, prefs, 5, seed=1).table
+    b = suggest(results, prefs, 5, seed=1).table
     pd.testing.assert_frame_equal(a, b)
     assert list(a.columns) == ["rank", "model", "value", "rank_sd", "novelty", "score", "reason"]
     assert list(a["rank"]) == [1, 2, 3, 4, 5]
@@ -39,7 +40,7 @@ def test_models_table_ranked_and_deterministic(case):
 
 def test_budget_equal_to_candidates_returns_every_candidate(case):
     results, prefs = case
-    table = suggest(results, prefs, 40, seed=0)
+    table = suggest(results, prefs, 40, seed=0).table
     assert sorted(table["model"]) == sorted(set(results.models) - set(prefs.models))
 
 
@@ -63,7 +64,7 @@ def test_pairs_are_suggested_when_every_model_is_rated():
     order = np.argsort(-p.ratings["rating"].to_numpy())
     chain = pd.DataFrame({"winner": names[order[:-1]], "loser": names[order[1:]]})
     prefs = preferences_from_frame(chain, kind="pairs")
-    table = suggest(p.results, prefs, 5, unit="pairs", seed=0)
+    table = suggest(p.results, prefs, 5, unit="pairs", seed=0).table
     assert len(table) == 5
     compared = set(zip(chain["winner"], chain["loser"])) | set(zip(chain["loser"], chain["winner"]))
     assert not set(zip(table["model_a"], table["model_b"])) & compared
@@ -100,7 +101,7 @@ def test_unknown_candidate_is_named(case):
 
 def test_pairs_are_new_and_ranked_by_disagreement(case):
     results, prefs = case
-    table = suggest(results, prefs, 6, unit="pairs", seed=0)
+    table = suggest(results, prefs, 6, unit="pairs", seed=0).table
     assert list(table.columns[:3]) == ["rank", "model_a", "model_b"]
     assert (table["model_a"] != table["model_b"]).all()
     rated = set(prefs.models)
@@ -121,7 +122,7 @@ def test_planted_informative_model_comes_first():
     values[31:] = values[:9]   # near-copies of rated models
     results = Results(p.results.models, p.results.items, p.results.benchmarks, values)
     prefs = preferences_from_frame(p.ratings.iloc[:20])
-    table = suggest(results, prefs, 3, seed=0, candidates=results.models[20:])
+    table = suggest(results, prefs, 3, seed=0, candidates=results.models[20:]).table
     assert table["model"].iloc[0] == results.models[30]
     copies = set(results.models[31:])
     assert not copies & set(table["model"].iloc[:1])
@@ -129,11 +130,11 @@ def test_planted_informative_model_comes_first():
 
 def test_json_schema(case):
     results, prefs = case
-    doc = to_json(suggest(results, prefs, 3), "models")
+    doc = suggest(results, prefs, 3).to_dict()
     assert doc["schema"] == SCHEMA == "benchalign.suggest/1"
     assert doc["unit"] == "models" and len(doc["suggestions"]) == 3
     assert set(doc["suggestions"][0]) == {"model", "value", "reason"}
-    pairs = to_json(suggest(results, prefs, 2, unit="pairs"), "pairs")
+    pairs = suggest(results, prefs, 2, unit="pairs").to_dict()
     assert set(pairs["suggestions"][0]) == {"model_a", "model_b", "value", "reason"}
 
 
@@ -170,13 +171,13 @@ def test_models_the_check_finds_degenerate_are_left_out_and_listed(case, tmp_pat
     values = results.values.copy()
     values[59] = 1.0                                      # an unrated model right on every item
     flat = Results(results.models, results.items, results.benchmarks, values, results.observed)
-    table = suggest(flat, prefs, 39, seed=0)              # every other unrated model
-    assert results.models[59] not in set(table["model"])
-    assert table.attrs["left_out"] == [results.models[59]]
-    assert to_json(table, "models")["left_out"] == [results.models[59]]
+    found = suggest(flat, prefs, 39, seed=0)              # every other unrated model
+    assert results.models[59] not in set(found.table["model"])
+    assert found.left_out == [results.models[59]]
+    assert found.to_dict()["left_out"] == [results.models[59]]
     # a candidate list given by the user is taken as it is
     named = suggest(flat, prefs, 1, seed=0, candidates=[results.models[59]])
-    assert list(named["model"]) == [results.models[59]] and named.attrs["left_out"] == []
+    assert list(named.table["model"]) == [results.models[59]] and named.left_out == []
     write_long(flat, tmp_path / "r.csv")
     prefs_frame = pd.DataFrame({"model": prefs.models, "rating": prefs.ratings})
     prefs_frame.to_csv(tmp_path / "p.csv", index=False)
@@ -185,3 +186,16 @@ def test_models_the_check_finds_degenerate_are_left_out_and_listed(case, tmp_pat
     assert res.exit_code == 0, res.output
     assert "left out 1 unrated model that `benchalign check` finds degenerate" in res.output
     assert results.models[59] in res.output.splitlines()[-1]
+
+
+def test_json_on_a_shipped_case_is_unchanged(tmp_path):
+    """`suggest --json` on alpacaeval2 (budget 5, seed 0) is byte-identical to the stored output:
+    the typed result writes the same document the table-with-attrs did."""
+    out, ae = tmp_path / "s.json", tmp_path / "ae"
+    assert CliRunner().invoke(cli, ["datasets", "export", "alpacaeval2", str(ae)]).exit_code == 0
+    res = CliRunner().invoke(cli, ["suggest", "--results", str(ae / "results.csv.gz"),
+                                   "--preferences", str(ae / "preferences.csv"),
+                                   "--budget", "5", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    golden = Path(__file__).parent / "data" / "golden" / "suggest_alpacaeval2_budget5.json"
+    assert out.read_bytes() == golden.read_bytes()

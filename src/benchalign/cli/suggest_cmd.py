@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import click
-import pandas as pd
 
 from ..data import Linked, Results
 from ..errors import ParameterError, format_rows
 from ..outputs import Outputs
 from ..report.suggest import suggest_page
-from ..suggest.rank import UNITS, suggest, to_json
+from ..suggest.rank import UNITS, Suggestions, suggest
 from ..suggest.curve import active_curve, curve_sizes
 from . import cli
 from .common import (check_outputs, force_option, load_inputs, preference_options, results_option,
@@ -59,12 +58,12 @@ def suggest_cmd(results_path: str, preferences_path: str, ignore_unknown_models:
         curve_sizes(len(linked.rated))  # too few rated models fail before the work
     with Outputs() as out:  # both files or neither, even when the active curve fails
         with stage(f"refitting on {n_boot} bootstrap resamples of the rated models"):
-            table = suggest(results, linked, budget, unit=unit, n_boot=n_boot, seed=seed)
-        click.echo(_render(table, unit))
+            found = suggest(results, linked, budget, unit=unit, n_boot=n_boot, seed=seed)
+        click.echo(_render(found))
         if json_path:
-            out.write(json_path, json.dumps(to_json(table, unit), indent=1) + "\n", force=force)
+            out.write(json_path, json.dumps(found.to_dict(), indent=1) + "\n", force=force)
         if report_path:
-            out.write(report_path, _report_page(table, unit, results, linked,
+            out.write(report_path, _report_page(found, results, linked,
                                                 curve_reps or CURVE_REPS, n_boot, seed,
                                                 f"results {results_path}, preferences "
                                                 f"{preferences_path}"), force=force)
@@ -76,22 +75,22 @@ CURVE_REPS = 5
 """Default repetitions of the --report page's active curve (about a minute on metabench)."""
 
 
-def _report_page(table: pd.DataFrame, unit: str, results: Results, linked: Linked, reps: int,
+def _report_page(found: Suggestions, results: Results, linked: Linked, reps: int,
                  n_boot: int, seed: int, inputs: str) -> str:
     """Run the active curve on the data (progress on stderr); the --report page."""
     with stage(f"active curve: {reps} repetitions", reps) as update:
         curve = active_curve(results, linked, reps=reps, n_boot=n_boot, seed=seed,
                              progress=update)
-    return suggest_page(table, unit, curve, title="benchalign suggest",
+    return suggest_page(found, curve, title="benchalign suggest",
                         inputs=f"{inputs}; {results.n_models} models, {len(linked.rated)} rated.")
 
 
-def _render(table: pd.DataFrame, unit: str) -> str:
+def _render(found: Suggestions) -> str:
     lines = []
-    for _, r in table.iterrows():
-        who = r["model"] if unit == "models" else f"{r['model_a']}  vs  {r['model_b']}"
+    for _, r in found.table.iterrows():
+        who = r["model"] if found.unit == "models" else f"{r['model_a']}  vs  {r['model_b']}"
         lines.append(f"{int(r['rank']):3d}. {who}  (value {r['value']:.3f}): {r['reason']}")
-    left_out = table.attrs.get("left_out", [])
+    left_out = found.left_out
     if left_out:
         one = len(left_out) == 1
         lines.append(f"left out {len(left_out)} unrated model{'' if one else 's'} that `benchalign "

@@ -16,6 +16,7 @@ from . import plots
 from ..errors import format_rows
 from .page import frame_table, html_page
 from ..suggest.curve import ActiveCurve, curve_frame, curve_summary
+from ..suggest.rank import Suggestions
 from .page import escape as _e
 
 VALUE_NOTE = {
@@ -31,22 +32,20 @@ VALUE_NOTE = {
 }
 
 
-def suggest_page(table: pd.DataFrame, unit: str, curve: ActiveCurve, *, title: str,
-                 inputs: str) -> str:
-    """The whole page. table : :func:`~benchalign.suggest.rank.suggest`'s table for ``unit``;
-    inputs : one line naming the data (shown under the title)."""
+def suggest_page(found: Suggestions, curve: ActiveCurve, *, title: str, inputs: str) -> str:
+    """The whole page. found : what :func:`~benchalign.suggest.rank.suggest` returned; inputs :
+    one line naming the data (shown under the title)."""
     body = (f"<p>{_e(inputs)}</p>\n"
             f'<section data-section="suggestions"><h3>Suggestions, best first</h3>\n'
-            f'<p class="muted">{VALUE_NOTE[unit]}</p>\n{_table_html(table)}{_left_out_html(table)}'
-            "</section>\n"
+            f'<p class="muted">{VALUE_NOTE[found.unit]}</p>\n{_table_html(found.table)}'
+            f"{_left_out_html(found.left_out)}</section>\n"
             f'<section data-section="curve"><h3>What the choice was worth on these data</h3>\n'
-            f"{curve_html(curve, unit)}</section>")
+            f"{curve_html(curve, found.unit)}</section>")
     return html_page(title, "Which models (or pairs) to get preferences for next, and what "
                      "choosing them this way was worth on the data's own rated models.", body)
 
 
-def _left_out_html(table: pd.DataFrame) -> str:
-    left_out = table.attrs.get("left_out", [])
+def _left_out_html(left_out: list[str]) -> str:
     if not left_out:
         return ""
     return (f'<p class="muted">Not considered: {len(left_out)} unrated models that '

@@ -63,6 +63,29 @@ class ScoreRefits:
     full: np.ndarray | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class Suggestions:
+    """What :func:`suggest` returns.
+
+    table : for unit "models", columns ``rank, model, value, rank_sd, novelty, score, reason``;
+        for "pairs", ``rank, model_a, model_b, value, flip, score_a, score_b, reason``; best first.
+    unit : "models" or "pairs". left_out : unrated models not considered because
+        :func:`benchalign.check.degenerate_models` finds them degenerate.
+    """
+
+    table: pd.DataFrame
+    unit: str
+    left_out: list[str]
+
+    def to_dict(self) -> dict:
+        """The ``benchalign.suggest/1`` document (what ``suggest --json`` writes)."""
+        keys = ["model"] if self.unit == "models" else ["model_a", "model_b"]
+        rows = [{**{k: str(r[k]) for k in keys}, "value": float(r["value"]),
+                 "reason": str(r["reason"])} for _, r in self.table.iterrows()]
+        return {"schema": SCHEMA, "unit": self.unit, "suggestions": rows,
+                "left_out": list(self.left_out)}
+
+
 def results_embedding(results: Results, n_components: int = N_COMPONENTS) -> np.ndarray:
     """[n_models, k] coordinates of every model on the leading principal components of the
     results (cells a model lacks filled with the item's mean over the models that have it), in the
@@ -162,19 +185,18 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
             unit: str = "models", n_boot: int = 20, seed: int = 0,
             candidates: np.ndarray | list[str] | None = None,
             embedding: np.ndarray | None = None,
-            aligner_params: dict | None = None) -> pd.DataFrame:
+            aligner_params: dict | None = None) -> Suggestions:
     """The ``budget`` models to get rated next (or model pairs to compare next), best first.
 
     results, preferences : as for :meth:`BenchmarkAligner.fit` (preferences by name or linked).
     unit : "models" or "pairs". n_boot : bootstrap refits (>= 2). seed : every random choice.
     candidates : model names that may be suggested (default: every unrated model with a result,
-        except those :func:`benchalign.check.degenerate_models` flags, listed in the table's
-        ``attrs["left_out"]``: a constant or judge-gaming entry is no model to get rated).
+        except those :func:`benchalign.check.degenerate_models` flags, listed in
+        :attr:`Suggestions.left_out`: a constant or judge-gaming entry is no model to get rated).
     embedding : [n_models, k] precomputed :func:`results_embedding` (to reuse across calls).
 
-    Returns for models: columns ``rank, model, value, rank_sd, novelty, score, reason``; for pairs:
-    ``rank, model_a, model_b, value, flip, score_a, score_b, reason``. ``score`` is the aligned
-    score of the fit on every rated model, in the benchmark's units.
+    Returns :class:`Suggestions`; ``score`` in its table is the aligned score of the fit on every
+    rated model, in the benchmark's units.
     """
     _check_params(unit, n_boot, seed)
     linked = preferences if isinstance(preferences, Linked) else link(results, preferences)
@@ -196,8 +218,7 @@ def suggest(results: Results, preferences: Preferences | Linked, budget: int, *,
         table = _model_table(results, refits, emb, cand, budget)
     else:
         table = _pair_table(results, linked.pairs, refits, emb, cand, budget)
-    table.attrs["left_out"] = left_out
-    return table
+    return Suggestions(table, unit, list(left_out))
 
 
 def _check_params(unit: str, n_boot: int, seed: int) -> None:
@@ -303,12 +324,3 @@ def _pair_pool(refits: ScoreRefits, emb: np.ndarray, cand: np.ndarray) -> np.nda
     rows, _, _ = rank_models(refits, emb, cand, min(PAIR_POOL, len(cand)))
     return np.union1d(refits.rated, rows)
 
-
-def to_json(table: pd.DataFrame, unit: str) -> dict:
-    """The ``benchalign.suggest/1`` document of a :func:`suggest` table (``left_out``: unrated
-    models not considered because the check finds them degenerate)."""
-    keys = ["model"] if unit == "models" else ["model_a", "model_b"]
-    rows = [{**{k: str(r[k]) for k in keys}, "value": float(r["value"]), "reason": str(r["reason"])}
-            for _, r in table.iterrows()]
-    return {"schema": SCHEMA, "unit": unit, "suggestions": rows,
-            "left_out": list(table.attrs.get("left_out", []))}
