@@ -57,8 +57,9 @@ def run_case(name: str, methods: dict[str, Method], seed: int, repeats: int,
     linked = link(results, case.preferences)
     extra = () if masked else EXTRA_SPLITS.get(name, ())
     splits = [parse_split(f"random:0.3:{repeats}")] + [parse_split(s) for s in extra]
-    return evaluate(results, linked, splits=splits, models=case.models, methods=methods,
-                    seed=seed, n_bootstrap=n_bootstrap, paired_vs_all=True, replicates=True)
+    report = evaluate(results, linked, splits=splits, models=case.models, methods=methods,
+                      seed=seed, n_bootstrap=n_bootstrap, paired_vs_all=True, replicates=True)
+    return report.to_dict()
 
 
 def best_other(family: dict[str, object], method: str) -> str:

@@ -11,6 +11,7 @@ from scipy.stats import beta as beta_dist
 
 from benchalign.check import CheckReport, Finding, check, heldout_ceiling, intransitive_triples, pair_ceiling
 from benchalign.data import PairSet, Results, link, preferences_from_frame
+from benchalign.evaluation.heldout import Evaluation, FamilyEvaluation
 from benchalign.simulate import simulate
 
 
@@ -311,7 +312,9 @@ def test_heldout_ceiling_per_split_family():
     prefs = preferences_from_frame(interval_frame(d, 30.0))
     linked = link(d.results, prefs)
     test = d.results.models[linked.rated[:10]].tolist()
-    evaluation = {"splits": {"random": {"per_split": [{"test": test}, {"test": test}]}}}
+    family = FamilyEvaluation("", 2, 0, 0.0, 10.0, {}, {}, [{"test": test}, {"test": test}])
+    evaluation = Evaluation(0, 50, 0.95, d.results.n_models, d.results.n_items, 10, "ratings", [],
+                            {"random": family})
     rows = d.results.index_of(test)
     expected = pair_ceiling(linked.pairs.within(rows, d.results.n_models), "ratings",
                             linked.ratings, linked.rating_sd)["pairwise_accuracy"]

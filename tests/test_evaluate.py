@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,7 +109,7 @@ def test_time_split_on_a_shipped_case_evaluates(data):
     linked = link(case.results, case.preferences)
     spec = parse_split("time:first_seen:2023-09-01")
     report = evaluate(case.results, linked, splits=[spec], models=case.models_time.set_index("model"),
-                      methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+                      methods={"uniform": METHODS["uniform"]}, n_bootstrap=50).to_dict()
     fam = report["splits"]["time:first_seen:2023-09-01"]
     (record,) = fam["per_split"]
     first = case.models_time.set_index("model")["first_seen"]
@@ -119,7 +121,7 @@ def test_report_schema_and_paired_differences(data):
     d, linked = data
     methods = {"aligned": METHODS["aligned"], **FAST}
     report = evaluate(d.results, linked, splits=[parse_split("random:0.3:3")], methods=methods,
-                      seed=0, n_bootstrap=100)
+                      seed=0, n_bootstrap=100).to_dict()
     fam = report["splits"]["random"]
     assert fam["n_splits"] == 3 and len(fam["per_split"]) == 3
     assert set(fam["methods"]) == set(methods)
@@ -134,7 +136,7 @@ def test_report_schema_and_paired_differences(data):
         assert ("paired_vs_uniform" in entry) == (name != "uniform")
     # a narrower level gives a nested interval from the same resamples
     narrow = evaluate(d.results, linked, splits=[parse_split("random:0.3:3")], methods=FAST,
-                      seed=0, n_bootstrap=100, level=0.5)["splits"]["random"]["methods"]
+                      seed=0, n_bootstrap=100, level=0.5).to_dict()["splits"]["random"]["methods"]
     for name in FAST:
         lo, hi = fam["methods"][name]["pairwise_accuracy"]["ci"]
         nlo, nhi = narrow[name]["pairwise_accuracy"]["ci"]
@@ -158,7 +160,7 @@ def test_paired_differences_use_the_same_resamples_for_every_method(data):
     d, linked = data
     methods = {"uniform": METHODS["uniform"], "rescaled": _uniform_rescaled}
     fam = evaluate(d.results, linked, splits=[parse_split("random:0.3:3")], methods=methods,
-                   seed=0, n_bootstrap=200)["splits"]["random"]["methods"]
+                   seed=0, n_bootstrap=200).to_dict()["splits"]["random"]["methods"]
     for metric in ("pairwise_accuracy", "spearman", "kendall_tau_b"):
         # the same ranking gives the same metric on every resample: the paired difference is
         # exactly zero, while each method's own interval is wide
@@ -177,7 +179,7 @@ def test_no_held_out_preference_reaches_a_method(data):
 
     spec = parse_split("random:0.3:4")
     fam = evaluate(d.results, linked, splits=[spec], methods={"uniform": METHODS["uniform"], "recording": recording},
-                   seed=2, n_bootstrap=50)["splits"]["random"]
+                   seed=2, n_bootstrap=50).to_dict()["splits"]["random"]
     splits = make_splits(spec, d.results, linked.rated, None, seed=2)  # what evaluate draws
     assert fam["n_splits"] == len(given) == len(splits) == 4
     for train, split in zip(given, splits):
@@ -191,8 +193,8 @@ def test_no_held_out_preference_reaches_a_method(data):
 def test_paired_vs_all_gives_every_pair_on_the_same_resamples(data):
     d, linked = data
     kw = dict(splits=[parse_split("random:0.3:3")], methods=FAST, seed=0, n_bootstrap=200)
-    plain = evaluate(d.results, linked, **kw)["splits"]["random"]["methods"]
-    full = evaluate(d.results, linked, paired_vs_all=True, **kw)["splits"]["random"]["methods"]
+    plain = evaluate(d.results, linked, **kw).to_dict()["splits"]["random"]["methods"]
+    full = evaluate(d.results, linked, paired_vs_all=True, **kw).to_dict()["splits"]["random"]["methods"]
     assert all("paired_vs" not in entry for entry in plain.values())
     for name, entry in full.items():
         assert set(entry["paired_vs"]) == set(FAST) - {name}
@@ -210,8 +212,8 @@ def test_paired_vs_all_gives_every_pair_on_the_same_resamples(data):
 def test_replicates_are_what_the_summaries_and_paired_differences_come_from(data):
     d, linked = data
     kw = dict(splits=[parse_split("random:0.3:3")], methods=FAST, seed=0, n_bootstrap=200)
-    plain = evaluate(d.results, linked, paired_vs_all=True, **kw)["splits"]["random"]
-    full = evaluate(d.results, linked, paired_vs_all=True, replicates=True, **kw)["splits"]["random"]
+    plain = evaluate(d.results, linked, paired_vs_all=True, **kw).to_dict()["splits"]["random"]
+    full = evaluate(d.results, linked, paired_vs_all=True, replicates=True, **kw).to_dict()["splits"]["random"]
     assert "replicates" not in plain
     assert {k: v for k, v in full.items() if k != "replicates"} == plain
     reps = full["replicates"]
@@ -226,7 +228,7 @@ def test_replicates_are_what_the_summaries_and_paired_differences_come_from(data
 def test_same_seed_same_report(data):
     d, linked = data
     kw = dict(splits=[parse_split("random:0.3:2")], methods=FAST, seed=3, n_bootstrap=50)
-    assert evaluate(d.results, linked, **kw) == evaluate(d.results, linked, **kw)
+    assert evaluate(d.results, linked, **kw).to_dict() == evaluate(d.results, linked, **kw).to_dict()
 
 
 def test_too_few_rated_models_for_a_split(data):
@@ -234,7 +236,7 @@ def test_too_few_rated_models_for_a_split(data):
     few = d.ratings.iloc[:3]
     linked = link(d.results, preferences_from_frame(few))
     with pytest.raises(InsufficientDataError, match="fewer than 2 for training"):
-        evaluate(d.results, linked, splits=[parse_split("random:0.5")], methods=FAST)
+        evaluate(d.results, linked, splits=[parse_split("random:0.5")], methods=FAST).to_dict()
 
 
 def test_ridge_loo_recovers_a_linear_signal():
@@ -249,7 +251,7 @@ def test_ridge_loo_recovers_a_linear_signal():
 def test_agreement_with_confidence_and_separability(data):
     d, linked = data
     spec = [parse_split("random:0.3:3")]
-    fam = evaluate(d.results, linked, methods=FAST, n_bootstrap=50, splits=spec)["splits"]["random"]
+    fam = evaluate(d.results, linked, methods=FAST, n_bootstrap=50, splits=spec).to_dict()["splits"]["random"]
     # exact ratings separate every pair, so agreement = right - wrong = 2 * accuracy - 1 per split
     assert fam["preference_separability"]["mean"] == 1.0
     for name, entry in fam["methods"].items():
@@ -261,7 +263,7 @@ def test_agreement_with_confidence_and_separability(data):
     # ratings with 95 % intervals of ±100 Elo: only pairs far enough apart are separated
     frame = d.ratings.assign(rating_q025=d.ratings["rating"] - 100, rating_q975=d.ratings["rating"] + 100)
     noisy = link(d.results, preferences_from_frame(frame))
-    fam = evaluate(d.results, noisy, methods=FAST, n_bootstrap=50, splits=spec)["splits"]["random"]
+    fam = evaluate(d.results, noisy, methods=FAST, n_bootstrap=50, splits=spec).to_dict()["splits"]["random"]
     sep = fam["preference_separability"]["mean"]
     assert 0 < sep < 1
     for entry in fam["methods"].values():
@@ -317,7 +319,7 @@ def test_time_split_with_a_utc_threshold_on_a_shipped_case():
     splits = [parse_split(t) for t in ("time:first_seen:2023-09-01T00:00:00Z",
                                        "time:first_seen:2023-09-01")]
     report = evaluate(case.results, linked, splits=splits, models=models,
-                      methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+                      methods={"uniform": METHODS["uniform"]}, n_bootstrap=50).to_dict()
     zoned, naive = (report["splits"][s.name]["per_split"][0] for s in splits)
     assert zoned["train"] == naive["train"] and zoned["test"] == naive["test"]
 
@@ -346,7 +348,7 @@ def test_undefined_metrics_are_nan_without_numpy_warnings(layout):
         linked = link(results, prefs)
         warnings.simplefilter("error", RuntimeWarning)
         report = evaluate(results, linked, splits=[parse_split("random:0.3:3")],
-                          methods={"uniform": METHODS["uniform"]}, n_bootstrap=50)
+                          methods={"uniform": METHODS["uniform"]}, n_bootstrap=50).to_dict()
     uniform = report["splits"]["random"]["methods"]["uniform"]
     if layout == "identical":
         assert np.isnan(uniform["spearman"]["mean"])
@@ -357,3 +359,21 @@ def test_mean_over_splits_ignores_undefined_splits():
 
     got = mean_over_splits([np.array([0.5, np.nan, np.nan]), np.array([0.7, 0.4, np.nan])])
     np.testing.assert_allclose(got, [0.6, 0.4, np.nan])
+
+
+def test_json_on_a_shipped_case_is_unchanged(tmp_path, monkeypatch):
+    """`evaluate --json` on alpacaeval2 (3 random splits, 50 resamples, seed 0) is byte-identical
+    to the stored output: the typed Evaluation writes the document the dict did."""
+    from click.testing import CliRunner
+
+    from benchalign.cli import cli
+
+    monkeypatch.chdir(tmp_path)  # relative paths: the document records them as given
+    runner = CliRunner()
+    assert runner.invoke(cli, ["datasets", "export", "alpacaeval2", "ae"]).exit_code == 0
+    res = runner.invoke(cli, ["evaluate", "--results", "ae/results.csv.gz", "--preferences",
+                              "ae/preferences.csv", "--split", "random:0.3:3", "--bootstrap", "50",
+                              "--json", "ev.json"])
+    assert res.exit_code == 0, res.output
+    golden = Path(__file__).parent / "data" / "golden" / "evaluate_alpacaeval2_random3.json"
+    assert (tmp_path / "ev.json").read_bytes() == golden.read_bytes()

@@ -90,7 +90,7 @@ def test_evaluate_scores_the_baseline_and_the_aligner_method_identically(planted
     linked = link(planted.results, planted_prefs)
     methods = {"uniform": uniform, "ranknet": ranknet, "aligned_ranknet": aligned_with("ranknet")}
     report = evaluate(planted.results, linked, splits=[SplitSpec("random", repeats=2)],
-                      methods=methods, n_bootstrap=50, seed=1)
+                      methods=methods, n_bootstrap=50, seed=1).to_dict()
     family = report["splits"]["random"]
     for record in family["per_split"]:
         assert record["metrics"]["ranknet"] == record["metrics"]["aligned_ranknet"]

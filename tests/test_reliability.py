@@ -3,6 +3,8 @@ internal errors ask to be reported."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import os
 import re
 import signal
@@ -158,7 +160,8 @@ def test_the_demo_replaces_its_own_report_and_nothing_else(tmp_path, monkeypatch
     import benchalign.cli.demo_cmd as demo_cmd
 
     # the demo's work is replaced by stubs: what matters here is which files it may replace
-    monkeypatch.setattr(demo_cmd, "run_and_print", lambda *a, **k: {"schema": "benchalign.evaluation/1"})
+    monkeypatch.setattr(demo_cmd, "run_and_print",
+                        lambda *a, **k: SimpleNamespace(to_dict=lambda: {"schema": "benchalign.evaluation/1"}))
     monkeypatch.setattr(demo_cmd, "build_case", lambda *a, **k: None)
     monkeypatch.setattr(demo_cmd, "load_case", lambda name: _StubCase())
     monkeypatch.setattr(demo_cmd, "link", lambda r, p: type("L", (), {"rated": [0, 1]})())

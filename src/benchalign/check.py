@@ -963,13 +963,13 @@ def pair_ceiling(pairs: PairSet, kind: str, ratings: np.ndarray | None = None,
     return {"pairwise_accuracy": value, "source": source, "n_pairs": int(decided.sum())}
 
 
-def heldout_ceiling(results: Results, linked: Linked, evaluation: dict) -> dict[str, float | None]:
+def heldout_ceiling(results: Results, linked: Linked, evaluation) -> dict[str, float | None]:
     """Per split family of an :func:`benchalign.evaluation.heldout.evaluate` report: the mean over its splits
     of :func:`pair_ceiling` on the held-out pairs (None when the preferences carry no uncertainty)."""
     out: dict[str, float | None] = {}
-    for name, family in evaluation["splits"].items():
+    for name, family in evaluation.splits.items():
         values = []
-        for record in family["per_split"]:
+        for record in family.per_split:
             test = linked.pairs.within(results.index_of(record["test"]), results.n_models)
             values.append(pair_ceiling(test, linked.kind, linked.ratings, linked.rating_sd,
                                        counted=linked.counted)["pairwise_accuracy"])

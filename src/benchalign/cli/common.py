@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import threading
@@ -14,6 +15,7 @@ import click
 from tqdm import tqdm
 
 from ..check import CheckReport, Finding, check, check_populations, heldout_ceiling
+from ..evaluation.heldout import Evaluation
 from ..evaluation.heldout import evaluate as run_evaluation
 from ..evaluation.splits import parse_split
 from ..features.completion import SPECS
@@ -287,7 +289,7 @@ def completion_option(func):
 
 def run_and_print(results: Results, linked: Linked, *, splits: list[str], models, seed: int,
                   n_bootstrap: int, methods: dict, inputs: dict, name: str = "",
-                  date_format: str | None = None) -> dict:
+                  date_format: str | None = None) -> Evaluation:
     """Evaluate (with progress), add the held-out noise ceiling and the inputs, print the table;
     the report of `evaluate` and of each case of `demo`."""
     specs = [parse_split(s, date_format=date_format) for s in splits]
@@ -296,9 +298,9 @@ def run_and_print(results: Results, linked: Linked, *, splits: list[str], models
                "splits", total) as update:
         report = run_evaluation(results, linked, splits=specs, models=models, seed=seed,
                                 n_bootstrap=n_bootstrap, methods=methods, progress=update)
-    report["ceiling"] = heldout_ceiling(results, linked, report)
-    report["inputs"] = inputs
-    click.echo(format_table(report))
+    report = dataclasses.replace(report, ceiling=heldout_ceiling(results, linked, report),
+                                 inputs=inputs)
+    click.echo(format_table(report.to_dict()))
     return report
 
 

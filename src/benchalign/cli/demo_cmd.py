@@ -79,7 +79,7 @@ def _demo_case(name: str, seed: int) -> tuple[dict, object]:
                          checked=check(case.results, case.preferences), stage=stage,
                          **DEMO_CURVES)
     click.echo(f"({name} took {time.perf_counter() - start:.0f} s)\n")
-    return evaluation, section
+    return evaluation.to_dict(), section
 
 
 DEMO_TITLE = "benchalign demo report"

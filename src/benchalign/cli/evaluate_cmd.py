@@ -85,10 +85,11 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
         models = load_models(models_path) if models_path else None
     report = run_and_print(results, linked, splits=list(splits), models=models, seed=seed,
                            n_bootstrap=n_bootstrap, methods=_methods(methods),
-                           date_format=date_format, inputs={"results": results_path, "preferences": preferences_path,
-                                   "models": models_path})
+                           date_format=date_format, inputs={"results": results_path,
+                                                            "preferences": preferences_path,
+                                                            "models": models_path})
     if json_path:
-        write_atomic(json_path, evaluation_json(report), force=force)
+        write_atomic(json_path, evaluation_json(report.to_dict()), force=force)
         click.echo(f"wrote {json_path}", err=True)
 
 

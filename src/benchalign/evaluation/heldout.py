@@ -72,14 +72,77 @@ def _paired(mean: dict[str, np.ndarray], other: dict[str, np.ndarray],
     return {m: summarize(mean[m] - other[m], level) for m in METRICS}
 
 
+@dataclass(frozen=True, eq=False)
+class FamilyEvaluation:
+    """One split family of an :class:`Evaluation`.
+
+    methods : method -> metric -> ``{"mean", "ci"}`` (with ``paired_vs_uniform``, and
+    ``paired_vs`` when asked); preference_separability : ``{"mean", "ci"}``; per_split : one
+    record per split (train and test models, each method's metrics); replicates : method ->
+    metric -> [n_bootstrap + 1] means over splits, when asked (else None).
+    """
+
+    description: str
+    n_splits: int
+    n_skipped: int
+    n_train_models: float
+    n_test_models: float
+    methods: dict[str, dict]
+    preference_separability: dict
+    per_split: list[dict]
+    replicates: dict | None = None
+
+    def to_dict(self) -> dict:
+        out = {"description": self.description, "n_splits": self.n_splits,
+               "n_skipped": self.n_skipped, "n_train_models": self.n_train_models,
+               "n_test_models": self.n_test_models, "methods": self.methods,
+               "preference_separability": self.preference_separability,
+               "per_split": self.per_split}
+        if self.replicates is not None:
+            out["replicates"] = self.replicates
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """What :func:`evaluate` returns; :meth:`to_dict` is the ``benchalign.evaluation/1`` document
+    (docs/evaluation.md). splits : family name -> :class:`FamilyEvaluation`; ceiling : family
+    name -> the held-out noise ceiling, and inputs : what was read, when the caller adds them."""
+
+    seed: int
+    n_bootstrap: int
+    ci_level: float
+    n_models: int
+    n_items: int
+    n_rated: int
+    preference_kind: str
+    methods: list[str]
+    splits: dict[str, FamilyEvaluation]
+    ceiling: dict | None = None
+    inputs: dict | None = None
+
+    def to_dict(self) -> dict:
+        out = {"schema": SCHEMA, "seed": self.seed, "n_bootstrap": self.n_bootstrap,
+               "ci_level": self.ci_level, "n_models": self.n_models, "n_items": self.n_items,
+               "n_rated": self.n_rated, "preference_kind": self.preference_kind,
+               "methods": list(self.methods),
+               "splits": {name: fam.to_dict() for name, fam in self.splits.items()}}
+        if self.ceiling is not None:
+            out["ceiling"] = self.ceiling
+        if self.inputs is not None:
+            out["inputs"] = self.inputs
+        return out
+
+
 def evaluate(
     results: Results, linked: Linked, *, splits: Sequence[SplitSpec] = (SplitSpec("random"),),
     models: pd.DataFrame | None = None, methods: dict[str, Method] | None = None, seed: int = 0,
     n_bootstrap: int = 1000, level: float = 0.95,
     progress: Callable[[int], None] | None = None, paired_vs_all: bool = False,
     replicates: bool = False,
-) -> dict[str, object]:
-    """Compare methods on held-out models for each split family; returns the JSON-ready report.
+) -> Evaluation:
+    """Compare methods on held-out models for each split family (:class:`Evaluation`; its
+    ``to_dict()`` is the JSON report).
 
     results : all models' results; linked : preferences on results rows; models : metadata indexed
     by model name (for size/group splits); seed : drives splits, bootstrap and method seeds.
@@ -92,29 +155,19 @@ def evaluate(
     methods = dict(METHODS) if methods is None else methods
     if "uniform" not in methods:
         raise ParameterError("evaluation needs the 'uniform' method as the paired reference.")
-    out: dict[str, object] = {}
+    out: dict[str, FamilyEvaluation] = {}
     for k, spec in enumerate(splits):
         concrete = make_splits(spec, results, linked.rated, models, seed + 1000 * k)
         out[spec.name] = _run_family(results, linked, spec, concrete, methods, seed,
                                      n_bootstrap, level, progress, paired_vs_all, replicates)
-    return {
-        "schema": SCHEMA,
-        "seed": seed,
-        "n_bootstrap": n_bootstrap,
-        "ci_level": level,
-        "n_models": results.n_models,
-        "n_items": results.n_items,
-        "n_rated": int(len(linked.rated)),
-        "preference_kind": linked.kind,
-        "methods": list(methods),
-        "splits": out,
-    }
+    return Evaluation(seed, n_bootstrap, level, results.n_models, results.n_items,
+                      int(len(linked.rated)), linked.kind, list(methods), out)
 
 
 def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[Split],
                 methods: dict[str, Method], seed: int, n_bootstrap: int, level: float,
                 progress: Callable[[int], None] | None, paired_vs_all: bool,
-                replicates: bool = False) -> dict[str, object]:
+                replicates: bool = False) -> FamilyEvaluation:
     acc = Accumulator()
     per_split = []
     rng = np.random.default_rng(seed)
@@ -132,20 +185,13 @@ def _run_family(results: Results, linked: Linked, spec: SplitSpec, splits: list[
             f"{spec.name}: no split had at least 2 held-out and 2 training models with decided "
             "preferences among them; check the split threshold or metadata."
         )
-    family = {
-        "description": spec.describe(),
-        "n_splits": len(per_split),
-        "n_skipped": skipped,
-        "n_train_models": float(np.mean([len(r["train"]) for r in per_split])),
-        "n_test_models": float(np.mean([len(r["test"]) for r in per_split])),
-        "methods": acc.summary(level, paired_vs_all),
-        "preference_separability": summarize(mean_over_splits(acc.separability), level),
-        "per_split": per_split,
-    }
-    if replicates:
-        family["replicates"] = {method: {m: v.tolist() for m, v in mean.items()}
-                                for method, mean in acc.means().items()}
-    return family
+    reps = ({method: {m: v.tolist() for m, v in mean.items()} for method, mean in acc.means().items()}
+            if replicates else None)
+    return FamilyEvaluation(spec.describe(), len(per_split), skipped,
+                            float(np.mean([len(r["train"]) for r in per_split])),
+                            float(np.mean([len(r["test"]) for r in per_split])),
+                            acc.summary(level, paired_vs_all),
+                            summarize(mean_over_splits(acc.separability), level), per_split, reps)
 
 
 def _run_split(results: Results, linked: Linked, split: Split, methods: dict[str, Method],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from ..check import CheckReport, heldout_ceiling
 from ..data import Linked, PairSet, Results
 from ..errors import BenchAlignError, ConvergenceWarning
 from ..evaluation.baselines import METHODS, Method, Train
-from ..evaluation.heldout import evaluate
+from ..evaluation.heldout import Evaluation, evaluate
 from ..evaluation.splits import Split, SplitSpec, make_splits
 from ..features.completion import Completion
 from ..fit import BenchmarkAligner
@@ -214,7 +214,8 @@ def _try_method(method: Method, results: Results, train: Train, seed: int,
 
 def build_case(name: str, results: Results, linked: Linked, *, splits: list[SplitSpec],
                models: pd.DataFrame | None, texts: dict[str, str], seed: int,
-               n_bootstrap: int = 1000, evaluation: dict | None = None, learning_repeats: int = 5,
+               n_bootstrap: int = 1000, evaluation: Evaluation | None = None,
+               learning_repeats: int = 5,
                prune_repeats: int = 5, prune_ks=CURVE_KS,
                checked: CheckReport | None = None, stage=quiet_stage) -> CaseReport:
     """Run every analysis of the report for one data set.
@@ -229,7 +230,8 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
         with stage(f"{name}: evaluating on {total} splits", total) as update:
             evaluation = evaluate(results, linked, splits=splits, models=models, seed=seed,
                                   n_bootstrap=n_bootstrap, progress=update)
-    evaluation.setdefault("ceiling", heldout_ceiling(results, linked, evaluation))
+    if evaluation.ceiling is None:
+        evaluation = replace(evaluation, ceiling=heldout_ceiling(results, linked, evaluation))
     with stage(f"{name}: fitting on every rated model", 1) as update:
         aligner = BenchmarkAligner(random_state=seed).fit(results, linked)
         heldout, note, label = _heldout(results, linked, evaluation, seed)
@@ -244,22 +246,22 @@ def build_case(name: str, results: Results, linked: Linked, *, splits: list[Spli
     separable = benchmark_separability(results, linked.rated,
                                        {"aligned": aligner.weights_, "uniform": uniform}, seed=seed,
                                        completions={"aligned": aligner.completion_})
-    return CaseReport(name, evaluation, results.items, results.benchmarks, aligner.weights_,
+    return CaseReport(name, evaluation.to_dict(), results.items, results.benchmarks, aligner.weights_,
                       texts, heldout, note, label, learning, pruned,
                       check=None if checked is None else checked.to_dict(),
                       choice=describe_choice(aligner), separability=separable)
 
 
-def _heldout(results: Results, linked: Linked, evaluation: dict,
+def _heldout(results: Results, linked: Linked, evaluation: Evaluation,
              seed: int) -> tuple[pd.DataFrame, str, str]:
     """The scatter's split, taken from the evaluation: the size split if there is one (train
     small, rank large), else the first split of the first family."""
-    families = evaluation["splits"]
+    families = evaluation.splits
     name = next((n for n in families if n.startswith("size:")), next(iter(families)))
-    record = families[name]["per_split"][0]
+    record = families[name].per_split[0]
     split = Split(results.index_of(record["train"]), results.index_of(record["test"]))
     frame, given = heldout_frame(results, linked, split, seed=seed)
-    which = "the" if families[name]["n_splits"] == 1 else "its first"
+    which = "the" if families[name].n_splits == 1 else "its first"
     note = (f"Split '{name}' ({which} hold-out): aligned fitted on the preferences among "
             f"{len(split.train)} training models only.")
     label = "preference rating" if given else "Bradley-Terry strength (held-out pairs)"
