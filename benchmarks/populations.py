@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         aligner = PopulationAligner(random_state=args.seed, blend_grid=grid,
                                     aligner=BenchmarkAligner(method=method.removesuffix("/own")))
         report = evaluate_populations(case.results, pops, splits=[parse_split(f"random:0.3:{args.repeats}")],
-                                      seed=args.seed, n_bootstrap=args.bootstrap, aligner=aligner)
+                                      seed=args.seed, n_bootstrap=args.bootstrap, aligner=aligner).to_dict()
         lines += tables(report["splits"]["random"], method)
         print("\n".join(lines), flush=True)
     pairs = [tuple(p.split(":")) for p in args.pairs.split(",")]

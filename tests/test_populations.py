@@ -150,7 +150,7 @@ def test_cross_matrix_tells_planted_populations_apart_on_the_same_splits(planted
     pops = {name: link(planted.results, p) for name, p in split_populations(
         _frame(planted, {"A": pref_a, "B": other_b, "C": pref_c}), "category").items()}
     report = evaluate_populations(planted.results, pops, splits=[parse_split("random:0.3:3")],
-                                  n_bootstrap=200)
+                                  n_bootstrap=200).to_dict()
     fam = report["splits"]["random"]
     cross = fam["cross"]
     assert set(cross) == {"A", "B", "C", POOLED} and set(cross["A"]) == {"A", "B", "C"}
@@ -304,7 +304,7 @@ def test_no_held_out_preference_reaches_a_population_fit(planted, monkeypatch):
     monkeypatch.setattr(aligner_module.BenchmarkAligner, "fit", recording)
     spec = parse_split("random:0.3:3")
     report = evaluate_populations(planted.results, linked, splits=[spec], seed=1, n_bootstrap=50,
-                                  progress=lambda n: seen.append([]))
+                                  progress=lambda n: seen.append([])).to_dict()
     pooled = link_populations(planted.results, linked)[POOLED]
     splits = make_splits(spec, planted.results, pooled.rated, None, 1)  # what it draws
     assert report["splits"]["random"]["n_splits"] == 3
@@ -353,3 +353,27 @@ def test_estimator_edges_not_fitted_clone_and_get_params(planted):
         pa.predict(planted.results, "B")
     with pytest.raises(ParameterError, match="'aligner' parameter of PopulationAligner"):
         PopulationAligner(aligner=BenchmarkAligner(completion="additive")).fit(planted.results, pops)
+
+
+def test_population_evaluation_json_on_a_shipped_case_is_unchanged(tmp_path, monkeypatch):
+    """`evaluate --population-column` on three alpacaeval2 categories (2 random splits, 50
+    resamples) is byte-identical to the stored output: the typed PopulationEvaluation writes the
+    document the dict did."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from benchalign.cli import cli
+    from benchalign.datasets import load_case
+
+    monkeypatch.chdir(tmp_path)  # relative paths: the document records them as given
+    runner = CliRunner()
+    assert runner.invoke(cli, ["datasets", "export", "alpacaeval2", "ae"]).exit_code == 0
+    table = load_case("alpacaeval2").preferences_by_category
+    table[table["category"].isin(["coding", "math", "full"])].to_csv("ae/pbc3.csv", index=False)
+    res = runner.invoke(cli, ["evaluate", "--results", "ae/results.csv.gz", "--preferences",
+                              "ae/pbc3.csv", "--population-column", "category", "--split",
+                              "random:0.3:2", "--bootstrap", "50", "--json", "pe.json"])
+    assert res.exit_code == 0, res.output
+    golden = Path(__file__).parent / "data" / "golden" / "evaluate_populations_alpacaeval2_3cat.json"
+    assert (tmp_path / "pe.json").read_bytes() == golden.read_bytes()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from ..errors import ParameterError
@@ -9,7 +11,7 @@ from ..evaluation.baselines import METHODS, VARIANTS, select_methods
 from ..evaluation.splits import parse_split
 from ..io.load import load_models
 from ..outputs import write_atomic
-from ..populations.evaluate import evaluate_populations
+from ..populations.evaluate import PopulationEvaluation, evaluate_populations
 from ..report.text import format_cross
 from . import cli
 from .common import (SPLIT_MODELS_HELP, check_outputs, date_format_option, evaluation_json,
@@ -76,7 +78,7 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
                                        models_path, population_column, specs, n_bootstrap, seed,
                                        formats)
         if json_path:
-            write_atomic(json_path, evaluation_json(report), force=force)
+            write_atomic(json_path, evaluation_json(report.to_dict()), force=force)
             click.echo(f"wrote {json_path}", err=True)
         return
     with stage("reading results and preferences"):
@@ -95,7 +97,7 @@ def evaluate_cmd(results_path: str, preferences_path: str, ignore_unknown_models
 
 def _evaluate_populations(results_path: str, preferences_path: str, ignore_unknown_models: bool,
                           models_path: str | None, column: str, specs: list,
-                          n_bootstrap: int, seed: int, formats: dict) -> dict:
+                          n_bootstrap: int, seed: int, formats: dict) -> PopulationEvaluation:
     with stage("reading results and preferences by population"):
         results, linked = load_population_inputs(results_path, preferences_path,
                                                  ignore_unknown_models, column, **formats)
@@ -104,7 +106,8 @@ def _evaluate_populations(results_path: str, preferences_path: str, ignore_unkno
     with stage(f"evaluating {len(linked)} populations on {total} splits", total) as update:
         report = evaluate_populations(results, linked, splits=specs, models=models, seed=seed,
                                       n_bootstrap=n_bootstrap, progress=update)
-    report["inputs"] = {"results": results_path, "preferences": preferences_path,
-                        "models": models_path, "population_column": column}
-    click.echo(format_cross(report))
+    report = dataclasses.replace(report, inputs={"results": results_path,
+                                                 "preferences": preferences_path,
+                                                 "models": models_path, "population_column": column})
+    click.echo(format_cross(report.to_dict()))
     return report

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,13 +36,59 @@ from ..scores import model_scores
 SCHEMA = "benchalign.population_evaluation/1"
 
 
+@dataclass(frozen=True, eq=False)
+class PopulationFamily:
+    """One split family of a :class:`PopulationEvaluation`: populations : population ->
+    ``{"methods": ...}`` (its own, the pooled and the uniform benchmark on its held-out pairs);
+    cross : row benchmark -> column population -> accuracy and paired difference to the own one;
+    per_split : the train and test models of each split used."""
+
+    description: str
+    n_splits: int
+    n_skipped: int
+    populations: dict[str, dict]
+    cross: dict[str, dict]
+    per_split: list[dict]
+
+    def to_dict(self) -> dict:
+        return {"description": self.description, "n_splits": self.n_splits,
+                "n_skipped": self.n_skipped, "populations": self.populations,
+                "cross": self.cross, "per_split": self.per_split}
+
+
+@dataclass(frozen=True, eq=False)
+class PopulationEvaluation:
+    """What :func:`evaluate_populations` returns; :meth:`to_dict` is the
+    ``benchalign.population_evaluation/1`` document. splits : family name ->
+    :class:`PopulationFamily`; inputs : what was read, when the caller adds it."""
+
+    seed: int
+    n_bootstrap: int
+    ci_level: float
+    n_models: int
+    n_items: int
+    n_rated: int
+    populations: list[str]
+    splits: dict[str, PopulationFamily]
+    inputs: dict | None = None
+
+    def to_dict(self) -> dict:
+        out = {"schema": SCHEMA, "seed": self.seed, "n_bootstrap": self.n_bootstrap,
+               "ci_level": self.ci_level, "n_models": self.n_models, "n_items": self.n_items,
+               "n_rated": self.n_rated, "populations": list(self.populations),
+               "splits": {name: fam.to_dict() for name, fam in self.splits.items()}}
+        if self.inputs is not None:
+            out["inputs"] = self.inputs
+        return out
+
+
 def evaluate_populations(
     results: Results, populations: Mapping[str, Linked], *,
     splits: Sequence[SplitSpec] = (SplitSpec("random"),), models: pd.DataFrame | None = None,
     seed: int = 0, n_bootstrap: int = 1000, level: float = 0.95,
     aligner: PopulationAligner | None = None, progress: Callable[[int], None] | None = None,
-) -> dict[str, object]:
-    """Per-population held-out evaluation and cross matrix for each split family (JSON-ready).
+) -> PopulationEvaluation:
+    """Per-population held-out evaluation and cross matrix for each split family.
 
     populations : {name: preferences on results rows}; aligner : the unfitted PopulationAligner
     to fit per split (default ``PopulationAligner(random_state=seed)``).
@@ -53,15 +100,13 @@ def evaluate_populations(
         concrete = make_splits(spec, results, pooled.rated, models, seed + 1000 * k)
         out[spec.name] = _family(results, populations, spec, concrete, template, seed,
                                  n_bootstrap, level, progress)
-    return {"schema": SCHEMA, "seed": seed, "n_bootstrap": n_bootstrap, "ci_level": level,
-            "n_models": results.n_models, "n_items": results.n_items,
-            "n_rated": int(len(pooled.rated)), "populations": sorted(populations),
-            "splits": out}
+    return PopulationEvaluation(seed, n_bootstrap, level, results.n_models, results.n_items,
+                                int(len(pooled.rated)), sorted(populations), out)
 
 
 def _family(results: Results, populations: Mapping[str, Linked], spec: SplitSpec,
             splits: list[Split], template: PopulationAligner, seed: int, n_bootstrap: int,
-            level: float, progress: Callable[[int], None] | None) -> dict[str, object]:
+            level: float, progress: Callable[[int], None] | None) -> PopulationFamily:
     rng = np.random.default_rng(seed)
     accs = {name: Accumulator() for name in populations}
     cross: dict[str, dict[str, list[np.ndarray]]] = {b: {} for b in populations}
@@ -75,13 +120,9 @@ def _family(results: Results, populations: Mapping[str, Linked], spec: SplitSpec
     if not used:
         raise InsufficientDataError(f"{spec.name}: no split left every population at least 2 "
                                     "training models and a decided held-out pair.")
-    return {
-        "description": spec.describe(), "n_splits": len(used), "n_skipped": len(splits) - len(used),
-        "populations": {b: {"methods": accs[b].summary(level, paired_vs_all=True)}
-                        for b in populations},
-        "cross": _cross_summary(cross, level),
-        "per_split": used,
-    }
+    return PopulationFamily(spec.describe(), len(used), len(splits) - len(used),
+                            {b: {"methods": accs[b].summary(level, paired_vs_all=True)}
+                             for b in populations}, _cross_summary(cross, level), used)
 
 
 def _run_split(results: Results, populations: Mapping[str, Linked], split: Split,

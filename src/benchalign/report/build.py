@@ -49,7 +49,7 @@ LEARNING_SIZES = (5, 10, 20, None)
 class CaseReport:
     """Everything the report shows about one data set.
 
-    evaluation : the dict of :func:`benchalign.evaluation.heldout.evaluate`.
+    evaluation : the document (``to_dict()``) of :func:`benchalign.evaluation.heldout.evaluate`.
     items, benchmarks, weights : [n_items] the aligned benchmark fitted on every rated model.
     texts : item -> question text (may be empty).
     heldout : :func:`heldout_frame` of one split; heldout_note : which split, what the rating is.
@@ -285,4 +285,4 @@ def population_view(results: Results, populations: dict[str, Linked], splits: li
                f"({n_boot} refits each)", n_boot * len(linked)) as update:
         comparisons = compare_each(results, linked, n_boot=n_boot, random_state=seed,
                                    progress=update)
-    return PopulationView(fitted.weights_, fitted.blend_, evaluation, comparisons)
+    return PopulationView(fitted.weights_, fitted.blend_, evaluation.to_dict(), comparisons)

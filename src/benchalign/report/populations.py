@@ -28,7 +28,7 @@ class PopulationView:
     """What the section shows.
 
     weights : {population or "pooled": [n_items]} fitted on every rated model; blend : {population:
-    pull toward the pooled weights}; evaluation : the dict of ``evaluate_populations``;
+    pull toward the pooled weights}; evaluation : the document (``to_dict()``) of ``evaluate_populations``;
     comparisons : :func:`benchalign.populations.compare.compare_each` of the populations.
     """
 
