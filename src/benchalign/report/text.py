@@ -19,16 +19,16 @@ from ..populations.aligner import POOLED, PopulationAligner
 from ..populations.compare import PopulationDiff
 from ..prune import curve_table
 
-def format_cross(report: dict[str, object]) -> str:
+def format_cross(report: dict) -> str:
     """The cross matrices as text: rows = whose benchmark, columns = whose held-out pairs; each
     cell the pairwise accuracy and, below the own benchmark, the paired difference own − row."""
     lines = []
-    for name, fam in report["splits"].items():  # type: ignore[union-attr]
+    for name, fam in report["splits"].items():
         pops = list(fam["populations"])
         lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits "
                      f"({fam['n_skipped']} skipped)")
         lines.append("  pairwise accuracy of the row's benchmark on the column's held-out pairs; "
-                     f"[own - row] paired {100 * report['ci_level']:g}% CI")  # type: ignore[operator]
+                     f"[own - row] paired {100 * report['ci_level']:g}% CI")
         lines.append(f"  {'benchmark':<18}" + "".join(f"{p[:22]:>24}" for p in pops))
         for a, row in fam["cross"].items():
             cells = []
@@ -66,10 +66,10 @@ TABLE_METRICS = ("pairwise_accuracy", "spearman", "kendall_tau_b")
 """The metrics of the console table (the JSON and the HTML report hold every metric)."""
 
 
-def format_table(report: dict[str, object]) -> str:
+def format_table(report: dict) -> str:
     """A readable console table: one block per split family, one row per method."""
     lines = []
-    for name, fam in report["splits"].items():  # type: ignore[union-attr]
+    for name, fam in report["splits"].items():
         lines.append(f"split {name}: {fam['description']}; {fam['n_splits']} splits, "
                      f"{fam['n_train_models']:.1f} train / {fam['n_test_models']:.1f} held-out "
                      "models on average")
@@ -82,7 +82,7 @@ def format_table(report: dict[str, object]) -> str:
             row += f"{_fmt(paired['pairwise_accuracy'], signed=True):>26}" if paired else f"{'':>26}"
             lines.append(row)
         if "ceiling" in report:
-            lines.append(_ceiling_row(report["ceiling"].get(name), width))  # type: ignore[union-attr]
+            lines.append(_ceiling_row(report["ceiling"].get(name), width))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -96,8 +96,8 @@ def _ceiling_row(value: float | None, width: int) -> str:
             "could expect, given the preferences' own uncertainty)")
 
 
-def _fmt(stat: dict[str, object], signed: bool = False) -> str:
-    lo, hi = stat["ci"]  # type: ignore[misc]
+def _fmt(stat: dict, signed: bool = False) -> str:
+    lo, hi = stat["ci"]
     sign = "+" if signed else ""
     return f"{stat['mean']:{sign}.3f} [{lo:{sign}.3f}, {hi:{sign}.3f}]"
 
@@ -124,7 +124,7 @@ def format_findings(findings: Sequence[Finding], *, limit: int = 8) -> str:
     return "\n".join(lines)
 
 
-def format_ceiling(ceiling: dict[str, object]) -> str:
+def format_ceiling(ceiling: dict) -> str:
     """One line on the noise ceiling."""
     value = ceiling.get("pairwise_accuracy")
     if value is None:
