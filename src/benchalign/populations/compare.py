@@ -110,7 +110,7 @@ def refit_population(results: Results, linked: Linked, *, name: str = "populatio
     weights = np.empty((n_boot + 1, results.n_items))
     weights[0] = _weights(results, rated, local, keep)
     for k in range(1, n_boot + 1):
-        weights[k] = _weights(results, *_resample(rated, local, rng), keep)
+        weights[k] = _weights(results, *_resample_with_copies(rated, local, rng), keep)
         if progress is not None:
             progress(1)
     scores = np.empty((results.n_models, n_boot + 1))
@@ -129,7 +129,7 @@ def _weights(results: Results, rows: np.ndarray, pairs: PairSet, keep: np.ndarra
     return correlation_weights(results.take_models(rows), pairs, keep)
 
 
-def _resample(rated: np.ndarray, local: PairSet,
+def _resample_with_copies(rated: np.ndarray, local: PairSet,
               rng: np.random.Generator) -> tuple[np.ndarray, PairSet]:
     """A bootstrap resample of the rated models: the results rows [n_rated] (copies adjacent)
     and the pairs among their positions, one per pair of copies of two different drawn models."""

@@ -113,12 +113,12 @@ def bootstrap_refits(results: Results, pairs: PairSet, *, n_boot: int, seed: int
     rng = np.random.default_rng(seed)
     w = np.empty((results.n_items, n_boot))
     for b in range(n_boot):
-        w[:, b] = Correlation().weights(ctx, _resample(pairs, rated, results.n_models, rng))
+        w[:, b] = Correlation().weights(ctx, _resample_distinct(pairs, rated, results.n_models, rng))
     scores = model_scores(w, values=results.values, observed=results.observed)[0]
     return ScoreRefits(np.ascontiguousarray(scores.T), rated)
 
 
-def _resample(pairs: PairSet, rated: np.ndarray, n_models: int,
+def _resample_distinct(pairs: PairSet, rated: np.ndarray, n_models: int,
               rng: np.random.Generator) -> PairSet:
     """The pairs among a bootstrap resample of the rated models with at least 3 distinct models
     and a decided pair; raises after 100 draws without one (the full pair set is no replicate:
