@@ -71,13 +71,9 @@ class Completion:
         n = values.shape[0]
         if self.kind in ("none", "item_mean"):
             return np.zeros((n, 1 + self.rank))
-        design = _design(self.factors)
-        k1 = design.shape[1]
-        outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), k1 * k1)
-        mask = _matrix(observed, values.shape)
-        gram = mask.scores(outer)[0].reshape(n, k1, k1) + np.diag(_penalty(self.rank))[None]
-        rhs = ScoreMatrix(values, None).scores(design)[0] - mask.scores(self.offsets[:, None] * design)[0]
-        return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+        mask, cells = _matrix(observed, values.shape), ScoreMatrix(values, None)
+        return _solve_rows(lambda v: mask.scores(v)[0], lambda v: cells.scores(v)[0],
+                           _design(self.factors), self.offsets, _penalty(self.rank))
 
     def predict(self, values: np.ndarray, observed: np.ndarray | None) -> np.ndarray:
         """[n_models, n_items] float64 predicted value of every cell (observed ones included)."""
@@ -170,19 +166,26 @@ def _penalty(k: int) -> np.ndarray:
     return np.array([OFFSET_RIDGE] + [RIDGE] * k)
 
 
-def _solve_side(xm: np.ndarray, m: np.ndarray, design: np.ndarray, offset: np.ndarray,
+def _solve_rows(mask_times, values_times, design: np.ndarray, offset: np.ndarray,
                 penalty: np.ndarray) -> np.ndarray:
     r"""Per row r, the ridge solution z_r [k1] of
-    :math:`\sum_{c \in obs(r)} (V_{rc} - o_c - \phi_c \cdot z_r)^2 + \sum_j \lambda_j z_{rj}^2`.
+    :math:`\sum_{c \in obs(r)} (V_{rc} - o_c - \phi_c \cdot z_r)^2 + \sum_j \lambda_j z_{rj}^2`:
+    the fold-in of a model (rows = models) and each half-sweep of alternating least squares.
 
-    xm : [n, p] values with 0 where unobserved; m : [n, p] float 0/1 observed mask; design
-    [p, k1] column design φ; offset [p] column offsets o. Returns [n, k1]."""
+    mask_times(x), values_times(x) : M @ x and V @ x (float64 [n, j]) for x [p, j], with M the
+    [n, p] 0/1 observed mask and V the values (0 where unobserved); design [p, k1] column design
+    φ; offset [p] column offsets o; penalty [k1] λ. Returns [n, k1]."""
     k1 = design.shape[1]
     outer = (design[:, :, None] * design[:, None, :]).reshape(len(design), k1 * k1)
-    both = (m @ np.hstack([outer, offset[:, None] * design]).astype(m.dtype)).astype(np.float64)
+    both = mask_times(np.hstack([outer, offset[:, None] * design]))
     gram = both[:, : k1 * k1].reshape(-1, k1, k1) + np.diag(penalty)[None]
-    rhs = (xm @ design.astype(m.dtype)).astype(np.float64) - both[:, k1 * k1:]
+    rhs = values_times(design) - both[:, k1 * k1:]
     return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+
+
+def _times(x: np.ndarray):
+    """``v -> x @ v`` in x's float dtype, returned as float64 (the products of :func:`_als`)."""
+    return lambda v: (x @ v.astype(x.dtype)).astype(np.float64)
 
 
 def fit_completion(results: Results, kind: str, rank: int = 0, seed: int = 0) -> Completion:
@@ -224,8 +227,9 @@ def _als(values: np.ndarray, mask: np.ndarray, means: np.ndarray, k: int,
     xm = np.where(mask, values, 0).astype(np.float32)
     mt, xt = np.ascontiguousarray(m.T), np.ascontiguousarray(xm.T)
     for _ in range(N_SWEEPS):
-        z = _solve_side(xm, m, _design(factors), offsets, penalty)  # (a, u) per model
-        item = _solve_side(xt, mt, _design(z[:, 1:]), z[:, 0], penalty)  # (d, v) per item
+        # (a, u) per model, then (d, v) per item
+        z = _solve_rows(_times(m), _times(xm), _design(factors), offsets, penalty)
+        item = _solve_rows(_times(mt), _times(xt), _design(z[:, 1:]), z[:, 0], penalty)
         step = np.abs(item - np.column_stack([offsets, factors])).max()
         offsets, factors = item[:, 0], item[:, 1:]
         if step < TOL:
