@@ -134,7 +134,7 @@ class BenchmarkAligner:
         fit = cand.fit(ctx, pairs)
         self.candidate_ = cand.settled(fit) if isinstance(cand, Published) else cand
         self.method_ = cand.name
-        self.completion_ = ctx.completion if getattr(cand, "completed", False) else None
+        self.completion_ = ctx.completion if cand.completed else None
         self.weights_, self.beta_, self.loss_ = fit.weights, fit.beta, fit.loss
         self.n_iter_, self.converged_, self.fit_details_ = fit.n_iter, fit.converged, fit.details
         self.items_, self.benchmarks_ = ctx.results.items.copy(), ctx.results.benchmarks.copy()

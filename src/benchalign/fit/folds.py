@@ -49,18 +49,17 @@ def cross_validate(ctx: Context, pairs: PairSet, cands: list, *, n_folds: int,
     """[n_usable_folds, n_candidates] validation pairwise accuracy of each candidate per fold.
 
     ``cands`` : objects with ``weights(ctx, pairs) -> [n_items]`` (the aligner's candidates, or
-    :class:`benchalign.fit.ranknet.RankNet`) and, optionally, ``completed`` (score over completed
-    rows). ``pairs`` ids are rows of ``ctx.results``; only the rated rows are scored (the
-    candidates still see the prior and completion learned from every model).
+    :class:`benchalign.fit.ranknet.RankNet`) and ``completed`` (scored over completed rows).
+    ``pairs`` ids are rows of ``ctx.results``; only the rated rows are scored (the candidates
+    still see the prior and completion learned from every model).
     """
     rated = pairs.models()
     local_ctx = ctx.take_models(rated)
     local = pairs.relabel(rated, ctx.results.n_models)
     rows = []
     for train, val in rated_folds(local, len(rated), n_folds, seed):
-        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train),
-                                                        getattr(c, "completed", False)), val)
-                     for c in cands])
+        rows.append([pairwise_accuracy(local_ctx.scores(c.weights(local_ctx, train), c.completed),
+                                       val) for c in cands])
     if not rows:
         raise InsufficientDataError(
             f"cross-validation over the {len(rated)} rated models found no fold with preferences "

@@ -80,11 +80,12 @@ def fit_ranknet(
 @dataclass(frozen=True)
 class RankNet:
     """:func:`fit_ranknet` as a cross-validation candidate: free weights pulled toward the
-    context's prior with strength ``reg``."""
+    context's prior with strength ``reg``, scored over the context's rows as given."""
 
     reg: float
     max_iter: int = 200
     tol: float = 1e-5
+    completed = False
 
     @property
     def name(self) -> str:

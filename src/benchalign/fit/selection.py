@@ -68,5 +68,5 @@ def select(ctx: Context, pairs: PairSet, method: str, *, cv_folds: int, seed: in
     if len(cands) == 1:
         return cands, None, 0
     acc = cross_validate(ctx, pairs, cands, n_folds=min(cv_folds, len(pairs.models())), seed=seed)
-    n_plain = sum(not getattr(c, "completed", False) for c in cands)
+    n_plain = sum(not c.completed for c in cands)
     return cands, acc.mean(axis=0), choose(acc, n_plain or None)

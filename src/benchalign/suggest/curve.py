@@ -139,7 +139,7 @@ def aligned_scores(ctx: Context, pairs: PairSet, seed: int, method: str = "auto"
     :class:`~benchalign.fit.BenchmarkAligner` does not change a ranking)."""
     cands, _, chosen = select(ctx, pairs, method, cv_folds=20, seed=seed)
     cand = cands[chosen]
-    return ctx.scores(cand.weights(ctx, pairs), getattr(cand, "completed", False))
+    return ctx.scores(cand.weights(ctx, pairs), cand.completed)
 
 
 def _run_rep(state: _State, rep: int, test: int, start: int,
