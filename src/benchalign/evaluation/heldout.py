@@ -104,10 +104,9 @@ class FamilyEvaluation:
 
 
 @dataclass(frozen=True, eq=False)
-class Evaluation:
-    """What :func:`evaluate` returns; :meth:`to_dict` is the ``benchalign.evaluation/1`` document
-    (docs/evaluation.md). splits : family name -> :class:`FamilyEvaluation`; ceiling : family
-    name -> the held-out noise ceiling, and inputs : what was read, when the caller adds them."""
+class RunInfo:
+    """What every evaluation document opens with: the run's seed and bootstrap, and the size of
+    the data (models, items, rated models)."""
 
     seed: int
     n_bootstrap: int
@@ -115,6 +114,20 @@ class Evaluation:
     n_models: int
     n_items: int
     n_rated: int
+
+    def header(self, schema: str) -> dict:
+        """The document's opening keys, in their written order."""
+        return {"schema": schema, "seed": self.seed, "n_bootstrap": self.n_bootstrap,
+                "ci_level": self.ci_level, "n_models": self.n_models, "n_items": self.n_items,
+                "n_rated": self.n_rated}
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation(RunInfo):
+    """What :func:`evaluate` returns; :meth:`to_dict` is the ``benchalign.evaluation/1`` document
+    (docs/evaluation.md). splits : family name -> :class:`FamilyEvaluation`; ceiling : family
+    name -> the held-out noise ceiling, and inputs : what was read, when the caller adds them."""
+
     preference_kind: str
     methods: list[str]
     splits: dict[str, FamilyEvaluation]
@@ -122,9 +135,7 @@ class Evaluation:
     inputs: dict | None = None
 
     def to_dict(self) -> dict:
-        out = {"schema": SCHEMA, "seed": self.seed, "n_bootstrap": self.n_bootstrap,
-               "ci_level": self.ci_level, "n_models": self.n_models, "n_items": self.n_items,
-               "n_rated": self.n_rated, "preference_kind": self.preference_kind,
+        out = {**self.header(SCHEMA), "preference_kind": self.preference_kind,
                "methods": list(self.methods),
                "splits": {name: fam.to_dict() for name, fam in self.splits.items()}}
         if self.ceiling is not None:

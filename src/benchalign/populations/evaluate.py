@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..data import Linked, Results
 from ..errors import ConvergenceWarning, InsufficientDataError
-from ..evaluation.heldout import Accumulator, separated_pairs
+from ..evaluation.heldout import Accumulator, RunInfo, separated_pairs
 from ..evaluation.splits import Split, SplitSpec, make_splits
 from ..fit.folds import usable
 from ..metrics import bootstrap_counts, bradley_terry, mean_over_splits, replicate_metrics, summarize
@@ -57,25 +57,17 @@ class PopulationFamily:
 
 
 @dataclass(frozen=True, eq=False)
-class PopulationEvaluation:
+class PopulationEvaluation(RunInfo):
     """What :func:`evaluate_populations` returns; :meth:`to_dict` is the
     ``benchalign.population_evaluation/1`` document. splits : family name ->
     :class:`PopulationFamily`; inputs : what was read, when the caller adds it."""
 
-    seed: int
-    n_bootstrap: int
-    ci_level: float
-    n_models: int
-    n_items: int
-    n_rated: int
     populations: list[str]
     splits: dict[str, PopulationFamily]
     inputs: dict | None = None
 
     def to_dict(self) -> dict:
-        out = {"schema": SCHEMA, "seed": self.seed, "n_bootstrap": self.n_bootstrap,
-               "ci_level": self.ci_level, "n_models": self.n_models, "n_items": self.n_items,
-               "n_rated": self.n_rated, "populations": list(self.populations),
+        out = {**self.header(SCHEMA), "populations": list(self.populations),
                "splits": {name: fam.to_dict() for name, fam in self.splits.items()}}
         if self.inputs is not None:
             out["inputs"] = self.inputs
