@@ -14,6 +14,7 @@ for it once.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -27,12 +28,20 @@ _CACHE: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _CACHE_SIZE = 16
 
 
+_FINGERPRINTS: "weakref.WeakKeyDictionary[Results, tuple]" = weakref.WeakKeyDictionary()
+"""Each Results object's content hash, computed once: a fit asks for it for the prior and the
+completion, and hashing a leaderboard-sized matrix takes about half a second. Results are
+immutable containers; their arrays are not changed in place."""
+
+
 def _fingerprint(results: Results) -> tuple:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(np.ascontiguousarray(results.values).view(np.uint8).data)
-    if results.observed is not None:
-        h.update(np.packbits(results.observed).data)
-    return results.values.shape, h.hexdigest()
+    if results not in _FINGERPRINTS:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(np.ascontiguousarray(results.values).view(np.uint8).data)
+        if results.observed is not None:
+            h.update(np.packbits(results.observed).data)
+        _FINGERPRINTS[results] = (results.values.shape, h.hexdigest())
+    return _FINGERPRINTS[results]
 
 
 def learned(results: Results, key: tuple, learn):
