@@ -283,3 +283,17 @@ def test_report_separability_scores_completed_rows_when_the_fit_completes():
     plain = benchmark_separability(results, rows, {"a": w})
     assert via["separability"] == direct["separability"]
     assert via["separability"] != plain["separability"]
+
+
+@pytest.mark.parametrize("method", ["correlation", "coverage", "uniform"])
+def test_a_forced_method_with_a_forced_completion_scores_completed_rows(method):
+    """method X with completion KIND fits X over the completed rows (it raised on an empty
+    candidate list for correlation and coverage)."""
+    results, truth = additive_results(n_models=120, seed=5)
+    rated = np.arange(0, 120, 2)
+    prefs = preferences_from_frame(pd.DataFrame({"model": results.models[rated],
+                                                 "rating": 1000 + 400 * truth.mean(1)[rated]}))
+    aligner = BenchmarkAligner(method=method, completion="additive").fit(results, prefs)
+    assert aligner.method_ == f"{method}+completion" and aligner.completion_.kind == "additive"
+    completed = aligner.completion_.complete(results).values @ aligner.weights_
+    assert aligner.predict(results) == pytest.approx(completed, abs=1e-9)

@@ -36,7 +36,7 @@ class BenchmarkAligner:
         (default) learns a completion without preferences (the one that best restores hidden
         blocks of observed results) and lets the cross-validation choose between scoring over
         the questions a model has and scoring over its completed row; "none" never completes; a
-        kind forces that completion.
+        kind forces that completion (a forced ``method`` is then scored over completed rows).
     cv_folds : int >= 2
         Most folds of the cross-validation over rated training models (one model per fold when
         there are no more rated models than this: leave-one-out).

@@ -37,11 +37,12 @@ def candidates(method: str, ctx: Context, completion: str = "auto", *, cv_folds:
     """The candidates ``method`` chooses among (one when there is nothing to choose).
 
     ``completion`` "auto": each weighting over observed items, then those of :data:`COMPLETED`
-    over rows completed by ``ctx.completion`` (when there is one); "none": over observed items only;
-    a completion kind: over completed rows only (coverage, a remedy for missing benchmarks, is
-    then not offered). The published method (``ranknet``) is fitted on completed rows whenever
-    there is a completion and ``completion`` is not "none". ``cv_folds`` and ``seed`` are those of the published method's own choice
-    of its pull (method "ranknet")."""
+    over rows completed by ``ctx.completion`` (when there is one); "none": over observed items
+    only; a completion kind: over completed rows only (with method "auto", those of
+    :data:`COMPLETED`; a forced method is scored over completed rows). The published method
+    (``ranknet``) is fitted on completed rows whenever there is a completion and ``completion``
+    is not "none". ``cv_folds`` and ``seed`` are those of the published method's own choice of
+    its pull (method "ranknet")."""
     if method == "ranknet":
         completed = ctx.completion is not None and completion != "none"
         return [Published(seed=seed, cv_folds=cv_folds, completed=completed)]
@@ -52,7 +53,7 @@ def candidates(method: str, ctx: Context, completion: str = "auto", *, cv_folds:
     plain = [_candidate(m, False) for m in names] if completion in ("auto", "none") else []
     if ctx.completion is None or completion == "none":
         return plain or [_candidate(m, False) for m in names]
-    return plain + [_candidate(m, True) for m in names if m in COMPLETED]
+    return plain + [_candidate(m, True) for m in names if m in COMPLETED or method != "auto"]
 
 
 def _candidate(name: str, completed: bool) -> Candidate:
